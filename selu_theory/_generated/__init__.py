@@ -1,0 +1,1 @@
+"""Generated kernels: see README.md here. Do not edit."""

@@ -1,0 +1,432 @@
+"""(alpha, lambda) for a prescribed fixed point of the SELU moment map, proven in Arb.
+
+Given targets (mu*, nu*) and weight moments (omega, tau), find alpha > 0, lambda > 0 with
+
+    mu~(m*, v*; alpha, lambda) = mu*,    nu~(m*, v*; alpha, lambda) = nu*,
+    m* = mu* omega,  v* = nu* tau,
+
+so that (mu*, nu*) is a fixed point of (mu, nu) -> (mu~, nu~).  The paper's normalised
+weights are omega = 0, tau = 1, for which (0, 1) gives alpha01, lambda01; the authors'
+``getSELUparameters`` notebook uses omega = 1, tau = 1.
+
+Structure used.  For fixed (m, v), mu~ = lam (a0 + a1 alpha) and
+nu~ = lam^2 Q(alpha) with Q(alpha) = q0 + q1 alpha + q2 alpha^2, where, for z ~ N(m, v),
+X = max(z, 0) and H = min(e^z - 1, 0):  a0 = E X, a1 = E H, q0 = Var X, q1 = 2 Cov(X, H),
+q2 = Var H.  The coefficients are read off ``ball_kernels.order0`` at alpha = 0, 1, 2 and
+lam = 1 (exact in ball arithmetic), so F(alpha, lam) and its Jacobian are polynomials with
+ball coefficients.
+
+* Search (not rigorous): eliminating lam gives the quadratic
+  nu* (a0 + a1 alpha)^2 = mu*^2 Q(alpha), whose real roots (with lam = +-sqrt(nu*/Q), the
+  sign fixed by the mu-equation) are all real roots of the system; they, plus a few fixed
+  starting points, seed a float Newton iteration, and the positive root is polished by
+  Newton in Arb midpoint arithmetic.
+* Proof: the Krawczyk test K(X) inside the interior of X on a box X around the root proves
+  that X holds exactly one root, and that it lies in K(X); iterating X <- K(X) n X shrinks
+  the enclosure to about ``bits`` bits.
+* Global uniqueness (``globally_unique``): with g(alpha) = (a0 + a1 alpha) / sqrt(Q(alpha)),
+  the system with lam > 0 is g(alpha) = mu*/sqrt(nu*), lam = sqrt(nu*/Q(alpha)), and
+  Q(alpha) g'(alpha) sqrt(Q) = (a1 q0 - a0 q1/2) + alpha (a1 q1/2 - a0 q2).  When both
+  brackets are certainly negative (which the sign structure a0 > 0 > a1, q1 > 0 makes
+  typical), g is strictly decreasing on [0, oo) from g(0) = a0/sqrt(q0) to
+  g(oo) = a1/sqrt(q2), so the root is the only one with alpha > 0, lam > 0, and targets with
+  mu*/sqrt(nu*) outside (g(oo), g(0)) have none: that is what the error message reports.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from flint import arb
+
+from selu_theory import constants
+from selu_theory.ball import exact, precision, sqr, sqrt_nonneg
+from selu_theory._generated import ball_kernels
+
+__all__ = ["FixedPointError", "FixedPointParams", "solve_alpha_lambda"]
+
+_GUARD_BITS = 64
+_BOX_REL_EXPONENTS = (20, 40, 64, 96)  # uniqueness boxes tried: half-width 2^-k relative
+
+
+class FixedPointError(ValueError):
+    """The targets are invalid, or no verified positive (alpha, lambda) was found."""
+
+
+@dataclass(frozen=True)
+class FixedPointParams:
+    alpha: arb
+    lam: arb
+    alpha_float: float
+    lam_float: float
+    box: tuple  # ((alpha_lo, alpha_hi), (lam_lo, lam_hi)), exact arb endpoints
+    unique: bool  # Krawczyk: exactly one root in ``box`` (and it lies in alpha, lam)
+    mu_star: Fraction
+    nu_star: Fraction
+    omega: Fraction
+    tau: Fraction
+    convention: str
+    spectral_norm: arb  # largest singular value of d(mu~, nu~)/d(mu, nu) at the fixed point
+    stable: bool | None  # S < 1 certainly / S > 1 certainly / undecided
+    globally_unique: bool = False  # the only root with alpha > 0, lam > 0 (see module doc)
+    # max |eigenvalue| of the Jacobian: < 1 means locally attracting, > 1 repelling, even
+    # where S > 1 (S < 1 is the paper's sufficient, norm-based contraction condition).
+    spectral_radius: arb | None = None
+    jacobian: tuple = field(default=(), repr=False)  # ((J11, J12), (J21, J22)) as balls
+    bits: int = 256
+
+    def box_str(self, digits: int = 20) -> tuple:
+        return tuple(tuple(e.str(digits, radius=False) for e in pair) for pair in self.box)
+
+
+# --------------------------------------------------------------------------- inputs
+
+def _rational(x, what: str) -> Fraction:
+    if isinstance(x, bool):
+        raise FixedPointError(f"{what} must be a number; got {x!r}")
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            raise FixedPointError(f"{what} must be finite; got {x!r}")
+        return Fraction(repr(x))  # the shortest decimal that rounds to x: -0.1 -> -1/10
+    if isinstance(x, (Fraction, int)):
+        return Fraction(x)
+    try:
+        return Fraction(str(x).strip())
+    except (ValueError, ZeroDivisionError, TypeError):
+        raise FixedPointError(f"{what} must be a finite rational (Fraction, int or decimal "
+                              f"string); got {x!r}") from None
+
+
+def _convention(omega: Fraction, tau: Fraction) -> str:
+    base = f"m* = mu* * omega, v* = nu* * tau with omega = {omega}, tau = {tau}"
+    if omega == 0 and tau == 1:
+        return base + " (the paper's normalised weights; (0, 1) gives alpha01, lambda01)"
+    if omega == 1 and tau == 1:
+        return base + " (the getSELUparameters notebook convention)"
+    return base
+
+
+# --------------------------------------------------------------------------- polynomial form
+
+@dataclass(frozen=True)
+class _Coeffs:
+    a0: arb
+    a1: arb
+    q0: arb
+    q1: arb
+    q2: arb
+    mu: arb
+    nu: arb
+
+    def F(self, alpha, lam):
+        s = self.a0 + self.a1 * alpha
+        Q = self.q0 + alpha * (self.q1 + self.q2 * alpha)
+        return lam * s - self.mu, lam * lam * Q - self.nu
+
+    def dF(self, alpha, lam):
+        s = self.a0 + self.a1 * alpha
+        Q = self.q0 + alpha * (self.q1 + self.q2 * alpha)
+        return ((lam * self.a1, s),
+                (sqr(lam) * (self.q1 + 2 * self.q2 * alpha), 2 * lam * Q))
+
+    def floats(self):
+        return tuple(float(getattr(self, k).mid()) for k in ("a0", "a1", "q0", "q1", "q2", "mu", "nu"))
+
+
+def _coefficients(m: arb, v: arb, mu: arb, nu: arb) -> _Coeffs:
+    one = arb(1)
+    mu0, xi0 = ball_kernels.order0(m, v, arb(0), one)
+    mu1, xi1 = ball_kernels.order0(m, v, one, one)
+    mu2, xi2 = ball_kernels.order0(m, v, arb(2), one)
+    a0, a1 = mu0, mu1 - mu0
+    b2 = (xi2 - 2 * xi1 + xi0) / 2
+    b1 = xi1 - xi0 - b2
+    b0 = xi0
+    return _Coeffs(a0, a1, b0 - a0 * a0, b1 - 2 * a0 * a1, b2 - a1 * a1, mu, nu)
+
+
+# --------------------------------------------------------------------------- search (floats)
+
+def _float_F(c, x):
+    a0, a1, q0, q1, q2, mu, nu = c
+    al, la = x
+    s = a0 + a1 * al
+    Q = q0 + al * (q1 + q2 * al)
+    return (la * s - mu, la * la * Q - nu), ((la * a1, s), (la * la * (q1 + 2 * q2 * al), 2 * la * Q))
+
+
+def _float_newton(c, x, iters=60):
+    scale = abs(c[5]) + abs(c[6])
+    for _ in range(iters):
+        (f1, f2), ((j11, j12), (j21, j22)) = _float_F(c, x)
+        det = j11 * j22 - j12 * j21
+        if not math.isfinite(det) or det == 0:
+            return None
+        d0 = (j22 * f1 - j12 * f2) / det
+        d1 = (-j21 * f1 + j11 * f2) / det
+        res = math.hypot(f1, f2)
+        t = 1.0
+        while t > 1e-4:  # backtracking on the residual
+            y = (x[0] - t * d0, x[1] - t * d1)
+            (g1, g2), _ = _float_F(c, y)
+            if math.isfinite(g1) and math.isfinite(g2) and math.hypot(g1, g2) <= res * (1 - t / 4) + 1e-300:
+                break
+            t /= 2
+        else:
+            y = (x[0] - d0, x[1] - d1)
+        if not all(map(math.isfinite, y)):
+            return None
+        step = max(abs(y[0] - x[0]) / (1 + abs(y[0])), abs(y[1] - x[1]) / (1 + abs(y[1])))
+        x = y
+        if step < 1e-14:
+            (f1, f2), _ = _float_F(c, x)
+            return x if math.hypot(f1, f2) <= 1e-9 * (1 + scale) else None
+    return None
+
+
+def _float_starts(c):
+    """Float Newton from a few fixed starting points (a fallback to the closed form)."""
+    found = []
+    for x in [(constants.ALPHA01_FLOAT, constants.LAMBDA01_FLOAT), (1.0, 1.0), (2.0, 1.0), (0.5, 2.0), (4.0, 0.5)]:
+        r = _float_newton(c, x)
+        if r is not None:
+            found.append(r)
+    return found
+
+
+def _quadratic_roots(c: "_Coeffs", wp: int):
+    """All real roots of the system from the eliminated quadratic, in Arb midpoint
+    arithmetic (the double-precision coefficients can be too coarse: for z mostly
+    positive, a1 ~ P(z < 0) is far below the rounding error of a0)."""
+    a0, a1, q0, q1, q2, mu, nu = (getattr(c, k).mid() for k in ("a0", "a1", "q0", "q1", "q2", "mu", "nu"))
+    A = (nu * a1 * a1 - mu * mu * q2).mid()
+    B = (2 * nu * a0 * a1 - mu * mu * q1).mid()
+    C = (nu * a0 * a0 - mu * mu * q0).mid()
+    roots = []
+    if A != 0:
+        disc = (B * B - 4 * A * C).mid()
+        if disc < 0 and -disc <= (B * B) * arb(2) ** (32 - wp):  # a double root blurred by rounding
+            disc = arb(0)
+        if disc >= 0:
+            sq = disc.sqrt().mid()
+            qq = -(B + sq if B >= 0 else B - sq) / 2
+            roots += [qq / A, C / qq] if qq != 0 else [-B / (2 * A)]
+    elif B != 0:
+        roots.append(-C / B)
+    out = []
+    for al in roots:
+        al = al.mid()
+        Q = (q0 + al * (q1 + q2 * al)).mid()
+        if not (al.is_finite() and Q > 0):
+            continue
+        la = (nu / Q).sqrt().mid()
+        s = a0 + a1 * al
+        out.append((al, la if (s * mu >= 0) else -la))
+    return out
+
+
+def _search(c: "_Coeffs", wp: int):
+    """Distinct approximate real roots (alpha, lam), as exact Arb midpoints to ~wp bits."""
+    starts = _quadratic_roots(c, wp) + [(arb(a), arb(l)) for a, l in _float_starts(c.floats())]
+    found = []
+    tol = arb(2) ** (-(wp // 2))
+    for x in starts:
+        r = _polish(c, x, wp)
+        if r is None:
+            continue
+        if not any(all(abs(r[i] - f[i]) <= tol * (1 + abs(f[i])) for i in (0, 1)) for f in found):
+            found.append(r)
+    return found
+
+
+# --------------------------------------------------------------------------- proof (Arb)
+
+def _polish(c: _Coeffs, x, wp: int):
+    """Newton in Arb midpoint arithmetic (not rigorous): a root to about wp bits, or None."""
+    al, la = x
+    prev = math.inf
+    for _ in range(80):
+        f1, f2 = (f.mid() for f in c.F(al, la))
+        (j11, j12), (j21, j22) = ((e.mid() for e in row) for row in c.dF(al, la))
+        det = (j11 * j22 - j12 * j21).mid()
+        if det == 0 or not det.is_finite():
+            return None
+        d0 = ((j22 * f1 - j12 * f2) / det).mid()
+        d1 = ((-j21 * f1 + j11 * f2) / det).mid()
+        al, la = (al - d0).mid(), (la - d1).mid()
+        if not (al.is_finite() and la.is_finite()):
+            return None
+        step = max(0.0 if d0 == 0 else float(abs(d0) / (abs(al) + abs(d0))),
+                   0.0 if d1 == 0 else float(abs(d1) / (abs(la) + abs(d1))))
+        # converged to wp bits, or stalled at the rounding-noise floor of an ill-conditioned root
+        if step <= 2.0 ** (16 - wp) or (step <= 2.0 ** (-wp / 3) and step >= prev / 2):
+            return al, la
+        prev = step
+    return None
+
+
+def _krawczyk(c: _Coeffs, X):
+    x0 = (X[0].mid(), X[1].mid())
+    f = c.F(*x0)
+    (p, q), (r, s) = (tuple(e.mid() for e in row) for row in c.dF(*x0))
+    det = p * s - q * r
+    Y = ((s / det).mid(), (-q / det).mid()), ((-r / det).mid(), (p / det).mid())
+    D = c.dF(*X)
+    d = (X[0] - x0[0], X[1] - x0[1])
+    K = []
+    for i in range(2):
+        yf = Y[i][0] * f[0] + Y[i][1] * f[1]
+        acc = x0[i] - yf
+        for j in range(2):
+            mij = (1 if i == j else 0) - (Y[i][0] * D[0][j] + Y[i][1] * D[1][j])
+            acc = acc + mij * d[j]
+        K.append(acc)
+    return tuple(K)
+
+
+def _box(center: arb, k: int, wp: int):
+    """A ball about [center -+ 2^(e-k)], e the binary exponent of |center|, and its exact
+    endpoints (Arb may round the radius up; the endpoints are those of the ball itself)."""
+    cf = float(center)
+    e = math.frexp(abs(cf))[1] if cf != 0 else 0
+    X = arb(center, arb(2) ** (e - k))
+    with precision(wp + 128):
+        lo, hi = X.mid() - X.rad(), X.mid() + X.rad()
+    if not (lo.is_exact() and hi.is_exact()):  # pragma: no cover
+        raise FixedPointError("internal: could not build an exact Krawczyk box")
+    return X, (lo, hi)
+
+
+def _prove(c: _Coeffs, x, bits: int, wp: int):
+    """Krawczyk-verify a box around x; return (enclosure, box endpoints) or None."""
+    target = 2.0 ** -(bits + 8)
+    for k in _BOX_REL_EXPONENTS + (bits // 2, bits - 16):
+        try:
+            Xa, ba = _box(x[0], k, wp)
+            Xl, bl = _box(x[1], k, wp)
+        except (ValueError, OverflowError):  # pragma: no cover
+            continue
+        X = (Xa, Xl)
+        K = _krawczyk(c, X)
+        if not (X[0].contains_interior(K[0]) and X[1].contains_interior(K[1])):
+            continue
+        box = (ba, bl)
+        X = K
+        for _ in range(40):
+            K = _krawczyk(c, X)
+            Xn = (K[0].intersection(X[0]), K[1].intersection(X[1]))
+            shrunk = all(Xn[i].rad() < X[i].rad() * arb(0.5) for i in range(2))
+            X = Xn
+            rel = max(float(X[i].rad()) / max(abs(float(X[i].mid())), 1e-300) for i in range(2))
+            if rel <= target or not shrunk:
+                break
+        return X, box
+    return None
+
+
+# --------------------------------------------------------------------------- stability
+
+def _jacobian(m: arb, v: arb, alpha: arb, lam: arb, omega: arb, tau: arb):
+    mu, mu_m, mu_v, xi, xi_m, xi_v = ball_kernels.order0_1(m, v, alpha, lam)
+    return ((omega * mu_m, tau * mu_v),
+            (omega * (xi_m - 2 * mu * mu_m), tau * (xi_v - 2 * mu * mu_v)))
+
+
+def _spectral_norm(J) -> arb:
+    (j11, j12), (j21, j22) = J
+    return (sqrt_nonneg(sqr(j11 + j22) + sqr(j21 - j12))
+            + sqrt_nonneg(sqr(j11 - j22) + sqr(j21 + j12))) / 2
+
+
+def _spectral_radius(J) -> arb:
+    """max |eigenvalue| of the 2x2 ball matrix J (the linear stability of the fixed point)."""
+    (j11, j12), (j21, j22) = J
+    tr, det = j11 + j22, j11 * j22 - j12 * j21
+    disc = sqr(tr) - 4 * det
+    real = (tr.abs_upper().union(tr.abs_lower()) + sqrt_nonneg(disc)) / 2  # disc >= 0
+    cplx = sqrt_nonneg(det)  # disc <= 0: a complex pair of modulus sqrt(det)
+    if disc > 0:
+        return real
+    if disc < 0:
+        return cplx
+    return real.union(cplx)
+
+
+# --------------------------------------------------------------------------- public
+
+def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256) -> FixedPointParams:
+    """The (alpha, lambda) making (mu_star, nu_star) a fixed point, with an Arb proof.
+
+    Targets and weight moments are exact rationals: Fraction, int, decimal string ("-0.1"),
+    or a finite float (read as its shortest decimal repr, so -0.1 means -1/10).  Raises
+    FixedPointError for invalid input, when no root with alpha > 0, lambda > 0 is found, or
+    when the Krawczyk test cannot verify the root found.
+    """
+    mu_q = _rational(mu_star, "mu_star")
+    nu_q = _rational(nu_star, "nu_star")
+    om_q = _rational(omega, "omega")
+    tau_q = _rational(tau, "tau")
+    if nu_q <= 0:
+        raise FixedPointError(f"nu_star must be > 0 (a variance); got {nu_q}")
+    if tau_q <= 0:
+        raise FixedPointError(f"tau must be > 0 (the summed squared weights); got {tau_q}")
+    if not isinstance(bits, int) or bits < 53:
+        raise FixedPointError(f"bits must be an int >= 53; got {bits!r}")
+    m_q, v_q = mu_q * om_q, nu_q * tau_q
+    where = f"(mu*, nu*) = ({mu_q}, {nu_q}), omega = {om_q}, tau = {tau_q}"
+
+    wp = bits + _GUARD_BITS
+    with precision(wp):
+        c = _coefficients(exact(m_q), exact(v_q), exact(mu_q), exact(nu_q))
+        cf = c.floats()
+        if not all(map(math.isfinite, cf)):
+            raise FixedPointError(f"moment coefficients overflow double precision for {where}")
+
+        # Certified shape of g(alpha) = (a0 + a1 alpha)/sqrt(Q) on [0, oo) (module doc).
+        decreasing = bool((c.a1 * c.q0 - c.a0 * c.q1 / 2 < 0) and (c.a1 * c.q1 / 2 - c.a0 * c.q2 < 0)
+                          and c.q0 > 0 and c.q2 > 0)
+        r = exact(mu_q) / exact(nu_q).sqrt()
+        g0, ginf = c.a0 / c.q0.sqrt(), c.a1 / c.q2.sqrt()
+
+        roots = _search(c, wp)
+        positive = [x for x in roots if x[0] > 0 and x[1] > 0]
+        if not positive:
+            rng = f"mu*/sqrt(nu*) = {float(r.mid()):.6g} vs attainable (g(oo), g(0)) = " \
+                  f"({float(ginf.mid()):.6g}, {float(g0.mid()):.6g})"
+            certified = decreasing and bool(r >= g0 or r <= ginf)
+            note = " (certified: outside the attainable range)" if certified else ""
+            if roots:
+                shown = ", ".join(f"({float(a):.6g}, {float(l):.6g})" for a, l in roots)
+                raise FixedPointError(f"no root with alpha > 0 and lambda > 0 for {where}: the search found "
+                                      f"only (alpha, lambda) = {shown}; {rng}{note}")
+            raise FixedPointError(f"no root found for {where}: Newton did not converge from any "
+                                  f"starting point; {rng}{note}")
+        # At most one positive root exists when ``decreasing``; otherwise take the smallest alpha.
+        positive.sort(key=lambda x: float(x[0]))
+        x = positive[0]
+        proved = _prove(c, x, bits, wp)
+        if proved is None:
+            raise FixedPointError(f"Krawczyk test did not verify the root near (alpha, lambda) = "
+                                  f"({float(x[0])!r}, {float(x[1])!r}) for {where}")
+        (alpha, lam), box = proved
+        if not (alpha > 0):
+            raise FixedPointError(f"the verified root has alpha <= 0 (alpha in {alpha.str(10)}) for {where}")
+        if not (lam > 0):
+            raise FixedPointError(f"the verified root has lambda <= 0 (lambda in {lam.str(10)}) for {where}")
+
+        J = _jacobian(exact(m_q), exact(v_q), alpha, lam, exact(om_q), exact(tau_q))
+        S = _spectral_norm(J)
+        stable = True if S < 1 else (False if S > 1 else None)
+        rho = _spectral_radius(J)
+
+    return FixedPointParams(
+        alpha=alpha, lam=lam,
+        alpha_float=float(alpha.mid()), lam_float=float(lam.mid()),
+        box=box, unique=True,
+        mu_star=mu_q, nu_star=nu_q, omega=om_q, tau=tau_q,
+        convention=_convention(om_q, tau_q),
+        spectral_norm=S, stable=stable,
+        globally_unique=decreasing,
+        spectral_radius=rho, jacobian=J, bits=bits,
+    )

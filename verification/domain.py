@@ -1,0 +1,112 @@
+"""Domains: exact rational boxes in (mu, omega, nu, tau), and their outward float boxes."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+VARS = ("mu", "omega", "nu", "tau")
+
+
+class DomainError(ValueError):
+    pass
+
+
+def _number(text: str, what: str) -> Fraction:
+    t = text.strip()
+    try:
+        f = float(t)
+    except ValueError:
+        f = None
+    if f is not None and not math.isfinite(f):
+        raise DomainError(f"{what}: {t!r} is not a finite number")
+    try:
+        return Fraction(t)
+    except (ValueError, ZeroDivisionError):
+        raise DomainError(f"{what}: {t!r} is not a number") from None
+
+
+def down(q: Fraction) -> float:
+    f = float(q)
+    return math.nextafter(f, -math.inf) if Fraction(f) > q else f
+
+
+def up(q: Fraction) -> float:
+    f = float(q)
+    return math.nextafter(f, math.inf) if Fraction(f) < q else f
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Closed box; ``bounds[i] = (lo, hi)`` for VARS[i], exact rationals."""
+
+    bounds: tuple
+
+    def __post_init__(self):
+        b = tuple((Fraction(lo), Fraction(hi)) for lo, hi in self.bounds)
+        if len(b) != 4:
+            raise DomainError("a domain needs mu, omega, nu and tau")
+        for name, (lo, hi) in zip(VARS, b):
+            if lo > hi:
+                raise DomainError(f"{name}: lower end {lo} exceeds upper end {hi}")
+            if abs(lo) > 10**6 or abs(hi) > 10**6:
+                raise DomainError(f"{name}: |value| above 1e6 is outside what the kernels support")
+        if b[2][0] <= 0 or b[3][0] <= 0:
+            raise DomainError("nu and tau must be positive on the whole domain (the variance nu*tau must be > 0)")
+        object.__setattr__(self, "bounds", b)
+
+    @classmethod
+    def of(cls, **ranges) -> "Domain":
+        return cls(tuple((Fraction(str(ranges[v][0])), Fraction(str(ranges[v][1]))) for v in VARS))
+
+    @classmethod
+    def parse(cls, text: str, defaults: "Domain | None" = None) -> "Domain":
+        """'mu=-0.1:0.1,omega=-0.1:0.1,nu=0.8:1.5,tau=0.95:1.1'; a single value 'omega=0'
+        fixes a variable; names missing from the text come from ``defaults``."""
+        found = {}
+        for item in filter(None, (s.strip() for s in str(text).split(","))):
+            name, eq, rng = item.partition("=")
+            name = name.strip()
+            if not eq:
+                raise DomainError(f"domain item {item!r} is not name=lo:hi")
+            if name not in VARS:
+                raise DomainError(f"unknown domain variable {name!r}; use {', '.join(VARS)}")
+            if name in found:
+                raise DomainError(f"{name} given twice")
+            lo, colon, hi = rng.partition(":")
+            lo_q = _number(lo, name)
+            hi_q = _number(hi, name) if colon else lo_q
+            found[name] = (lo_q, hi_q)
+        for i, v in enumerate(VARS):
+            if v not in found:
+                if defaults is None:
+                    raise DomainError(f"domain is missing {v}")
+                found[v] = defaults.bounds[i]
+        return cls(tuple(found[v] for v in VARS))
+
+    def outward(self) -> tuple:
+        """The smallest float box containing the domain."""
+        return tuple((down(lo), up(hi)) for lo, hi in self.bounds)
+
+    def clamp(self, pt) -> tuple:
+        """The nearest point of the exact domain (coordinates as Fractions)."""
+        return tuple(min(max(Fraction(x), lo), hi) for x, (lo, hi) in zip(pt, self.bounds))
+
+    def to_json(self) -> dict:
+        return {v: [str(lo), str(hi)] for v, (lo, hi) in zip(VARS, self.bounds)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Domain":
+        return cls(tuple((Fraction(d[v][0]), Fraction(d[v][1])) for v in VARS))
+
+    def describe(self) -> str:
+        def f(q):
+            return format(float(q), "g") if Fraction(float(q)) == q or q.denominator in (2, 5, 10, 20, 25, 50, 100, 1000, 10000) else str(q)
+        return ", ".join(f"{v}∈[{f(lo)}, {f(hi)}]" if lo != hi else f"{v}={f(lo)}"
+                         for v, (lo, hi) in zip(VARS, self.bounds))
+
+
+def contains_box(outer_float_box, domain: Domain) -> bool:
+    """True when the float box covers the exact domain."""
+    return all(Fraction(lo) <= dlo and Fraction(hi) >= dhi
+               for (lo, hi), (dlo, dhi) in zip(outer_float_box, domain.bounds))

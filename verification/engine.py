@@ -1,0 +1,384 @@
+"""The adaptive box engine: prove sign*f <= target on a domain, or find a counterexample.
+
+Per box: the jet gives enclosures of f and of its gradient over the box.  The box passes
+  * 'enclosure' when the value enclosure is already below the target, or
+  * 'mvf' (mean-value form with monotone faces): every coordinate whose partial has a
+    certain sign is moved to the end where f is larger; at that point c,
+    f(X) <= f(c) + sum_i grad_i(X) (X_i - c_i)
+    which for a box whose partials all have certain signs is the value at a vertex.
+Otherwise the point value c is a counterexample if it is certainly above the target,
+else the box is split across the coordinate contributing most to the bound.
+
+The output tree is Flyspeck-style: a preorder list of ["s", dim, split] and leaf nodes
+["l", reason, box, upper] / ["u", box] (undecided), with every number an exact hex float.
+The first ``FORCED_DEPTH`` splits depend only on the domain, so the subtrees below them
+are independent work items: 1 or N worker processes give the same tree.
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from flint import arb
+
+from selu_theory import ball
+from selu_theory.evaluate import Evaluator
+from selu_theory.expr import parse
+from selu_theory.params import Params
+from verification.domain import Domain
+
+FORCED_DEPTH = 5
+MIN_REL_WIDTH = 2.0 ** -44
+
+
+def hexf(x: float) -> str:
+    return float(x).hex()
+
+
+def float_up(x: arb) -> float:
+    """A float >= every point of the ball (inf for NaN or unbounded balls)."""
+    if not x.is_finite():
+        return math.inf
+    u = x.upper()
+    f = float(u.mid())
+    return math.nextafter(f, math.inf) if not (arb(f) >= u) else f
+
+
+def float_down(x: arb) -> float:
+    if not x.is_finite():
+        return -math.inf
+    lo = x.lower()
+    f = float(lo.mid())
+    return math.nextafter(f, -math.inf) if not (arb(f) <= lo) else f
+
+
+@dataclass(frozen=True)
+class Objective:
+    """sign * expr, for proving upper bounds (sign=+1) or lower bounds (sign=-1)."""
+
+    expr: str
+    params: Params
+    sign: int
+    bits: int = ball.DEFAULT_PREC
+
+    def evaluator(self) -> Evaluator:
+        return _evaluator(self.expr, self.params, self.bits)
+
+
+_EVAL_CACHE = {}
+
+
+def _evaluator(expr: str, params: Params, bits: int) -> Evaluator:
+    key = (expr, params, bits)
+    if key not in _EVAL_CACHE:
+        _EVAL_CACHE[key] = Evaluator(parse(expr), params, bits)
+    return _EVAL_CACHE[key]
+
+
+def objective_point(obj: Objective, pt) -> arb:
+    v = obj.evaluator().point(pt)
+    return v if obj.sign > 0 else -v
+
+
+def objective_box(obj: Objective, bx):
+    j = obj.evaluator().box(bx)
+    if obj.sign > 0:
+        return j.val, j.grad
+    return -j.val, tuple(-g for g in j.grad)
+
+
+def _ok(u: arb, target: float, strict: bool) -> bool:
+    return bool(u < target) if strict else bool(u <= target)
+
+
+def forced_split_dim(bx, domain_widths) -> int:
+    """Domain-only rule for the top splits: the widest side relative to the domain."""
+    best, best_rel = None, -1.0
+    for i, (lo, hi) in enumerate(bx):
+        if domain_widths[i] > 0:
+            rel = (hi - lo) / domain_widths[i]
+            if rel > best_rel:
+                best, best_rel = i, rel
+    return best
+
+
+def split_box(bx, dim):
+    lo, hi = bx[dim]
+    mid = lo + (hi - lo) / 2
+    left = list(bx)
+    right = list(bx)
+    left[dim] = (lo, mid)
+    right[dim] = (mid, hi)
+    return mid, tuple(left), tuple(right)
+
+
+def mvf_bound(obj: Objective, domain: Domain, bx, val, grad):
+    """(upper bound on the box, the point c used, value at c) of the monotone mean-value form."""
+    c, faces = [], []
+    for i, (lo, hi) in enumerate(bx):
+        g = grad[i]
+        if lo == hi:
+            c.append(lo)
+            faces.append((lo, hi))
+        elif g > 0:
+            c.append(hi)
+            faces.append((hi, hi))
+        elif g < 0:
+            c.append(lo)
+            faces.append((lo, lo))
+        else:
+            mid = lo + (hi - lo) / 2
+            c.append(mid)
+            faces.append((lo, hi))
+    cq = domain.clamp(c)
+    fc = objective_point(obj, cq)
+    ub = fc
+    for i, (lo, hi) in enumerate(faces):
+        ci = ball.exact(cq[i])
+        dev = ball.interval(lo, hi) - ci
+        if not dev.is_zero():
+            ub = ub + grad[i] * dev
+    return ub, cq, fc
+
+
+def _choose_split(bx, grad, domain_widths):
+    """The side whose term |grad_i| * width_i of the mean-value form is largest; the
+    widest side relative to the domain when the gradient enclosure is unbounded."""
+    free = [i for i, (lo, hi) in enumerate(bx)
+            if domain_widths[i] > 0 and hi - lo > MIN_REL_WIDTH * domain_widths[i]]
+    if not free:
+        return None
+    if all(grad[i].is_finite() for i in free):
+        scores = [float(grad[i].abs_upper().mid()) * (bx[i][1] - bx[i][0]) for i in free]
+        if max(scores) > 0:
+            return free[scores.index(max(scores))]
+    rel = [(bx[i][1] - bx[i][0]) / domain_widths[i] for i in free]
+    return free[rel.index(max(rel))]
+
+
+@dataclass
+class SubResult:
+    nodes: list = field(default_factory=list)
+    leaves: int = 0
+    undecided: int = 0
+    max_upper: float = -math.inf
+    best_lower: float = -math.inf
+    best_point: tuple = None
+    counterexample: tuple = None  # (point, value ball repr)
+
+
+def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
+                max_boxes: int, stop_on_counterexample: bool = True) -> SubResult:
+    """Depth-first over the subtree rooted at ``bx``; the node list comes out in preorder."""
+    res = SubResult()
+    widths = [float(hi - lo) for lo, hi in domain.bounds]
+    stack = [bx]
+    boxes = 0
+    while stack:
+        b = stack.pop()
+        boxes += 1
+        if boxes > max_boxes:
+            res.nodes.append(["u", [[hexf(lo), hexf(hi)] for lo, hi in b]])
+            res.undecided += 1
+            continue
+        val, grad = objective_box(obj, b)
+        up = val.upper()
+        enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
+        if _ok(up, target, strict):
+            res.nodes.append(["l", "enclosure", enc, hexf(float_up(val))])
+            res.leaves += 1
+            res.max_upper = max(res.max_upper, float_up(val))
+            continue
+        ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
+        lo_c = float_down(fc)
+        if lo_c > res.best_lower:
+            res.best_lower, res.best_point = lo_c, cq
+        if _ok(ub, target, strict):
+            res.nodes.append(["l", "mvf", enc, hexf(float_up(ub))])
+            res.leaves += 1
+            res.max_upper = max(res.max_upper, float_up(ub))
+            continue
+        if (fc > target) if not strict else (fc >= target):
+            if res.counterexample is None or lo_c > float_down(res.counterexample[1]):
+                res.counterexample = (cq, fc)
+            if stop_on_counterexample:
+                res.nodes.append(["u", enc])
+                res.undecided += 1
+                res.nodes.extend(["u", [[hexf(lo), hexf(hi)] for lo, hi in s]] for s in reversed(stack))
+                res.undecided += len(stack)
+                stack.clear()
+                break
+        dim = _choose_split(b, grad, widths)
+        if dim is None:
+            res.nodes.append(["u", enc])
+            res.undecided += 1
+            continue
+        mid, left, right = split_box(b, dim)
+        res.nodes.append(["s", dim, hexf(mid)])
+        stack.append(right)
+        stack.append(left)
+    res.boxes = boxes
+    return res
+
+
+def top_boxes(domain: Domain):
+    """The forced top of the tree: (preorder nodes with None for each subtree, subboxes)."""
+    widths = [float(hi - lo) for lo, hi in domain.bounds]
+    nodes, subs = [], []
+
+    def rec(b, depth):
+        dim = forced_split_dim(b, widths) if depth < FORCED_DEPTH else None
+        if dim is None:
+            nodes.append(None)
+            subs.append(b)
+            return
+        mid, left, right = split_box(b, dim)
+        nodes.append(["s", dim, hexf(mid)])
+        rec(left, depth + 1)
+        rec(right, depth + 1)
+
+    rec(domain.outward(), 0)
+    return nodes, subs
+
+
+def _work(args):
+    obj, domain, bx, target, strict, max_boxes, stop = args
+    with ball.precision(obj.bits):
+        return prove_upper(obj, domain, bx, target, strict, max_boxes, stop)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+class Runner:
+    """Runs the independent subtrees, in-process or in a pool of forked processes."""
+
+    def __init__(self, workers: int = 1, progress=None):
+        self.workers = max(1, int(workers))
+        self.progress = progress
+        self._pool = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        return False
+
+    def map(self, items, on_done=None):
+        if self._pool is None:
+            out = []
+            for it in items:
+                out.append(_work(it))
+                if on_done:
+                    on_done()
+            return out
+        futs = [self._pool.submit(_work, it) for it in items]
+        out = []
+        for f in futs:
+            out.append(f.result())
+            if on_done:
+                on_done()
+        return out
+
+
+@dataclass
+class BoundOutcome:
+    status: str  # proved | disproved | undecided
+    target: float
+    strict: bool
+    tree: list
+    leaves: int
+    undecided: int
+    boxes: int
+    max_upper: float
+    witness: tuple  # exact point with the best certified value
+    witness_value: arb
+    counterexample: tuple = None
+
+
+def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
+              max_boxes: int = 400_000, stop_on_counterexample: bool = True, on_done=None) -> BoundOutcome:
+    top, subs = top_boxes(domain)
+    per = max(1000, max_boxes // max(1, len(subs)))
+    results = runner.map([(obj, domain, b, target, strict, per, stop_on_counterexample) for b in subs], on_done)
+    tree, it = [], iter(results)
+    for n in top:
+        if n is None:
+            tree.extend(next(it).nodes)
+        else:
+            tree.append(n)
+    leaves = sum(r.leaves for r in results)
+    und = sum(r.undecided for r in results)
+    boxes = sum(r.boxes for r in results) + len(top) - len(subs)
+    cexs = [r.counterexample for r in results if r.counterexample is not None]
+    cex = max(cexs, key=lambda c: float_down(c[1])) if cexs else None
+    best = max((r for r in results if r.best_point is not None), key=lambda r: r.best_lower, default=None)
+    witness = best.best_point if best else None
+    wval = objective_point(obj, witness) if witness else arb.nan()
+    if cex is not None:
+        status = "disproved"
+    elif und:
+        status = "undecided"
+    else:
+        status = "proved"
+    mx = max((r.max_upper for r in results), default=-math.inf)
+    return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex)
+
+
+@dataclass
+class ExtremumOutcome:
+    """Enclosure [lo, hi] of sup(sign*f) over the domain, in the objective's sign."""
+
+    bound: BoundOutcome
+    lo: float
+    hi: float
+    witness: tuple
+    witness_value: arb
+
+
+def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, threshold: float = None,
+                max_boxes: int = 400_000, on_done=None, attempts: int = 6) -> ExtremumOutcome:
+    """Certified enclosure of max(sign*f) to width ~tol, and with ``threshold`` a proof
+    that max(sign*f) < threshold (or a counterexample).
+
+    The float search proposes the maximiser p; f(p) in Arb is the lower end.  The tree
+    then proves sign*f <= T = f(p) + tol/2 everywhere; a point found above T restarts
+    the proof from that point, so the tree is a function of the domain alone.
+    """
+    from verification import search  # scipy is only needed here
+
+    ev = obj.evaluator()
+    p = search.best_point(ev.floats, obj.sign, domain)
+    val = objective_point(obj, p)
+    out = None
+    for _ in range(attempts):
+        if threshold is not None and val >= threshold:
+            cex = (p, val)
+            b = BoundOutcome("disproved", float_up(val), True, [], 0, 0, 0, math.nan, p, val, cex)
+            return ExtremumOutcome(b, float_down(val), math.inf, p, val)
+        with ball.precision(obj.bits):
+            target = float_up(val + arb(tol) / 2)
+        strict = False
+        if threshold is not None and target >= threshold:
+            target, strict = threshold, True
+        b = run_bound(obj, domain, target, strict, runner, max_boxes, True, on_done)
+        if b.counterexample is not None and not (threshold is not None and b.counterexample[1] >= threshold):
+            p, val = b.counterexample  # a better point than the search found: start again
+            continue
+        if b.status == "disproved":
+            b.witness, b.witness_value = b.counterexample
+            return ExtremumOutcome(b, float_down(b.counterexample[1]), math.inf, *b.counterexample)
+        b.witness, b.witness_value = p, val
+        out = ExtremumOutcome(b, float_down(val), b.max_upper if b.status == "proved" else math.inf, p, val)
+        return out
+    b.status = "undecided"
+    return ExtremumOutcome(b, float_down(val), math.inf, p, val)

@@ -1,0 +1,52 @@
+"""Float search for the extremum of an expression: grid, then a bounded local optimiser.
+
+Nothing here proves anything.  Its only job is a good candidate point, whose value the
+engine then evaluates in Arb as the certified lower end of the max enclosure.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy import optimize
+
+from verification.domain import Domain
+
+
+def _grid_axes(box, n):
+    return [np.array([lo]) if lo == hi else np.linspace(lo, hi, n) for lo, hi in box]
+
+
+def best_point(floats, sign: int, domain: Domain, per_axis: int = 9):
+    """The point of the domain where sign*f looks largest (Fractions, inside the domain)."""
+    box = [(float(lo), float(hi)) for lo, hi in domain.bounds]
+    axes = _grid_axes(box, per_axis)
+    mesh = np.meshgrid(*axes, indexing="ij")
+    vals = sign * floats(*[g.ravel() for g in mesh])
+    vals = np.where(np.isfinite(vals), vals, -np.inf)
+    order = np.argsort(-vals, kind="stable")[:4]
+    starts = [np.array([g.ravel()[i] for g in mesh]) for i in order]
+    free = [i for i, (lo, hi) in enumerate(box) if lo < hi]
+
+    def neg(x_free, base):
+        x = base.copy()
+        x[free] = x_free
+        v = sign * floats(*[np.array([c]) for c in x])[0]
+        return -v if np.isfinite(v) else np.inf
+
+    best_x, best_v = starts[0], vals[order[0]]
+    for x0 in starts:
+        if not free:
+            break
+        res = optimize.minimize(neg, x0[free], args=(x0,), method="L-BFGS-B",
+                                bounds=[box[i] for i in free], options={"maxiter": 200})
+        if np.isfinite(res.fun) and -res.fun > best_v:
+            best_v = -res.fun
+            best_x = x0.copy()
+            best_x[free] = res.x
+    # Vertices: extrema of these maps sit on corners more often than not.
+    for corner in itertools.product(*[(lo, hi) if lo < hi else (lo,) for lo, hi in box]):
+        v = sign * floats(*[np.array([c]) for c in corner])[0]
+        if np.isfinite(v) and v > best_v:
+            best_v, best_x = v, np.array(corner)
+    return domain.clamp(best_x)
