@@ -131,3 +131,13 @@ def ipow(x: arb, n: int) -> arb:
     if n % 2 == 0:
         return ipow(sqr(x), n // 2)
     return _monotone(lambda p: ipow(p, n), x)
+
+
+def fraction_bounds(x: arb):
+    """Exact rational lower and upper bounds of a finite ball."""
+    def frac(p):
+        man, exp = p.mid().man_exp()
+        man, exp = int(man), int(exp)
+        return Fraction(man) * (Fraction(2) ** exp)
+    with precision(max(ctx.prec, 1024)):  # lower()/upper() round to the working precision
+        return frac(x.lower()), frac(x.upper())

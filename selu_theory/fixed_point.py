@@ -18,17 +18,18 @@ ball coefficients.
 
 * Search (not rigorous): eliminating lam gives the quadratic
   nu* (a0 + a1 alpha)^2 = mu*^2 Q(alpha), whose real roots (with lam = +-sqrt(nu*/Q), the
-  sign fixed by the mu-equation) are all real roots of the system; they, plus a few fixed
-  starting points, seed a float Newton iteration, and the positive root is polished by
-  Newton in Arb midpoint arithmetic.
+  sign fixed by the mu-equation) are all real roots of the system.  They are computed in
+  Arb midpoint arithmetic (double precision is too coarse when P(z < 0) is tiny), joined
+  by float Newton runs from a few fixed starting points, and every candidate is polished
+  by Newton in Arb midpoint arithmetic.
 * Proof: the Krawczyk test K(X) inside the interior of X on a box X around the root proves
   that X holds exactly one root, and that it lies in K(X); iterating X <- K(X) n X shrinks
   the enclosure to about ``bits`` bits.
 * Global uniqueness (``globally_unique``): with g(alpha) = (a0 + a1 alpha) / sqrt(Q(alpha)),
   the system with lam > 0 is g(alpha) = mu*/sqrt(nu*), lam = sqrt(nu*/Q(alpha)), and
-  Q(alpha) g'(alpha) sqrt(Q) = (a1 q0 - a0 q1/2) + alpha (a1 q1/2 - a0 q2).  When both
-  brackets are certainly negative (which the sign structure a0 > 0 > a1, q1 > 0 makes
-  typical), g is strictly decreasing on [0, oo) from g(0) = a0/sqrt(q0) to
+  Q^(3/2) g'(alpha) = (a1 q0 - a0 q1/2) + alpha (a1 q1/2 - a0 q2).  Since a0 > 0 > a1 and
+  q1 = 2 Cov(X, H) = -2 E X E H > 0, both brackets are negative; the balls certify it per
+  target.  Then g is strictly decreasing on [0, oo) from g(0) = a0/sqrt(q0) to
   g(oo) = a1/sqrt(q2), so the root is the only one with alpha > 0, lam > 0, and targets with
   mu*/sqrt(nu*) outside (g(oo), g(0)) have none: that is what the error message reports.
 """
@@ -56,6 +57,17 @@ class FixedPointError(ValueError):
 
 @dataclass(frozen=True)
 class FixedPointParams:
+    """A proven (alpha, lambda) for the fixed point (mu_star, nu_star).
+
+    ``alpha``, ``lam``: Arb balls holding the root, relative accuracy >= ``bits`` bits.
+    ``box``: the box on which the Krawczyk test proved that exactly one root exists
+    (relative half-width 2^-20 when the root is well conditioned); ``unique`` records that
+    proof.  ``globally_unique``: certified that no other root has alpha > 0, lambda > 0.
+    ``spectral_norm`` S and ``stable``: the paper's contraction criterion S < 1, where S
+    is the largest singular value of the Jacobian J of (mu, nu) -> (mu~, nu~);
+    ``spectral_radius``: max |eigenvalue| of J (local attraction iff < 1).
+    """
+
     alpha: arb
     lam: arb
     alpha_float: float
@@ -109,6 +121,11 @@ def _convention(omega: Fraction, tau: Fraction) -> str:
 
 # --------------------------------------------------------------------------- polynomial form
 
+def _accuracy(*balls) -> int:
+    """The smallest relative accuracy in bits (very negative if a ball contains 0)."""
+    return min(b.rel_accuracy_bits() for b in balls)
+
+
 @dataclass(frozen=True)
 class _Coeffs:
     a0: arb
@@ -146,7 +163,7 @@ def _coefficients(m: arb, v: arb, mu: arb, nu: arb) -> _Coeffs:
     return _Coeffs(a0, a1, b0 - a0 * a0, b1 - 2 * a0 * a1, b2 - a1 * a1, mu, nu)
 
 
-# --------------------------------------------------------------------------- search (floats)
+# --------------------------------------------------------------------------- search (not rigorous)
 
 def _float_F(c, x):
     a0, a1, q0, q1, q2, mu, nu = c
@@ -288,8 +305,8 @@ def _krawczyk(c: _Coeffs, X):
 def _box(center: arb, k: int, wp: int):
     """A ball about [center -+ 2^(e-k)], e the binary exponent of |center|, and its exact
     endpoints (Arb may round the radius up; the endpoints are those of the ball itself)."""
-    cf = float(center)
-    e = math.frexp(abs(cf))[1] if cf != 0 else 0
+    man, ex = center.mid().man_exp()
+    e = int(ex) + int(abs(man)).bit_length()  # 2^(e-1) <= |center| < 2^e; no float overflow
     X = arb(center, arb(2) ** (e - k))
     with precision(wp + 128):
         lo, hi = X.mid() - X.rad(), X.mid() + X.rad()
@@ -300,8 +317,9 @@ def _box(center: arb, k: int, wp: int):
 
 def _prove(c: _Coeffs, x, bits: int, wp: int):
     """Krawczyk-verify a box around x; return (enclosure, box endpoints) or None."""
-    target = 2.0 ** -(bits + 8)
-    for k in _BOX_REL_EXPONENTS + (bits // 2, bits - 16):
+    # Wide boxes first (a stronger uniqueness statement); ill-conditioned roots need
+    # boxes of relative width ~ 1/condition number.
+    for k in sorted(set(_BOX_REL_EXPONENTS + (wp // 4, wp // 2, 3 * wp // 4, wp - 48))):
         try:
             Xa, ba = _box(x[0], k, wp)
             Xl, bl = _box(x[1], k, wp)
@@ -316,10 +334,9 @@ def _prove(c: _Coeffs, x, bits: int, wp: int):
         for _ in range(40):
             K = _krawczyk(c, X)
             Xn = (K[0].intersection(X[0]), K[1].intersection(X[1]))
-            shrunk = all(Xn[i].rad() < X[i].rad() * arb(0.5) for i in range(2))
+            shrunk = any(Xn[i].rad() < X[i].rad() * arb(0.5) for i in range(2))
             X = Xn
-            rel = max(float(X[i].rad()) / max(abs(float(X[i].mid())), 1e-300) for i in range(2))
-            if rel <= target or not shrunk:
+            if _accuracy(*X) >= bits + 8 or not shrunk:
                 break
         return X, box
     return None
@@ -355,13 +372,23 @@ def _spectral_radius(J) -> arb:
 
 # --------------------------------------------------------------------------- public
 
-def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256) -> FixedPointParams:
+class _NeedPrecision(Exception):
+    def __init__(self, reason: str, wp: int):
+        super().__init__(reason)
+        self.reason, self.wp = reason, wp
+
+
+def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256,
+                       max_bits: int | None = None) -> FixedPointParams:
     """The (alpha, lambda) making (mu_star, nu_star) a fixed point, with an Arb proof.
 
     Targets and weight moments are exact rationals: Fraction, int, decimal string ("-0.1"),
-    or a finite float (read as its shortest decimal repr, so -0.1 means -1/10).  Raises
-    FixedPointError for invalid input, when no root with alpha > 0, lambda > 0 is found, or
-    when the Krawczyk test cannot verify the root found.
+    or a finite float (read as its shortest decimal repr, so -0.1 means -1/10).  The
+    returned enclosures have relative accuracy >= ``bits`` bits.  The working precision
+    starts at bits + 64 and grows, up to ``max_bits`` (default 4 bits + 2048), when the
+    target is ill-conditioned (z = N(m*, v*) almost never negative, so alpha hardly
+    matters).  Raises FixedPointError for invalid input, when no root with alpha > 0,
+    lambda > 0 exists or is found, or when the Krawczyk test cannot verify the root.
     """
     mu_q = _rational(mu_star, "mu_star")
     nu_q = _rational(nu_star, "nu_star")
@@ -373,15 +400,30 @@ def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256) -> Fix
         raise FixedPointError(f"tau must be > 0 (the summed squared weights); got {tau_q}")
     if not isinstance(bits, int) or bits < 53:
         raise FixedPointError(f"bits must be an int >= 53; got {bits!r}")
-    m_q, v_q = mu_q * om_q, nu_q * tau_q
+    cap = 4 * bits + 2048 if max_bits is None else max(int(max_bits), bits + _GUARD_BITS)
     where = f"(mu*, nu*) = ({mu_q}, {nu_q}), omega = {om_q}, tau = {tau_q}"
 
     wp = bits + _GUARD_BITS
+    while True:
+        try:
+            return _solve_at(mu_q, nu_q, om_q, tau_q, bits, wp, where)
+        except _NeedPrecision as need:
+            if wp >= cap:
+                raise FixedPointError(f"{need.reason} for {where}, even at {wp} bits working precision "
+                                      f"(max_bits = {cap}): the target is too ill-conditioned") from None
+            wp = min(cap, max(need.wp, wp + 64))
+
+
+def _solve_at(mu_q, nu_q, om_q, tau_q, bits: int, wp: int, where: str) -> FixedPointParams:
+    m_q, v_q = mu_q * om_q, nu_q * tau_q
     with precision(wp):
         c = _coefficients(exact(m_q), exact(v_q), exact(mu_q), exact(nu_q))
-        cf = c.floats()
-        if not all(map(math.isfinite, cf)):
-            raise FixedPointError(f"moment coefficients overflow double precision for {where}")
+        acc = _accuracy(c.a0, c.a1, c.q0, c.q1, c.q2)
+        if acc < bits + 16:
+            # a1 ~ E min(e^z - 1, 0) is tiny when z is rarely negative: the differences of
+            # order0 values that give it lose that many bits.
+            raise _NeedPrecision("the alpha-dependence of the moments is not resolved",
+                                 wp + bits + 48 - acc if acc > -wp else 2 * wp)
 
         # Certified shape of g(alpha) = (a0 + a1 alpha)/sqrt(Q) on [0, oo) (module doc).
         decreasing = bool((c.a1 * c.q0 - c.a0 * c.q1 / 2 < 0) and (c.a1 * c.q1 / 2 - c.a0 * c.q2 < 0)
@@ -407,13 +449,18 @@ def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256) -> Fix
         x = positive[0]
         proved = _prove(c, x, bits, wp)
         if proved is None:
-            raise FixedPointError(f"Krawczyk test did not verify the root near (alpha, lambda) = "
-                                  f"({float(x[0])!r}, {float(x[1])!r}) for {where}")
+            raise _NeedPrecision(f"Krawczyk test did not verify the root near (alpha, lambda) = "
+                                 f"({x[0].str(17, radius=False)}, {x[1].str(17, radius=False)})", 2 * wp)
         (alpha, lam), box = proved
+        acc = _accuracy(alpha, lam)
+        if acc < bits:
+            raise _NeedPrecision(f"the enclosure reached only {acc} of {bits} bits", wp + bits + 32 - acc)
         if not (alpha > 0):
-            raise FixedPointError(f"the verified root has alpha <= 0 (alpha in {alpha.str(10)}) for {where}")
+            raise FixedPointError(f"alpha > 0 not certified for the verified root (alpha in {alpha.str(10)}) "
+                                  f"for {where}")
         if not (lam > 0):
-            raise FixedPointError(f"the verified root has lambda <= 0 (lambda in {lam.str(10)}) for {where}")
+            raise FixedPointError(f"lambda > 0 not certified for the verified root (lambda in {lam.str(10)}) "
+                                  f"for {where}")
 
         J = _jacobian(exact(m_q), exact(v_q), alpha, lam, exact(om_q), exact(tau_q))
         S = _spectral_norm(J)

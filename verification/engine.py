@@ -345,7 +345,7 @@ class ExtremumOutcome:
     witness_value: arb
 
 
-def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, threshold: float = None,
+def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, threshold: Fraction = None,
                 max_boxes: int = 400_000, on_done=None, attempts: int = 6) -> ExtremumOutcome:
     """Certified enclosure of max(sign*f) to width ~tol, and with ``threshold`` a proof
     that max(sign*f) < threshold (or a counterexample).
@@ -355,30 +355,32 @@ def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, thre
     the proof from that point, so the tree is a function of the domain alone.
     """
     from verification import search  # scipy is only needed here
+    from verification.domain import down
 
     ev = obj.evaluator()
     p = search.best_point(ev.floats, obj.sign, domain)
     val = objective_point(obj, p)
-    out = None
+    with ball.precision(obj.bits):
+        th = None if threshold is None else ball.exact(threshold)
+    b = None
     for _ in range(attempts):
-        if threshold is not None and val >= threshold:
-            cex = (p, val)
-            b = BoundOutcome("disproved", float_up(val), True, [], 0, 0, 0, math.nan, p, val, cex)
+        if th is not None and val >= th:
+            b = BoundOutcome("disproved", math.nan, True, [], 0, 0, 0, math.nan, p, val, (p, val))
             return ExtremumOutcome(b, float_down(val), math.inf, p, val)
         with ball.precision(obj.bits):
             target = float_up(val + arb(tol) / 2)
         strict = False
-        if threshold is not None and target >= threshold:
-            target, strict = threshold, True
+        if th is not None and not (arb(target) < th):
+            target = down(threshold)
+            strict = Fraction(target) == threshold
         b = run_bound(obj, domain, target, strict, runner, max_boxes, True, on_done)
-        if b.counterexample is not None and not (threshold is not None and b.counterexample[1] >= threshold):
+        if b.counterexample is not None and not (th is not None and b.counterexample[1] >= th):
             p, val = b.counterexample  # a better point than the search found: start again
             continue
         if b.status == "disproved":
             b.witness, b.witness_value = b.counterexample
             return ExtremumOutcome(b, float_down(b.counterexample[1]), math.inf, *b.counterexample)
         b.witness, b.witness_value = p, val
-        out = ExtremumOutcome(b, float_down(val), b.max_upper if b.status == "proved" else math.inf, p, val)
-        return out
+        return ExtremumOutcome(b, float_down(val), b.max_upper if b.status == "proved" else math.inf, p, val)
     b.status = "undecided"
     return ExtremumOutcome(b, float_down(val), math.inf, p, val)

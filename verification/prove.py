@@ -1,0 +1,173 @@
+"""Run a claim: decide each part, collect enclosures, build the certificate body."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from flint import arb
+
+from selu_theory import ball
+from selu_theory.params import Params
+from verification import claims as C
+from verification.engine import Objective, Runner, enclose_max, float_down, float_up, hexf, objective_point
+
+DEFAULT_BITS = ball.DEFAULT_PREC
+
+@dataclass
+class PartResult:
+    key: str
+    status: str  # proved | disproved | undecided
+    enclosure: tuple  # (lo, hi) floats, the certified quantity
+    certificate: dict
+    boxes: int = 0
+    counterexample: dict = None
+    detail: str = ""
+
+
+@dataclass
+class ClaimResult:
+    claim: C.Claim
+    status: str
+    parts: list
+    enclosures: dict  # key -> (lo, hi)
+    seconds: float
+    boxes: int
+    verdicts: list = field(default_factory=list)
+    certificate_path: str = None
+
+    @property
+    def counterexample(self):
+        for p in self.parts:
+            if p.counterexample:
+                return dict(p.counterexample, key=p.key)
+        return None
+
+
+def _fr(q) -> str:
+    return str(Fraction(q))
+
+
+def _pt_json(pt):
+    return [_fr(x) for x in pt]
+
+
+def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on_done=None,
+                 max_boxes: int = 400_000) -> PartResult:
+    obj = Objective(part.expr, params, part.sign, bits)
+    th = None
+    if part.threshold is not None:
+        th = Fraction(part.threshold) * part.sign
+    out = enclose_max(obj, part.domain, part.tol, runner, threshold=th, max_boxes=max_boxes, on_done=on_done)
+    b = out.bound
+    s = part.sign
+    lo, hi = (out.lo, out.hi) if s > 0 else (-out.hi, -out.lo)
+    wval = out.witness_value if s > 0 else -out.witness_value
+    cex = None
+    if b.status == "disproved" and b.counterexample is not None:
+        cpt, cval = b.counterexample
+        cval = cval if s > 0 else -cval
+        cex = {"point": _pt_json(cpt), "value": [hexf(float_down(cval)), hexf(float_up(cval))],
+               "value_text": cval.str(12, radius=False)}
+    cert = {
+        "kind": "extremum", "key": part.key, "expr": part.expr, "sense": part.sense,
+        "domain": part.domain.to_json(),
+        "box": [[hexf(a), hexf(z)] for a, z in part.domain.outward()],
+        "threshold": part.threshold, "objective_sign": s,
+        "target": hexf(b.target) if math.isfinite(b.target) else None, "strict": b.strict,
+        "status": b.status,
+        "enclosure": [hexf(lo), hexf(hi)],
+        "witness": {"point": _pt_json(out.witness),
+                    "value": [hexf(float_down(wval)), hexf(float_up(wval))]},
+        "counterexample": cex,
+        "tree": b.tree,
+    }
+    return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex)
+
+
+def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
+    obj = Objective(part.expr, params, 1, bits)
+    pt = tuple(Fraction(x) for x in part.point)
+    with ball.precision(bits):
+        val = objective_point(obj, pt)
+        c = ball.exact(Fraction(part.value))
+        if part.relation == "==":
+            ok, bad = val.is_exact() and bool(val == c), not val.contains(c)
+        elif part.relation == ">":
+            ok, bad = bool(val > c), bool(val <= c)
+        else:
+            ok, bad = bool(val < c), bool(val >= c)
+    status = "proved" if ok else ("disproved" if bad else "undecided")
+    enc = (float_down(val), float_up(val))
+    cert = {"kind": "point", "key": part.key, "expr": part.expr, "point": _pt_json(pt),
+            "relation": part.relation, "value": part.value, "status": status,
+            "enclosure": [hexf(enc[0]), hexf(enc[1])], "ball": val.repr()}
+    cex = {"point": _pt_json(pt), "value": [hexf(enc[0]), hexf(enc[1])]} if status == "disproved" else None
+    return PartResult(part.key, status, enc, cert, 0, cex)
+
+
+def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
+    from selu_theory import constants
+    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+
+    wp = max(256, int(part.digits * 3.33) + 64)
+    try:
+        fp = solve_alpha_lambda(part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
+    except FixedPointError as exc:
+        cert = {"kind": "fixed-point", "key": part.key, "status": "undecided", "error": str(exc)}
+        return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc))]
+    digits_ok = all(x.rad() < arb(10) ** (-part.digits) * abs(x.mid()) for x in (fp.alpha, fp.lam))
+    closed = (part.mu_star, part.nu_star, part.omega, part.tau) == ("0", "1", "0", "1")
+    agree = True
+    if closed:
+        agree = fp.alpha.overlaps(constants.alpha01(wp)) and fp.lam.overlaps(constants.lambda01(wp))
+    status = "proved" if (fp.unique and digits_ok and agree) else "undecided"
+    cert = {"kind": "fixed-point", "key": part.key, "mu_star": part.mu_star, "nu_star": part.nu_star,
+            "omega": part.omega, "tau": part.tau, "bits": wp, "digits": part.digits,
+            "alpha_bounds": [str(q) for q in ball.fraction_bounds(fp.alpha)],
+            "lambda_bounds": [str(q) for q in ball.fraction_bounds(fp.lam)],
+            "alpha_text": fp.alpha.str(part.digits + 5), "lambda_text": fp.lam.str(part.digits + 5),
+            "unique": fp.unique, "closed_forms_agree": agree if closed else None, "status": status}
+    # Exact rational ends: a float would hide the 30 digits being compared.
+    return [PartResult("alpha", status, ball.fraction_bounds(fp.alpha), cert,
+                       detail=fp.alpha.str(part.digits + 3)),
+            PartResult("lambda", status, ball.fraction_bounds(fp.lam), None,
+                       detail=fp.lam.str(part.digits + 3))]
+
+
+def derived_enclosure(d: C.Derived, enclosures: dict):
+    lo = hi = 0.0
+    for key, coef in d.terms:
+        a, b = enclosures[key]
+        if coef > 0:
+            lo, hi = lo + coef * a, hi + coef * b
+        else:
+            lo, hi = lo + coef * b, hi + coef * a
+    # float sums: widen by one ulp each way so the interval stays an enclosure
+    return (math.nextafter(lo, -math.inf), math.nextafter(hi, math.inf))
+
+
+def run_claim(claim: C.Claim, runner: Runner, bits: int = ball.DEFAULT_PREC, on_done=None,
+              params: Params = None, max_boxes: int = 400_000) -> ClaimResult:
+    params = params or claim.params
+    t0 = time.perf_counter()
+    parts = []
+    for part in claim.parts:
+        if isinstance(part, C.Extremum):
+            parts.append(run_extremum(part, params, runner, bits, on_done, max_boxes))
+        elif isinstance(part, C.PointCheck):
+            parts.append(run_point(part, params, bits))
+        elif isinstance(part, C.FixedPoint):
+            parts.extend(run_fixed_point(part, params, bits))
+        else:  # pragma: no cover - registry and runner are edited together
+            raise TypeError(f"unknown part {part!r}")
+    enclosures = {p.key: p.enclosure for p in parts}
+    for d in claim.derived:
+        enclosures[d.key] = derived_enclosure(d, enclosures)
+    statuses = {p.status for p in parts}
+    status = "disproved" if "disproved" in statuses else ("undecided" if "undecided" in statuses else "proved")
+    res = ClaimResult(claim, status, parts, enclosures, time.perf_counter() - t0, sum(p.boxes for p in parts))
+    from verification.verdicts import paper_verdicts
+    res.verdicts = paper_verdicts(claim, enclosures)
+    return res
