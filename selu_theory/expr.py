@@ -98,6 +98,8 @@ def parse(text) -> Expr:
             node._selu_value = q
             continue
         if isinstance(node, ast.Name):
+            if getattr(node, "_selu_function", False):
+                continue
             if node.id not in NAMES:
                 raise ExprError(f"unknown name {node.id!r}; known: {', '.join(NAMES)}")
             names.add(node.id)

@@ -1,13 +1,19 @@
 """selu_theory.fixed_point: Krawczyk-proven (alpha, lambda) for a prescribed fixed point."""
 from __future__ import annotations
 
-import math
+import sys
 import time
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
 from flint import arb
+
+try:  # the package may not be installed in the venv; make the repo root importable
+    import selu_theory  # noqa: F401
+except ImportError:  # pragma: no cover - depends on how pytest is launched
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from selu_theory import constants
 from selu_theory.ball import exact, precision
