@@ -1,4 +1,5 @@
-"""Enclosures of mu~, xi~ and their (m, v)-partials at points and over boxes.
+"""Enclosures of a family's base functions and their (m, v)-partials at points and
+over boxes.
 
 Over a box the generated kernels, evaluated naively, lose the correlation between their
 exp/erfcx factors; so each derivative of order k is enclosed by the centred form
@@ -10,53 +11,54 @@ from __future__ import annotations
 
 from flint import arb
 
-from selu_theory import symbolic
+from selu_theory import partials
 from selu_theory._generated import ball_kernels, float_kernels
 
-POINT_KERNELS = {0: "order0", 1: "order0_1", 2: "order0_2"}
-BOX_NAIVE = {0: "order0_1", 1: "order0_2", 2: "order3"}
+POINT_GROUP = {0: "order0", 1: "order0_1", 2: "order0_2"}
+BOX_NAIVE_GROUP = {0: "order0_1", 1: "order0_2", 2: "order3", 3: "order4"}
 
 
-def names_up_to(order: int):
-    return [symbolic.derivative_name(b, i, j) for b in symbolic.BASE_FUNCTIONS
-            for o in range(order + 1) for i, j in symbolic.derivative_orders(o)]
+def names_up_to(family: str, order: int):
+    return partials.names_up_to(partials.bases(family), order)
 
 
-def at_point(m: arb, v: arb, alpha: arb, lam: arb, order: int) -> dict:
-    fname = POINT_KERNELS[order]
-    return dict(zip(ball_kernels.NAMES[fname], getattr(ball_kernels, fname)(m, v, alpha, lam)))
+raise_order = partials.raise_order
 
 
-def floats(m, v, alpha: float, lam: float, order: int) -> dict:
-    fname = POINT_KERNELS[order]
-    return dict(zip(float_kernels.NAMES[fname], getattr(float_kernels, fname)(m, v, alpha, lam)))
+def _kernel(module, family, group):
+    fname = f"{family}_{group}"
+    return module.NAMES[fname], getattr(module, fname)
 
 
-def _raise(name: str, dim: str) -> str:
-    base, _, idx = name.partition("_")
-    i, j = idx.count("m"), idx.count("v")
-    if dim == "m":
-        i += 1
-    else:
-        j += 1
-    return symbolic.derivative_name(base, i, j)
+def at_point(family: str, m: arb, v: arb, alpha: arb, lam: arb, order: int) -> dict:
+    if order == 3:  # no combined kernel: orders 0-2 and 3 separately
+        out = at_point(family, m, v, alpha, lam, 2)
+        names, f = _kernel(ball_kernels, family, "order3")
+        out.update(zip(names, f(m, v, alpha, lam)))
+        return out
+    names, f = _kernel(ball_kernels, family, POINT_GROUP[order])
+    return dict(zip(names, f(m, v, alpha, lam)))
 
 
-def over_box(M: arb, V: arb, alpha: arb, lam: arb, order: int) -> dict:
+def floats(family: str, m, v, alpha: float, lam: float, order: int) -> dict:
+    names, f = _kernel(float_kernels, family, POINT_GROUP[order])
+    return dict(zip(names, f(m, v, alpha, lam)))
+
+
+def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int) -> dict:
     """Enclosures over the (m, v) box M x V of every partial of order <= ``order``."""
     cm, cv = M.mid(), V.mid()
     dM, dV = M - cm, V - cv
-    fname = BOX_NAIVE[order]
-    naive = dict(zip(ball_kernels.NAMES[fname], getattr(ball_kernels, fname)(M, V, alpha, lam)))
-    centre = at_point(cm, cv, alpha, lam, order)
-    enc = {k: val for k, val in naive.items()}
+    names, f = _kernel(ball_kernels, family, BOX_NAIVE_GROUP[order])
+    naive = dict(zip(names, f(M, V, alpha, lam)))
+    centre = at_point(family, cm, cv, alpha, lam, order)
+    enc = dict(naive)
     for o in range(order, -1, -1):
-        for b in symbolic.BASE_FUNCTIONS:
-            for i, j in symbolic.derivative_orders(o):
-                n = symbolic.derivative_name(b, i, j)
-                cf = centre[n] + enc[_raise(n, "m")] * dM + enc[_raise(n, "v")] * dV
-                if n in naive:
-                    both = cf.intersection(naive[n]) if cf.overlaps(naive[n]) else cf
-                    cf = both
+        for b in partials.bases(family):
+            for i, j in partials.orders(o):
+                n = partials.name(b, i, j)
+                cf = centre[n] + enc[raise_order(n, "m")] * dM + enc[raise_order(n, "v")] * dV
+                if n in naive and cf.overlaps(naive[n]):
+                    cf = cf.intersection(naive[n])
                 enc[n] = cf
-    return {n: enc[n] for n in names_up_to(order)}
+    return {n: enc[n] for n in names_up_to(family, order)}

@@ -30,12 +30,19 @@ GROUPS = {
     "order0_1": [0, 1],
     "order0_2": [0, 1, 2],
     "order3": [3],
+    "order4": [4],
 }
 
 
-def group_names(orders):
+def family_groups(family):
+    """(function name, orders) of every kernel of a family, up to its highest order."""
+    top = symbolic.families()[family][1]
+    return [(f"{family}_{g}", orders) for g, orders in GROUPS.items() if max(orders) <= top]
+
+
+def group_names(orders, family="moments"):
     names = []
-    for base in symbolic.BASE_FUNCTIONS:
+    for base in symbolic.families()[family][0]:
         for order in orders:
             for i, j in symbolic.derivative_orders(order):
                 names.append(symbolic.derivative_name(base, i, j))
@@ -112,8 +119,8 @@ class FloatPrinter(_BasePrinter):
         raise ValueError(f"unsupported power {expr}")
 
 
-def _function_source(fname, names, printer, decorator=""):
-    exprs = [symbolic.derivatives(3)[n] for n in names]
+def _function_source(fname, family, names, printer, decorator=""):
+    exprs = [symbolic.derivative_expr(family, n) for n in names]
     subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t"), optimizations="basic")
     lines = []
     if decorator:
@@ -168,16 +175,16 @@ def render(filename: str) -> str:
     printer = printer_cls()
     parts = [HEADER.format(what=what), prelude]
     names_map = {}
-    for fname, orders in GROUPS.items():
-        names = group_names(orders)
-        names_map[fname] = tuple(names)
-        src = _function_source(fname, names, printer, decorator)
-        if filename == "ball_kernels.py":
-            src = src.replace("\n    return (", "\n    return (", 1)
-            # pi is a ball at the caller's precision: make it once per call.
-            head, body = src.split('"""\n', 1)
-            src = head + '"""\n    PI = _pi()\n' + body
-        parts.append("\n\n" + src + "\n")
+    for family in symbolic.families():
+        for fname, orders in family_groups(family):
+            names = group_names(orders, family)
+            names_map[fname] = tuple(names)
+            src = _function_source(fname, family, names, printer, decorator)
+            if filename == "ball_kernels.py":
+                # pi is a ball at the caller's precision: make it once per call.
+                head, body = src.split('"""\n', 1)
+                src = head + '"""\n    PI = _pi()\n' + body
+            parts.append("\n\n" + src + "\n")
     parts.append("\n\nNAMES = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in names_map.items()) + "}\n")
     return "".join(parts)
 

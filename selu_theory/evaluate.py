@@ -31,14 +31,12 @@ class FloatOps:
     exp = staticmethod(np.exp)
 
 
-def _base_jets(mu, omega, nu, tau, alpha, lam, order):
-    """Jets of the base partials of order < ``order`` over the box of the variable jets."""
-    m = mu * omega
-    v = nu * tau
-    enc = base_enclosures.over_box(m.val, v.val, alpha, lam, order)
+def _base_jets(family, m, v, alpha, lam, order):
+    """Jets of the family's base partials of order < ``order`` over the box of m, v."""
+    enc = base_enclosures.over_box(family, m.val, v.val, alpha, lam, order)
     out = {}
-    for n in base_enclosures.names_up_to(order - 1):
-        fm, fv = enc[base_enclosures._raise(n, "m")], enc[base_enclosures._raise(n, "v")]
+    for n in base_enclosures.names_up_to(family, order - 1):
+        fm, fv = enc[base_enclosures.raise_order(n, "m")], enc[base_enclosures.raise_order(n, "v")]
         out[n] = Jet(enc[n], tuple(fm * a + fv * b for a, b in zip(m.grad, v.grad)))
     return out
 
@@ -50,8 +48,7 @@ class Evaluator:
         self.expr = expr
         self.params = params
         self.bits = bits
-        self.jacobian = moment_map.needs_jacobian(expr.names)
-        self.order = 1 if self.jacobian else 0
+        self.needs = moment_map.requirements(expr.names)  # {family: derivative order}
         self.alpha_f, self.lam_f = params.floats()
         self._balls = {}
 
@@ -65,8 +62,9 @@ class Evaluator:
         with ball.precision(self.bits):
             alpha, lam = self._params()
             xs = [ball.exact(x) for x in pt]
-            base = base_enclosures.at_point(xs[0] * xs[1], xs[2] * xs[3], alpha, lam, self.order)
-            env = moment_map.quantities(*xs, base, BallOps, self.jacobian)
+            m, v = xs[0] * xs[1], xs[2] * xs[3]
+            base = {f: base_enclosures.at_point(f, m, v, alpha, lam, o) for f, o in self.needs.items()}
+            env = moment_map.quantities(*xs, base, BallOps, self.expr.names)
             return self.expr.evaluate(env, BallOps)
 
     def box(self, bx) -> Jet:
@@ -75,16 +73,18 @@ class Evaluator:
             alpha, lam = self._params()
             ops = JetOps(4)
             xs = [Jet.variable(ball.interval(lo, hi), i, 4) for i, (lo, hi) in enumerate(bx)]
-            base = _base_jets(*xs, alpha, lam, self.order + 1)
-            env = moment_map.quantities(*xs, base, ops, self.jacobian)
+            m, v = xs[0] * xs[1], xs[2] * xs[3]
+            base = {f: _base_jets(f, m, v, alpha, lam, o + 1) for f, o in self.needs.items()}
+            env = moment_map.quantities(*xs, base, ops, self.expr.names)
             return self.expr.evaluate(env, ops)
 
     def floats(self, mu, omega, nu, tau):
         """Float64 values on arrays: a search heuristic, never a proof."""
         with np.errstate(all="ignore"):
-            base = base_enclosures.floats(mu * omega, nu * tau, self.alpha_f, self.lam_f, self.order)
-            env = moment_map.quantities(mu, omega, nu, tau, base, FloatOps, self.jacobian)
-            return np.asarray(self.expr.evaluate(env, FloatOps), dtype=float)
+            m, v = mu * omega, nu * tau
+            base = {f: base_enclosures.floats(f, m, v, self.alpha_f, self.lam_f, o) for f, o in self.needs.items()}
+            env = moment_map.quantities(mu, omega, nu, tau, base, FloatOps, self.expr.names)
+            return np.asarray(self.expr.evaluate(env, FloatOps), dtype=float) * np.ones_like(mu, dtype=float)
 
 
 def as_fraction_point(pt):

@@ -12,10 +12,13 @@ import ast
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-# Quantities of the moment map and the input variables.
-QUANTITIES = ("mu_tilde", "xi_tilde", "nu_tilde", "S", "J11", "J12", "J21", "J22")
+# Quantities of the moment map (see moment_map.quantity_names) and the input variables.
 VARIABLES = ("mu", "omega", "nu", "tau")
-NAMES = QUANTITIES + VARIABLES
+
+
+def known_names() -> tuple:
+    from selu_theory.moment_map import quantity_names
+    return quantity_names() + VARIABLES
 FUNCTIONS = ("sqrt", "exp")
 
 MAX_LENGTH = 2000
@@ -68,6 +71,7 @@ def parse(text) -> Expr:
         raise ExprError("expression too deeply nested") from None
     src = text.strip()
     names = set()
+    known = known_names()
     count = 0
     for node in ast.walk(tree):
         count += 1
@@ -100,8 +104,8 @@ def parse(text) -> Expr:
         if isinstance(node, ast.Name):
             if getattr(node, "_selu_function", False):
                 continue
-            if node.id not in NAMES:
-                raise ExprError(f"unknown name {node.id!r}; known: {', '.join(NAMES)}")
+            if node.id not in known:
+                raise ExprError(f"unknown name {node.id!r}; known: {', '.join(known)}")
             names.add(node.id)
             continue
         if isinstance(node, ast.Call):

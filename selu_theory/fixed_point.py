@@ -12,7 +12,7 @@ weights are omega = 0, tau = 1, for which (0, 1) gives alpha01, lambda01; the au
 Structure used.  For fixed (m, v), mu~ = lam (a0 + a1 alpha) and
 nu~ = lam^2 Q(alpha) with Q(alpha) = q0 + q1 alpha + q2 alpha^2, where, for z ~ N(m, v),
 X = max(z, 0) and H = min(e^z - 1, 0):  a0 = E X, a1 = E H, q0 = Var X, q1 = 2 Cov(X, H),
-q2 = Var H.  The coefficients are read off ``ball_kernels.order0`` at alpha = 0, 1, 2 and
+q2 = Var H.  The coefficients are read off ``ball_kernels.moments_order0`` at alpha = 0, 1, 2 and
 lam = 1 (exact in ball arithmetic), so F(alpha, lam) and its Jacobian are polynomials with
 ball coefficients.
 
@@ -153,9 +153,9 @@ class _Coeffs:
 
 def _coefficients(m: arb, v: arb, mu: arb, nu: arb) -> _Coeffs:
     one = arb(1)
-    mu0, xi0 = ball_kernels.order0(m, v, arb(0), one)
-    mu1, xi1 = ball_kernels.order0(m, v, one, one)
-    mu2, xi2 = ball_kernels.order0(m, v, arb(2), one)
+    mu0, xi0 = ball_kernels.moments_order0(m, v, arb(0), one)
+    mu1, xi1 = ball_kernels.moments_order0(m, v, one, one)
+    mu2, xi2 = ball_kernels.moments_order0(m, v, arb(2), one)
     a0, a1 = mu0, mu1 - mu0
     b2 = (xi2 - 2 * xi1 + xi0) / 2
     b1 = xi1 - xi0 - b2
@@ -345,7 +345,7 @@ def _prove(c: _Coeffs, x, bits: int, wp: int):
 # --------------------------------------------------------------------------- stability
 
 def _jacobian(m: arb, v: arb, alpha: arb, lam: arb, omega: arb, tau: arb):
-    mu, mu_m, mu_v, xi, xi_m, xi_v = ball_kernels.order0_1(m, v, alpha, lam)
+    mu, mu_m, mu_v, xi, xi_m, xi_v = ball_kernels.moments_order0_1(m, v, alpha, lam)
     return ((omega * mu_m, tau * mu_v),
             (omega * (xi_m - 2 * mu * mu_m), tau * (xi_v - 2 * mu * mu_v)))
 

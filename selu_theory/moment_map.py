@@ -1,34 +1,105 @@
-"""The moment map g(mu, nu) = (mu~, nu~), its Jacobian and spectral norm, written once
-for every number system (floats, Arb balls, jets), in the manner of mpmath's contexts.
+"""The moment map g(mu, nu) = (mu~, nu~), its Jacobian, spectral norm and partial
+derivatives, and the paper's sub-functions: written once for every number system
+(floats, Arb balls, jets), in the manner of mpmath's contexts.
 
-``base`` holds mu~, xi~ and, when the Jacobian is wanted, their first partials in the
-reduced variables m = mu*omega, v = nu*tau; the chain rule gives
-d/dmu = omega d/dm and d/dnu = tau d/dv.
+``base[family]`` holds the family's base functions of the reduced variables
+m = mu*omega, v = nu*tau and their partials (names like ``mu_mv``); the chain rule gives
+d/dmu = omega d/dm, d/domega = mu d/dm, d/dnu = tau d/dv, d/dtau = nu d/dv.
 """
 from __future__ import annotations
 
+from selu_theory import partials
 
-JACOBIAN_NAMES = frozenset({"S", "J11", "J12", "J21", "J22"})
+VARS = ("mu", "omega", "nu", "tau")
+
+# group -> (family, derivative order needed at a point, names)
+_MOMENT_PARTIALS = tuple(f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("m", "v") + VARS)
+GROUPS = {
+    "values": ("moments", 0, ("mu_tilde", "xi_tilde", "nu_tilde")),
+    "jacobian": ("moments", 1, ("J11", "J12", "J21", "J22", "S")),
+    "partials": ("moments", 1, _MOMENT_PARTIALS),
+    "dS": ("moments", 2, tuple(f"dS_d{x}" for x in VARS)),
+}
 
 
-def needs_jacobian(names) -> bool:
-    return bool(JACOBIAN_NAMES & set(names))
+def _sub_names():
+    names = []
+    for b in partials.bases("sub"):
+        names += [b, b + "_x", b + "_y"]
+    return tuple(names)
 
 
-def quantities(mu, omega, nu, tau, base, ops, jacobian: bool) -> dict:
-    mt, xt = base["mu"], base["xi"]
-    env = {"mu": mu, "omega": omega, "nu": nu, "tau": tau,
-           "mu_tilde": mt, "xi_tilde": xt, "nu_tilde": xt - ops.sqr(mt)}
-    if jacobian:
-        j11 = omega * base["mu_m"]
-        j12 = tau * base["mu_v"]
-        j21 = omega * (base["xi_m"] - 2 * mt * base["mu_m"])
-        j22 = tau * (base["xi_v"] - 2 * mt * base["mu_v"])
+def _groups():
+    g = dict(GROUPS)
+    g["sub"] = ("sub", 1, _sub_names())
+    return g
+
+
+def quantity_names() -> tuple:
+    return tuple(n for _, _, names in _groups().values() for n in names)
+
+
+def requirements(names) -> dict:
+    """{family: point derivative order} needed to evaluate ``names``."""
+    req = {}
+    for fam, order, group in _groups().values():
+        if set(names) & set(group):
+            req[fam] = max(req.get(fam, 0), order)
+    return req
+
+
+def _chain(g_m, g_v, mu, omega, nu, tau):
+    """(d/dmu, d/domega, d/dnu, d/dtau) of g(m, v) from its partials g_m, g_v."""
+    return (omega * g_m, mu * g_m, tau * g_v, nu * g_v)
+
+
+def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
+    names = set(names)
+    env = {"mu": mu, "omega": omega, "nu": nu, "tau": tau}
+    groups = _groups()
+    want = {g for g, (_, _, ns) in groups.items() if names & set(ns)}
+    if want & {"values", "jacobian", "partials", "dS"}:
+        b = base["moments"]
+        mt, xt = b["mu"], b["xi"]
+        env.update(mu_tilde=mt, xi_tilde=xt, nu_tilde=xt - ops.sqr(mt))
+    if want & {"jacobian", "partials", "dS"}:
+        nu_m = b["xi_m"] - 2 * mt * b["mu_m"]
+        nu_v = b["xi_v"] - 2 * mt * b["mu_v"]
+        j11, j12, j21, j22 = omega * b["mu_m"], tau * b["mu_v"], omega * nu_m, tau * nu_v
+        env.update(J11=j11, J12=j12, J21=j21, J22=j22)
         # Largest singular value of a real 2x2 matrix, closed form.
-        p = ops.sqr(j11 + j22) + ops.sqr(j21 - j12)
-        q = ops.sqr(j11 - j22) + ops.sqr(j21 + j12)
-        s = (ops.sqrt_nonneg(p) + ops.sqrt_nonneg(q)) * 0.5
-        env.update(J11=j11, J12=j12, J21=j21, J22=j22, S=s)
+        a, bb, c, d = j11 + j22, j21 - j12, j11 - j22, j21 + j12
+        p = ops.sqr(a) + ops.sqr(bb)
+        q = ops.sqr(c) + ops.sqr(d)
+        rp, rq = ops.sqrt_nonneg(p), ops.sqrt_nonneg(q)
+        env["S"] = (rp + rq) * 0.5
+    if "partials" in want:
+        for qn, (g_m, g_v) in (("mu", (b["mu_m"], b["mu_v"])), ("xi", (b["xi_m"], b["xi_v"])),
+                               ("nu", (nu_m, nu_v))):
+            env[f"d{qn}_dm"], env[f"d{qn}_dv"] = g_m, g_v
+            for x, val in zip(VARS, _chain(g_m, g_v, mu, omega, nu, tau)):
+                env[f"d{qn}_d{x}"] = val
+    if "dS" in want:
+        # Second partials of nu~ = xi~ - mu~^2 in (m, v).
+        nu_mm = b["xi_mm"] - 2 * ops.sqr(b["mu_m"]) - 2 * mt * b["mu_mm"]
+        nu_mv = b["xi_mv"] - 2 * b["mu_m"] * b["mu_v"] - 2 * mt * b["mu_mv"]
+        nu_vv = b["xi_vv"] - 2 * ops.sqr(b["mu_v"]) - 2 * mt * b["mu_vv"]
+        da_ = _chain(b["mu_mm"], b["mu_mv"], mu, omega, nu, tau)   # d(mu_m)
+        db_ = _chain(b["mu_mv"], b["mu_vv"], mu, omega, nu, tau)   # d(mu_v)
+        dc_ = _chain(nu_mm, nu_mv, mu, omega, nu, tau)             # d(nu_m)
+        dd_ = _chain(nu_mv, nu_vv, mu, omega, nu, tau)             # d(nu_v)
+        for k, x in enumerate(VARS):
+            dj11 = omega * da_[k] + (b["mu_m"] if x == "omega" else 0)
+            dj12 = tau * db_[k] + (b["mu_v"] if x == "tau" else 0)
+            dj21 = omega * dc_[k] + (nu_m if x == "omega" else 0)
+            dj22 = tau * dd_[k] + (nu_v if x == "tau" else 0)
+            dp = (a * (dj11 + dj22) + bb * (dj21 - dj12)) * 2
+            dq = (c * (dj11 - dj22) + d * (dj21 + dj12)) * 2
+            env[f"dS_d{x}"] = (dp / rp + dq / rq) * 0.25
+    if "sub" in want:
+        s = base["sub"]
+        for bname in partials.bases("sub"):
+            env[bname] = s[bname]
+            env[bname + "_x"] = s[bname + "_v"]  # the paper's x is v = nu*tau
+            env[bname + "_y"] = s[bname + "_m"]  # and y is m = mu*omega
     return env
-
-

@@ -13,6 +13,8 @@ import itertools
 
 import sympy as sp
 
+from selu_theory import partials
+
 m, v = sp.symbols("m v", real=True)
 alpha, lam = sp.symbols("alpha lam", positive=True)
 z = sp.Symbol("z", real=True)
@@ -65,24 +67,67 @@ def gaussian_integrands():
     return {"mean": (neg * dens, pos * dens), "second": (neg**2 * dens, pos**2 * dens)}
 
 
-BASE_FUNCTIONS = ("mu", "xi")
+def F_sub() -> sp.Expr:
+    """The 'main subfunction' of Lemmas 44-46 with x = v = nu*tau, y = m = mu*omega:
+    F(x, y) = erfcx((x+y)/sqrt(2x)) - 2 erfcx((2x+y)/sqrt(2x))."""
+    return erfcx((m + v) / sp.sqrt(2 * v)) - 2 * erfcx((m + 2 * v) / sp.sqrt(2 * v))
 
 
-def derivative_orders(order: int):
-    """The (i, j) with i + j == order, i derivatives in m and j in v, in a fixed order."""
-    return [(order - j, j) for j in range(order + 1)]
+def E1_sub() -> sp.Expr:
+    """Lemma 47's f(x, y) = exp((2y+x)/2) erfc((x+y)/sqrt(2x)) = exp(-y^2/(2x)) erfcx(...)."""
+    return sp.exp(-(m**2) / (2 * v)) * erfcx((m + v) / sp.sqrt(2 * v))
 
 
-def derivative_name(base: str, i: int, j: int) -> str:
-    return base + ("_" + "m" * i + "v" * j if i + j else "")
+def _subfunctions():
+    out = {"F": F_sub(), "E1": E1_sub()}
+    try:
+        from selu_theory import subfunctions
+    except ImportError:  # pragma: no cover - the module is optional while it is written
+        return out
+    out.update(subfunctions.SUBFUNCTIONS)
+    return out
 
 
 @functools.cache
-def derivatives(max_order: int = 3):
-    """{name: expr} for all partial derivatives of mu~ and xi~ in (m, v) up to max_order."""
+def families():
+    """Families of base functions of (m, v), each generated with its own kernels, and the
+    highest derivative order each needs (point order + 2: jets over boxes, centred form)."""
+    fams = {
+        "moments": ({"mu": mu_tilde(), "xi": xi_tilde()}, 4),
+        "sub": (_subfunctions(), 3),
+    }
+    for fam, (funcs, _) in fams.items():
+        for name in funcs:
+            assert "_" not in name, f"base function name {name!r} must not contain '_'"
+    return fams
+
+
+BASE_FUNCTIONS = ("mu", "xi")
+
+
+derivative_orders = partials.orders
+derivative_name = partials.name
+
+
+def derivative_expr(family: str, name: str) -> sp.Expr:
+    base, _, idx = name.partition("_")
+    return _derivative(family, base, idx.count("m"), idx.count("v"))
+
+
+@functools.cache
+def _derivative(family: str, base: str, i: int, j: int) -> sp.Expr:
+    if i + j == 0:
+        return families()[family][0][base]
+    if j > 0:
+        return sp.diff(_derivative(family, base, i, j - 1), v)
+    return sp.diff(_derivative(family, base, i - 1, j), m)
+
+
+def derivatives(max_order: int = 3, family: str = "moments"):
+    """{name: expr} for all partial derivatives of a family up to max_order."""
     out = {}
-    for base, expr in (("mu", mu_tilde()), ("xi", xi_tilde())):
+    for base in families()[family][0]:
         for order in range(max_order + 1):
             for i, j in derivative_orders(order):
-                out[derivative_name(base, i, j)] = sp.diff(expr, *([m] * i + [v] * j)) if i + j else expr
+                out[derivative_name(base, i, j)] = _derivative(family, base, i, j)
     return out

@@ -1,0 +1,33 @@
+"""Names of partial derivatives in the reduced variables (m, v): 'xi_mmv' is
+d^3 xi / dm^2 dv.  Shared by the generator and the runtime (which never imports sympy)."""
+from __future__ import annotations
+
+
+def orders(order: int):
+    """The (i, j) with i + j == order, i derivatives in m and j in v, in a fixed order."""
+    return [(order - j, j) for j in range(order + 1)]
+
+
+def name(base: str, i: int, j: int) -> str:
+    return base + ("_" + "m" * i + "v" * j if i + j else "")
+
+
+def split(n: str):
+    base, _, idx = n.partition("_")
+    return base, idx.count("m"), idx.count("v")
+
+
+def raise_order(n: str, dim: str) -> str:
+    """The name of d(n)/dm or d(n)/dv."""
+    base, i, j = split(n)
+    return name(base, i + (dim == "m"), j + (dim == "v"))
+
+
+def names_up_to(bases, order: int):
+    return [name(b, i, j) for b in bases for o in range(order + 1) for i, j in orders(o)]
+
+
+def bases(family: str):
+    """The base functions of a family, as the generated kernels list them."""
+    from selu_theory._generated import ball_kernels
+    return ball_kernels.NAMES[f"{family}_order0"]
