@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib
 import math
 import pathlib
 import sys
@@ -23,6 +24,9 @@ from verification.certificate import CertificateError
 from verification.domain import Domain, DomainError
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+# Modules with a ``register(subparsers, common)`` adding their own subcommands.
+PLUGIN_MODULES = ("verification.grid_cli", "verification.design_cli")
 
 
 class BadInput(Exception):
@@ -273,6 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tol", type=float, default=1e-10, help="width of the extremum enclosure (--max/--min)")
     common(s)
     s.set_defaults(func=cmd_bound)
+    # Commands that live in their own modules register themselves here.
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, common)
     return p
 
 
