@@ -65,6 +65,7 @@ class Evaluator:
             m, v = xs[0] * xs[1], xs[2] * xs[3]
             base = {f: base_enclosures.at_point(f, m, v, alpha, lam, o) for f, o in self.needs.items()}
             env = moment_map.quantities(*xs, base, BallOps, self.expr.names)
+            env.update(alpha=alpha, lam=lam, pi=arb.pi())
             return self.expr.evaluate(env, BallOps)
 
     def box(self, bx) -> Jet:
@@ -76,6 +77,7 @@ class Evaluator:
             m, v = xs[0] * xs[1], xs[2] * xs[3]
             base = {f: _base_jets(f, m, v, alpha, lam, o + 1) for f, o in self.needs.items()}
             env = moment_map.quantities(*xs, base, ops, self.expr.names)
+            env.update(alpha=Jet.constant(alpha, 4), lam=Jet.constant(lam, 4), pi=Jet.constant(arb.pi(), 4))
             return self.expr.evaluate(env, ops)
 
     def floats(self, mu, omega, nu, tau):
@@ -84,6 +86,7 @@ class Evaluator:
             m, v = mu * omega, nu * tau
             base = {f: base_enclosures.floats(f, m, v, self.alpha_f, self.lam_f, o) for f, o in self.needs.items()}
             env = moment_map.quantities(mu, omega, nu, tau, base, FloatOps, self.expr.names)
+            env.update(alpha=self.alpha_f, lam=self.lam_f, pi=np.pi)
             return np.asarray(self.expr.evaluate(env, FloatOps), dtype=float) * np.ones_like(mu, dtype=float)
 
 

@@ -12,13 +12,15 @@ import ast
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-# Quantities of the moment map (see moment_map.quantity_names) and the input variables.
+# Quantities of the moment map (see moment_map.quantity_names), the input variables,
+# and constants: the SELU parameters in use and pi.
 VARIABLES = ("mu", "omega", "nu", "tau")
+CONSTANTS = ("alpha", "lam", "pi")
 
 
 def known_names() -> tuple:
     from selu_theory.moment_map import quantity_names
-    return quantity_names() + VARIABLES
+    return quantity_names() + VARIABLES + CONSTANTS
 FUNCTIONS = ("sqrt", "exp")
 
 MAX_LENGTH = 2000

@@ -39,6 +39,14 @@ def quantity_names() -> tuple:
     return tuple(n for _, _, names in _groups().values() for n in names)
 
 
+def depends_only_on_mv(names) -> bool:
+    """True when every name is a function of (m, v) = (mu*omega, nu*tau) alone: then the
+    range over a box in (mu, omega, nu, tau) is the range over the (m, v) rectangle."""
+    mv = set(GROUPS["values"][2]) | set(_sub_names()) | {"alpha", "lam", "pi"}
+    mv |= {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("m", "v")}
+    return set(names) <= mv
+
+
 def requirements(names) -> dict:
     """{family: point derivative order} needed to evaluate ``names``."""
     req = {}
@@ -89,6 +97,8 @@ def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
         dc_ = _chain(nu_mm, nu_mv, mu, omega, nu, tau)             # d(nu_m)
         dd_ = _chain(nu_mv, nu_vv, mu, omega, nu, tau)             # d(nu_v)
         for k, x in enumerate(VARS):
+            if f"dS_d{x}" not in names:
+                continue
             dj11 = omega * da_[k] + (b["mu_m"] if x == "omega" else 0)
             dj12 = tau * db_[k] + (b["mu_v"] if x == "tau" else 0)
             dj21 = omega * dc_[k] + (nu_m if x == "omega" else 0)

@@ -9,6 +9,8 @@ recomputed, and the domain must be the registered one.
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -17,6 +19,7 @@ from flint import arb
 from selu_theory import ball
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
+from selu_theory.moment_map import depends_only_on_mv
 from selu_theory.params import ParamError, Params
 from verification import certificate as cert_io
 from verification import claims as C
@@ -137,7 +140,37 @@ def _registered_part(claim, key):
     raise Rejected(f"part {key!r} is not part of claim {claim.id}")
 
 
-def check_extremum(part: dict, params: Params, reg, progress=None):
+LEAF_CHUNK = 64
+
+
+def _check_leaves(args):
+    """Replay a chunk of leaves; (first failure or None, number replayed)."""
+    (expr, params, sign, domain, target, strict, hi_s), leaves = args
+    ev = Evaluator(parse(expr), params, CHECK_BITS)
+    with ball.precision(CHECK_BITS):
+        for bx, reason in leaves:
+            try:
+                u = _leaf_upper(ev, sign, domain, bx, reason)
+            except Rejected as exc:
+                return str(exc), 0
+            ok = (u < target) if strict else (u <= target)
+            if not (ok and u <= hi_s):
+                return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})", 0
+    return None, len(leaves)
+
+
+def _map(fn, items, workers):
+    """Leaves are independent: replay them in worker processes when asked to."""
+    if workers <= 1 or len(items) <= 1:
+        for it in items:
+            yield fn(it)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        yield from pool.map(fn, items)
+
+
+def check_extremum(part: dict, params: Params, reg, progress=None, workers: int = 1):
     try:
         domain = Domain.from_json(part["domain"])
         expr = parse(part["expr"])
@@ -150,8 +183,14 @@ def check_extremum(part: dict, params: Params, reg, progress=None):
     if reg is not None:
         if (reg.expr, reg.sense, reg.domain, reg.threshold) != (part["expr"], sense, domain, part.get("threshold")):
             raise Rejected(f"part {part['key']}: expression, domain or threshold differ from the registered claim")
+    # The tree may live on the (m, v) rectangle of the domain when the expression is a
+    # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
+    reduced = bool(part.get("reduced"))
+    if reduced and not depends_only_on_mv(expr.names):
+        raise Rejected("reduced to (m, v) but the expression depends on more than m and v")
+    tree_domain = domain.reduced() if reduced else domain
     root = _box(part["box"])
-    if not contains_box(root, domain):
+    if not contains_box(root, tree_domain):
         raise Rejected("the root box does not cover the domain")
     status = part.get("status")
     lo, hi = (_hex(x) for x in part["enclosure"])
@@ -175,19 +214,21 @@ def check_extremum(part: dict, params: Params, reg, progress=None):
 
     target = _hex(part["target"])
     strict = bool(part.get("strict"))
-    leaves = undecided = 0
+    leaves, undecided = [], 0
     for node, bx in _walk(part["tree"], root):
         if node[0] == "u":
             undecided += 1
-            continue
-        with ball.precision(CHECK_BITS):
-            u = _leaf_upper(ev, sign, domain, bx, node[1])
-            ok = (u < target) if strict else (u <= target)
-            if not (ok and u <= hi_s):
-                raise Rejected(f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})")
-        leaves += 1
+        else:
+            leaves.append((bx, node[1]))
+    job = (part["expr"], params, sign, tree_domain, target, strict, hi_s)
+    chunks = [leaves[i:i + LEAF_CHUNK] for i in range(0, len(leaves), LEAF_CHUNK)]
+    for failure, n in _map(_check_leaves, [(job, c) for c in chunks], workers):
+        if failure:
+            raise Rejected(failure)
         if progress:
-            progress()
+            for _ in range(n):
+                progress()
+    leaves = len(leaves)
     if status == "proved" and undecided:
         raise Rejected("certificate says proved but has undecided leaves")
     if not (hi_s <= target):
@@ -264,7 +305,7 @@ def arb_from_bounds(pair) -> arb:
     return ball.interval(lo, hi)
 
 
-def check(path_or_cert, progress=None) -> CheckResult:
+def check(path_or_cert, progress=None, workers: int = 1) -> CheckResult:
     cert = cert_io.load(path_or_cert) if not isinstance(path_or_cert, dict) else path_or_cert
     cid = str(cert.get("claim"))
     res = CheckResult(False, cid, "undecided")
@@ -296,7 +337,7 @@ def check(path_or_cert, progress=None) -> CheckResult:
                 reg = _registered_part(claim, part.get("key"))
                 kind = part.get("kind")
                 if kind == "extremum":
-                    st, n = check_extremum(part, params, reg, progress)
+                    st, n = check_extremum(part, params, reg, progress, workers)
                 elif kind == "point":
                     st, n = check_point(part, params, reg)
                 elif kind == "fixed-point":

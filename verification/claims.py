@@ -22,6 +22,7 @@ OMEGA_MINUS = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.05", "
 FIXED_POINT_01 = ("0", "0", "1", "1")
 
 DEFAULT_TOL = 1e-10
+NO_TOL = 1e300  # prove the threshold only; the extremum enclosure is whatever the proof gives
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,13 @@ class FixedPoint:
 
 @dataclass(frozen=True)
 class Derived:
-    """A certified interval computed from part enclosures: sum of coef * enclosure."""
+    """A certified interval computed from part enclosures: with op "sum", the sum of
+    coef * enclosure; with op "absmax", max |q| over the enclosures (coefficients ignored)."""
 
     key: str
     label: str
     terms: tuple  # ((key, coefficient), ...)
+    op: str = "sum"
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,174 @@ CLAIMS = (
                PaperNumber("upper end (as the true max of nu~)", "1.48617", "upper", "nu_tilde.max", note="recalled"),
                PaperNumber("lower end (as min xi~ - max mu~^2)", "0.80009", "approx", "bound_form.lo", note="recalled"),
                PaperNumber("upper end (as max xi~)", "1.48617", "approx", "bound_form.hi", note="recalled")),
+        group="theorem1",
+    ),
+)
+
+LEMMA40_DOMAIN = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.8", "1.5"), tau=("0.8", "1.25"))
+THM3A = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.02", "0.16"), tau=("0.8", "1.25"))
+THM3B = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.02", "0.24"), tau=("0.9", "1.25"))
+OMEGA_MINUS_FROM_002 = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.02", "0.24"), tau=("0.8", "1.25"))
+OMEGA_WIDE_TAU = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.8", "1.5"), tau=("0.8", "1.25"))
+LEMMA41_DOMAIN = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.02", "0.5"), tau=("1", "1"))
+FIG_A7 = Domain.of(mu=("0.1", "0.1"), omega=("-0.1", "-0.1"), nu=("0.01", "1"), tau=("1", "1"))
+FIG_A7_PEAK = "0.187342"
+
+
+def _abs_bound(label, expr, domain, bound, suffix="", tol=DEFAULT_TOL):
+    """Parts and derived |q|-max for a paper bound |expr| < bound."""
+    k = f"{label}{suffix}"
+    parts = (Extremum(f"{k}.min", expr, "min", domain, threshold=f"-{bound}", tol=tol),
+             Extremum(f"{k}.max", expr, "max", domain, threshold=bound, tol=tol))
+    derived = Derived(f"|{k}|.max", f"max |{expr}|", ((f"{k}.min", 1), (f"{k}.max", 1)), op="absmax")
+    return parts, derived
+
+
+def _lemma42():
+    parts, derived, paper = (), (), ()
+    bounds = (("dmu_dmu", "0.14"), ("dmu_domega", "0.14"), ("dmu_dnu", "0.52"), ("dmu_dtau", "0.11"))
+    for suffix, dom in (("", OMEGA_MINUS), ("[nu>=0.02]", OMEGA_MINUS_FROM_002)):
+        for expr, bound in bounds:
+            p, d = _abs_bound(expr, expr, dom, bound, suffix)
+            parts += p
+            derived += (d,)
+            paper += (PaperNumber(f"|d mu~/d {expr[5:]}| bound{' (nu from 0.02)' if suffix else ''}", bound,
+                                  "upper", d.key, tight=False),)
+    parts += (Extremum("alpha*erfcx.min", "alpha*E1*exp((mu*omega)**2/(2*nu*tau))", "min", OMEGA_MINUS),
+              Extremum("alpha*erfcx.max", "alpha*E1*exp((mu*omega)**2/(2*nu*tau))", "max", OMEGA_MINUS),
+              Extremum("(alpha-1)sqrt(2/(pi v)).min", "(alpha-1)*sqrt(2/(pi*nu*tau))", "min", OMEGA_MINUS),
+              Extremum("(alpha-1)sqrt(2/(pi v)).max", "(alpha-1)*sqrt(2/(pi*nu*tau))", "max", OMEGA_MINUS))
+    paper += (PaperNumber("intermediate bound on |d mu~/d mu|", "0.133", "upper", "|dmu_dmu|.max"),
+              PaperNumber("alpha e^{z^2} erfc(z), lower", "1.1072", "lower", "alpha*erfcx.min"),
+              PaperNumber("alpha e^{z^2} erfc(z), upper", "1.49042", "upper", "alpha*erfcx.max"),
+              PaperNumber("(alpha-1) sqrt(2/(pi nu tau)), lower", "0.942286", "lower", "(alpha-1)sqrt(2/(pi v)).min"),
+              PaperNumber("(alpha-1) sqrt(2/(pi nu tau)), upper", "2.68593", "upper", "(alpha-1)sqrt(2/(pi v)).max"))
+    return parts, derived, paper
+
+
+def _lemma10_11():
+    parts, derived, paper = (), (), ()
+    bounds = (("dS_dmu", "0.32112"), ("dS_domega", "2.63690"), ("dS_dnu", "2.28242"), ("dS_dtau", "2.98610"))
+    for suffix, dom, note in (("", OMEGA, "on Omega"), ("[tau 0.8-1.25]", OMEGA_WIDE_TAU, "on Omega, tau in [0.8, 1.25]")):
+        for expr, bound in bounds:
+            # Only the bound is decided here: enclosing the true max of a second derivative
+            # of the moment map to 1e-10 costs ~10^4 boxes per part (its box enclosures come
+            # from naive order-4 kernels), so the reported max is an enclosure, not a value.
+            p, d = _abs_bound(expr, expr, dom, bound, suffix, tol=NO_TOL)
+            parts += p
+            derived += (d,)
+            paper += (PaperNumber(f"|dS/d{expr[4:]}| bound, {note}", bound, "upper", d.key, note="recalled"),)
+    return parts, derived, paper
+
+
+_L42 = _lemma42()
+_L1011 = _lemma10_11()
+
+CLAIMS += (
+    Claim(
+        id="thm2-variance-decreases",
+        title="Theorem 2: variance decreases from above",
+        statement="nu~ < nu on Omega+ (so every fixed point has nu < 3); max(nu~ - nu) enclosed",
+        reference="Theorem 2",
+        parts=(Extremum("nu_tilde-nu.max", "nu_tilde - nu", "max", OMEGA_PLUS, threshold="0"),),
+        paper=(PaperNumber("nu~ - nu", "0", "upper", "nu_tilde-nu.max", tight=False),),
+        group="theorem2",
+    ),
+    Claim(
+        id="thm3a-variance-increases",
+        title="Theorem 3 (a): variance increases from below",
+        statement="nu~ > nu for mu, omega in [-0.1, 0.1], nu in [0.02, 0.16], tau in [0.8, 1.25]; min(nu~ - nu) enclosed",
+        reference="Theorem 3",
+        parts=(Extremum("nu_tilde-nu.min", "nu_tilde - nu", "min", THM3A, threshold="0"),),
+        paper=(PaperNumber("nu~ - nu", "0", "lower", "nu_tilde-nu.min", tight=False),),
+        group="theorem3",
+    ),
+    Claim(
+        id="thm3b-variance-increases",
+        title="Theorem 3 (b): variance increases from below",
+        statement="nu~ > nu for mu, omega in [-0.1, 0.1], nu in [0.02, 0.24], tau in [0.9, 1.25]; min(nu~ - nu) enclosed",
+        reference="Theorem 3",
+        parts=(Extremum("nu_tilde-nu.min", "nu_tilde - nu", "min", THM3B, threshold="0"),),
+        paper=(PaperNumber("nu~ - nu", "0", "lower", "nu_tilde-nu.min", tight=False),),
+        group="theorem3",
+    ),
+    Claim(
+        id="lemma40-derivative-signs",
+        title="Lemma 40: signs of the derivatives",
+        statement="on mu, omega in [-0.1, 0.1], nu in [0.8, 1.5], tau in [0.8, 1.25]: d mu~/d mu = omega * d mu~/dm "
+                  "and d xi~/d mu = omega * d xi~/dm with d mu~/dm > 0 and d xi~/dm > 0 (so both have the sign of "
+                  "omega); d mu~/d nu > 0; d xi~/d nu > 0",
+        reference="Lemma 40 (appendix chunks 192-206)",
+        parts=(Extremum("dmu_dm.min", "dmu_dm", "min", LEMMA40_DOMAIN, threshold="0"),
+               Extremum("dmu_dnu.min", "dmu_dnu", "min", LEMMA40_DOMAIN, threshold="0"),
+               Extremum("dxi_dm.min", "dxi_dm", "min", LEMMA40_DOMAIN, threshold="0"),
+               Extremum("dxi_dnu.min", "dxi_dnu", "min", LEMMA40_DOMAIN, threshold="0"),
+               # d mu~/d nu = (lam tau / 4) [alpha E1 - (alpha - 1) sqrt(2/(pi nu tau)) G]: the bracket
+               Extremum("dmu_dnu-bracket.min",
+                        "alpha*E1 - (alpha-1)*sqrt(2/(pi*nu*tau))*exp(-(mu*omega)**2/(2*nu*tau))", "min",
+                        LEMMA40_DOMAIN),
+               # d xi~/d mu = lam^2 omega [m (2 - C0) + alpha^2 (E2 - E1) + sqrt(2 nu tau/pi) G]: the bracket
+               Extremum("dxi_dmu-bracket.min", "dxi_dm/lam**2", "min", LEMMA40_DOMAIN),
+               PointCheck("a", "(sqrt((2048+169*pi)/pi) - 13)/20", FIXED_POINT_01, ">", "0.782")),
+        paper=(PaperNumber("lower bound of the d mu~/d nu bracket", "0.056", "lower", "dmu_dnu-bracket.min"),
+               PaperNumber("minimum of the d xi~/d mu bracket (as a bound)", "0.0923765", "lower", "dxi_dmu-bracket.min"),
+               PaperNumber("minimum of the d xi~/d mu bracket (its value)", "0.0923765", "approx",
+                           "dxi_dmu-bracket.min", note="the paper evaluates the bracket at the corner nu*tau = 0.64, "
+                           "mu*omega = -0.01"),
+               PaperNumber("a = (sqrt((2048+169 pi)/pi) - 13)/20", "0.782", "lower", "a")),
+        group="lemma40",
+    ),
+    Claim(
+        id="lemma41-mean-low-variance",
+        title="Lemma 41: mean at low variance",
+        statement="|mu~| < 0.289324 for mu, omega in [-0.1, 0.1], 0.02 <= nu*tau <= 0.5 (mu~ depends on nu*tau "
+                  "only: taken as nu in [0.02, 0.5], tau = 1); and mu~ < 0.21857 there",
+        reference="Lemma 41, Figure A6",
+        parts=(Extremum("mu_tilde.max", "mu_tilde", "max", LEMMA41_DOMAIN, threshold="0.289324"),
+               Extremum("mu_tilde.min", "mu_tilde", "min", LEMMA41_DOMAIN, threshold="-0.289324"),
+               Extremum("mu_tilde.max[Omega-]", "mu_tilde", "max", OMEGA_MINUS, threshold="0.289324"),
+               Extremum("mu_tilde.min[Omega-]", "mu_tilde", "min", OMEGA_MINUS, threshold="-0.289324")),
+        derived=(Derived("|mu_tilde|.max", "max |mu~|", (("mu_tilde.min", 1), ("mu_tilde.max", 1)), op="absmax"),),
+        paper=(PaperNumber("|mu~| bound", "0.289324", "upper", "|mu_tilde|.max"),
+               PaperNumber("upper side mu~ <", "0.21857", "upper", "mu_tilde.max")),
+        group="low-variance",
+    ),
+    Claim(
+        id="lemma42-mean-derivative-bounds",
+        title="Lemma 42: bounds on the derivatives of mu~ in Omega-",
+        statement="on Omega-: |d mu~/d mu| < 0.14, |d mu~/d omega| < 0.14, |d mu~/d nu| < 0.52, |d mu~/d tau| < 0.11 "
+                  "(also tested from nu = 0.02, where Theorem 3 starts)",
+        reference="Lemma 42",
+        parts=_L42[0], derived=_L42[1], paper=_L42[2],
+        group="low-variance",
+    ),
+    Claim(
+        id="lemma43-mean-squared-bound",
+        title="Lemma 43: mu~^2 < 0.005 in Omega-",
+        statement="mu~^2 < 0.005 on Omega- (and from nu = 0.02); Figure A7: h(x) = mu~^2(0.1, -0.1, x, 1) "
+                  "increases before x = 0.187342 - 1e-6 and decreases after 0.187342 + 1e-6 on [0.01, 1]",
+        reference="Lemma 43, Figure A7",
+        parts=(Extremum("mu_tilde^2.max", "mu_tilde**2", "max", OMEGA_MINUS, threshold="0.005"),
+               Extremum("mu_tilde^2.max[nu>=0.02]", "mu_tilde**2", "max", OMEGA_MINUS_FROM_002, threshold="0.005"),
+               Extremum("h.max", "mu_tilde**2", "max", FIG_A7),
+               Extremum("h'.min[before peak]", "2*mu_tilde*dmu_dnu", "min",
+                        Domain.of(mu=("0.1", "0.1"), omega=("-0.1", "-0.1"), nu=("0.01", "0.187341"), tau=("1", "1")),
+                        threshold="0"),
+               Extremum("h'.max[after peak]", "2*mu_tilde*dmu_dnu", "max",
+                        Domain.of(mu=("0.1", "0.1"), omega=("-0.1", "-0.1"), nu=("0.187343", "1"), tau=("1", "1")),
+                        threshold="0")),
+        paper=(PaperNumber("grid max of mu~^2 on Omega-", "0.00451457", "approx", "mu_tilde^2.max"),
+               PaperNumber("h(x) at its peak", "0.00451457", "approx", "h.max"),
+               PaperNumber("bound", "0.005", "upper", "mu_tilde^2.max", tight=False)),
+        group="low-variance",
+    ),
+    Claim(
+        id="lemma10-11-derivative-bounds",
+        title="Lemmata 10-11: bounds on the partial derivatives of S",
+        statement="|dS/d mu| < 0.32112, |dS/d omega| < 2.63690, |dS/d nu| < 2.28242, |dS/d tau| < 2.98610 on Omega "
+                  "and on Omega with tau in [0.8, 1.25] (both readings of the recalled domain)",
+        reference="Lemmata 10-11 (A3.4.5; recalled)",
+        parts=_L1011[0], derived=_L1011[1], paper=_L1011[2],
         group="theorem1",
     ),
 )

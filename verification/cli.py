@@ -94,7 +94,7 @@ def _run_claims(args, claims) -> int:
             res.certificate_path = str(path)
             leaves = sum(1 for p in body["parts"] if p.get("kind") == "extremum" for n in p["tree"] if n[0] == "l")
             with _progress(args, f"checking {claim.id}", leaves) as tick:
-                chk = checker.check(body, progress=tick)
+                chk = checker.check(body, progress=tick, workers=runner.workers)
             checks[claim.id] = chk
             if not chk.ok or chk.status != res.status:
                 res.status = "undecided"
@@ -165,7 +165,7 @@ def cmd_check(args) -> int:
         leaves = sum(1 for p in cert.get("parts", []) if isinstance(p, dict) and p.get("kind") == "extremum"
                      for n in p.get("tree", []) if isinstance(n, list) and n[:1] == ["l"])
         with _progress(args, f"checking {f}", leaves) as tick:
-            res = checker.check(cert, progress=tick)
+            res = checker.check(cert, progress=tick, workers=_workers(args))
         if res.ok:
             console.print(f"ACCEPTED {f}: claim {res.claim} {res.status} ({'; '.join(res.messages)})")
             if res.status != "proved":
@@ -215,7 +215,7 @@ def cmd_bound(args) -> int:
     body = cert_io.build(claim, params, prove.DEFAULT_BITS, [pr.certificate])
     digest = hashlib.sha256(cert_io.canonical(body)).hexdigest()[:10]
     path = cert_io.write(body, pathlib.Path(args.out) / "certificates" / f"bound-{digest}.json")
-    chk = checker.check(body)
+    chk = checker.check(body, workers=_workers(args))
     status = pr.status if chk.ok else "undecided"
     secs = time.perf_counter() - t0
     lo, hi = pr.enclosure
@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", help="replay certificates with the independent checker")
     s.add_argument("files", nargs="+")
     s.add_argument("--quiet", action="store_true")
+    s.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("bound", help="certify your own inequality over a box")
     s.add_argument("expr", help="e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")

@@ -84,6 +84,28 @@ class Domain:
                 found[v] = defaults.bounds[i]
         return cls(tuple(found[v] for v in VARS))
 
+    def reduced(self) -> "Domain":
+        """The (m, v) rectangle {(mu*omega, nu*tau)} embedded as (m, 1, v, 1): a bilinear
+        image of a box is the interval between its extreme corner products."""
+        (a, b), (c, d), (e, f), (g, h) = self.bounds
+        ms = [a * c, a * d, b * c, b * d]
+        vs = [e * g, e * h, f * g, f * h]
+        return Domain(((min(ms), max(ms)), (Fraction(1), Fraction(1)), (min(vs), max(vs)), (Fraction(1), Fraction(1))))
+
+    def preimage(self, m, v) -> tuple:
+        """An exact point (mu, omega, nu, tau) of this domain with mu*omega = m, nu*tau = v."""
+        return self._edge_solve(Fraction(m), 0) + self._edge_solve(Fraction(v), 2)
+
+    def _edge_solve(self, target: Fraction, k: int):
+        (a, b), (c, d) = self.bounds[k], self.bounds[k + 1]
+        corners = [(a, c), (b, c), (b, d), (a, d)]
+        for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1]):
+            p, q = x0 * y0, x1 * y1
+            if min(p, q) <= target <= max(p, q):
+                t = Fraction(0) if p == q else (target - p) / (q - p)
+                return (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+        raise DomainError(f"{target} is not a product of this domain's {VARS[k]} and {VARS[k + 1]}")
+
     def outward(self) -> tuple:
         """The smallest float box containing the domain."""
         return tuple((down(lo), up(hi)) for lo, hi in self.bounds)

@@ -40,20 +40,20 @@ def hexf(x: float) -> str:
 
 
 def float_up(x: arb) -> float:
-    """A float >= every point of the ball (inf for NaN or unbounded balls)."""
+    """A float >= every point of the ball, with the margin of ``padded`` (inf for NaN or
+    unbounded balls)."""
     if not x.is_finite():
         return math.inf
-    u = x.upper()
+    u = padded(x).upper()
     f = float(u.mid())
     return math.nextafter(f, math.inf) if not (arb(f) >= u) else f
 
 
 def float_down(x: arb) -> float:
+    """A float <= every point of the ball, with the margin of ``padded``."""
     if not x.is_finite():
         return -math.inf
-    lo = x.lower()
-    f = float(lo.mid())
-    return math.nextafter(f, -math.inf) if not (arb(f) <= lo) else f
+    return -float_up(-x)
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,13 @@ def objective_box(obj: Objective, bx):
 
 def _ok(u: arb, target: float, strict: bool) -> bool:
     return bool(u < target) if strict else bool(u <= target)
+
+
+def padded(u: arb) -> arb:
+    """u widened upward by 2^-16 of its radius.  Arb rounds radii to 30 bits, so the same
+    bound recomputed at another precision (the checker's) can come out higher by ~2^-29
+    of the radius; a leaf must pass with this margin so that its replay passes too."""
+    return u + u.rad() * (2.0 ** -16)
 
 
 def forced_split_dim(bx, domain_widths) -> int:
@@ -186,17 +193,18 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
             res.undecided += 1
             continue
         val, grad = objective_box(obj, b)
-        up = val.upper()
         enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
-        if _ok(up, target, strict):
-            res.nodes.append(["l", "enclosure", enc, hexf(float_up(val))])
+        pv = padded(val)
+        if _ok(pv, target, strict):
+            res.nodes.append(["l", "enclosure", enc, hexf(float_up(pv))])
             res.leaves += 1
-            res.max_upper = max(res.max_upper, float_up(val))
+            res.max_upper = max(res.max_upper, float_up(pv))
             continue
         ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
         lo_c = float_down(fc)
         if lo_c > res.best_lower:
             res.best_lower, res.best_point = lo_c, cq
+        ub = padded(ub)
         if _ok(ub, target, strict):
             res.nodes.append(["l", "mvf", enc, hexf(float_up(ub))])
             res.leaves += 1

@@ -55,13 +55,26 @@ def _pt_json(pt):
 
 def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on_done=None,
                  max_boxes: int = 400_000) -> PartResult:
+    from selu_theory.expr import parse
+    from selu_theory.moment_map import depends_only_on_mv
+
     obj = Objective(part.expr, params, part.sign, bits)
     th = None
     if part.threshold is not None:
         th = Fraction(part.threshold) * part.sign
-    out = enclose_max(obj, part.domain, part.tol, runner, threshold=th, max_boxes=max_boxes, on_done=on_done)
+    # A function of (m, v) only: search the (m, v) rectangle, a 2-D problem, instead of
+    # the 4-D box, where its level sets are hyperbolas in (nu, tau).
+    reduced = depends_only_on_mv(parse(part.expr).names)
+    search_domain = part.domain.reduced() if reduced else part.domain
+    out = enclose_max(obj, search_domain, part.tol, runner, threshold=th, max_boxes=max_boxes, on_done=on_done)
     b = out.bound
     s = part.sign
+
+    def orig(pt):
+        return part.domain.preimage(pt[0] * pt[1], pt[2] * pt[3]) if reduced else pt
+    if b.counterexample is not None:
+        b.counterexample = (orig(b.counterexample[0]), b.counterexample[1])
+    out.witness = orig(out.witness)
     lo, hi = (out.lo, out.hi) if s > 0 else (-out.hi, -out.lo)
     wval = out.witness_value if s > 0 else -out.witness_value
     cex = None
@@ -73,7 +86,8 @@ def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on
     cert = {
         "kind": "extremum", "key": part.key, "expr": part.expr, "sense": part.sense,
         "domain": part.domain.to_json(),
-        "box": [[hexf(a), hexf(z)] for a, z in part.domain.outward()],
+        "reduced": reduced,
+        "box": [[hexf(a), hexf(z)] for a, z in search_domain.outward()],
         "threshold": part.threshold, "objective_sign": s,
         "target": hexf(b.target) if math.isfinite(b.target) else None, "strict": b.strict,
         "status": b.status,
@@ -137,6 +151,12 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
 
 
 def derived_enclosure(d: C.Derived, enclosures: dict):
+    if d.op == "absmax":
+        # max(|min q|, |max q|) from enclosures [a, b] of min q and of max q
+        def abs_range(a, b):
+            return (0.0 if a <= 0 <= b else min(abs(a), abs(b))), max(abs(a), abs(b))
+        ranges = [abs_range(*enclosures[key]) for key, _ in d.terms]
+        return (max(r[0] for r in ranges), max(r[1] for r in ranges))
     lo = hi = 0.0
     for key, coef in d.terms:
         a, b = enclosures[key]

@@ -13,6 +13,7 @@ Anything in between is **undecided**: the enclosure is too wide to tell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -36,18 +37,54 @@ def unit_of(text: str) -> Fraction:
 
 
 def _fmt(x) -> str:
+    if isinstance(x, _Inf):
+        return "an unbounded amount"
     return format(float(x), ".10g")
+
+
+class _Inf:
+    """An infinite end of an enclosure (a disproof leaves one end open)."""
+
+    def __init__(self, sign):
+        self.sign = sign
+
+    def __neg__(self):
+        return _Inf(-self.sign)
+
+    def __lt__(self, other):
+        return self.sign < 0 and not isinstance(other, _Inf)
+
+    def __gt__(self, other):
+        return self.sign > 0 and not isinstance(other, _Inf)
+
+    def __le__(self, other):
+        return self.sign < 0
+
+    def __ge__(self, other):
+        return self.sign > 0
+
+    def __sub__(self, other):
+        return self
+
+    def __rsub__(self, other):
+        return _Inf(-self.sign)
+
+
+def _exact(x):
+    if isinstance(x, float) and math.isinf(x):
+        return _Inf(1 if x > 0 else -1)
+    return Fraction(x)
 
 
 def judge(kind: str, text: str, lo: float, hi: float, tight: bool = True):
     p = Fraction(text)
     u = unit_of(text)
-    lo_q, hi_q = Fraction(lo), Fraction(hi)
+    lo_q, hi_q = _exact(lo), _exact(hi)
     if kind == "approx":
         if p - u <= lo_q and hi_q <= p + u:
             return CONFIRMED, f"agrees with the printed digits (|q - p| <= {u})"
         if hi_q < p - u or lo_q > p + u:
-            d = min(abs(p - hi_q), abs(lo_q - p))
+            d = (p - hi_q) if hi_q < p - u else (lo_q - p)
             return NOT_CONFIRMED, f"differs from the paper by at least {_fmt(d)}"
         return UNDECIDED, "enclosure too wide to compare"
     if kind == "lower":  # mirror into an upper bound
@@ -56,7 +93,9 @@ def judge(kind: str, text: str, lo: float, hi: float, tight: bool = True):
         gap = p - lo_q
         if not tight or gap <= u:
             return CONFIRMED, ("holds" if not tight else "holds and is tight to the printed digits")
-        return LOOSE, f"holds; the certified extreme is {_fmt(gap)} inside it"
+        if p - hi_q > 2 * (hi_q - lo_q):
+            return LOOSE, f"holds; the certified extreme is {_fmt(gap)} inside it"
+        return LOOSE, f"holds; the certified extreme is between {_fmt(p - hi_q)} and {_fmt(gap)} inside it"
     if lo_q > p:
         d = lo_q - p
         near = " (within rounding of the printed digits)" if d <= u else ""
@@ -68,7 +107,7 @@ def paper_verdicts(claim, enclosures: dict) -> list:
     out = []
     for pn in claim.paper:
         lo, hi = enclosures.get(pn.key, (float("nan"), float("nan")))
-        if lo != lo or hi != hi or hi == float("inf") or lo == float("-inf"):
+        if lo != lo or hi != hi or (math.isinf(lo) and math.isinf(hi)):
             v, d = UNDECIDED, "no certified enclosure"
         else:
             v, d = judge(pn.kind, pn.text, lo, hi, pn.tight)
