@@ -1,0 +1,109 @@
+"""The public Python API (what the notebooks and scripts use).
+
+    from verification import api
+    res = api.prove("thm1-contraction")           # certified, certificate replayed
+    res.enclosures["S.max"], res.verdicts
+    api.bound("S", "nu=0.8:1.5", sense="max")      # your own expression and domain
+    api.value("S", (0, 0, 1, 1))                   # an Arb ball at an exact point
+    api.floats("S", mu, omega, nu, tau)            # float64 arrays, for plots only
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from selu_theory.evaluate import Evaluator
+from selu_theory.expr import parse
+from selu_theory.params import Params
+from verification import certificate as cert_io
+from verification import checker, prove as _prove
+from verification import claims as C
+from verification.domain import Domain
+from verification.engine import Runner, default_workers
+
+claims = C.CLAIMS
+
+
+@dataclass
+class Proof:
+    """A claim's result, its sealed certificate and the checker's verdict on it."""
+
+    result: _prove.ClaimResult
+    certificate: dict
+    check: checker.CheckResult
+
+    @property
+    def status(self) -> str:
+        return self.result.status if self.check.ok else "undecided"
+
+    @property
+    def enclosures(self) -> dict:
+        return self.result.enclosures
+
+    @property
+    def verdicts(self) -> list:
+        return self.result.verdicts
+
+    def witness(self, key: str):
+        """The certified point where an extremum part attains its enclosure's lower end."""
+        for p in self.certificate["parts"]:
+            if p.get("key") == key and p.get("kind") == "extremum":
+                return tuple(float(Fraction(x)) for x in p["witness"]["point"])
+        raise KeyError(key)
+
+    def leaves(self, key: str):
+        """The leaf boxes of an extremum part: [((lo, hi) * 4, reason)]."""
+        for p in self.certificate["parts"]:
+            if p.get("key") == key and p.get("kind") == "extremum":
+                return [(tuple((float.fromhex(a), float.fromhex(b)) for a, b in n[2]), n[1])
+                        for n in p["tree"] if n[0] == "l"]
+        raise KeyError(key)
+
+
+def _claim(claim) -> C.Claim:
+    return C.get(claim) if isinstance(claim, str) else claim
+
+
+def prove(claim, workers: int = 1, params: Params = None) -> Proof:
+    """Certify a registered claim (id or Claim) and replay its certificate."""
+    claim = _claim(claim)
+    params = params or claim.params
+    with Runner(workers) as r:
+        res = _prove.run_claim(claim, r, params=params)
+    body = cert_io.build(claim, params, _prove.DEFAULT_BITS, [p.certificate for p in res.parts])
+    chk = checker.check(body, workers=workers) if claim.id in C.REGISTRY else None
+    return Proof(res, body, chk or checker.CheckResult(True, claim.id, res.status))
+
+
+def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
+    return Domain.parse(text, defaults=defaults)
+
+
+def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = 1e-10,
+          params: Params = None, workers: int = 1) -> _prove.PartResult:
+    """Certified max/min of an expression on a domain (text like 'nu=0.8:1.5' or Domain);
+    with ``threshold``, a proof that max < threshold (min > threshold) or a counterexample."""
+    d = dom if isinstance(dom, Domain) else domain(dom)
+    part = C.Extremum("bound", parse(expr).source, sense, d,
+                      threshold=None if threshold is None else str(threshold),
+                      tol=tol if threshold is None else C.NO_TOL)
+    with Runner(workers) as r:
+        return _prove.run_extremum(part, params or Params(), r, _prove.DEFAULT_BITS)
+
+
+def value(expr: str, point, params: Params = None, bits: int = 128):
+    """Arb ball of the expression at an exact point (mu, omega, nu, tau)."""
+    return Evaluator(parse(expr), params or Params(), bits).point(point)
+
+
+def floats(expr: str, mu, omega, nu, tau, params: Params = None):
+    """Float64 values on broadcastable arrays: for plots, never for proofs."""
+    arrs = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mu, omega, nu, tau)))
+    ev = Evaluator(parse(expr), params or Params())
+    return ev.floats(*(a.ravel() for a in arrs)).reshape(arrs[0].shape)
+
+
+__all__ = ["prove", "bound", "value", "floats", "domain", "claims", "Proof", "Params", "Domain",
+           "default_workers"]
