@@ -39,12 +39,23 @@ def quantity_names() -> tuple:
     return tuple(n for _, _, names in _groups().values() for n in names)
 
 
+# Names that see mu or omega (nu or tau) other than through m = mu*omega (v = nu*tau).
+_SEES_MU_OMEGA = {"mu", "omega", "J11", "J21", "S"} | {f"dS_d{x}" for x in VARS} | \
+    {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("mu", "omega")}
+_SEES_NU_TAU = {"nu", "tau", "J12", "J22", "S"} | {f"dS_d{x}" for x in VARS} | \
+    {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("nu", "tau")}
+
+
+def reducible_pairs(names) -> tuple:
+    """(mu-omega pair reducible, nu-tau pair reducible): a pair is reducible when the
+    expression sees it only through its product, so the range over the box equals the
+    range with the pair replaced by (product, 1)."""
+    names = set(names)
+    return (not (names & _SEES_MU_OMEGA), not (names & _SEES_NU_TAU))
+
+
 def depends_only_on_mv(names) -> bool:
-    """True when every name is a function of (m, v) = (mu*omega, nu*tau) alone: then the
-    range over a box in (mu, omega, nu, tau) is the range over the (m, v) rectangle."""
-    mv = set(GROUPS["values"][2]) | set(_sub_names()) | {"alpha", "lam", "pi"}
-    mv |= {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("m", "v")}
-    return set(names) <= mv
+    return all(reducible_pairs(names))
 
 
 def requirements(names) -> dict:

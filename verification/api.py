@@ -73,8 +73,8 @@ def prove(claim, workers: int = 1, params: Params = None) -> Proof:
     with Runner(workers) as r:
         res = _prove.run_claim(claim, r, params=params)
     body = cert_io.build(claim, params, _prove.DEFAULT_BITS, [p.certificate for p in res.parts])
-    chk = checker.check(body, workers=workers) if claim.id in C.REGISTRY else None
-    return Proof(res, body, chk or checker.CheckResult(True, claim.id, res.status))
+    chk = checker.check(body, workers=workers, claim=claim if params == claim.params else None)
+    return Proof(res, body, chk)
 
 
 def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
@@ -84,13 +84,22 @@ def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
 def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = 1e-10,
           params: Params = None, workers: int = 1) -> _prove.PartResult:
     """Certified max/min of an expression on a domain (text like 'nu=0.8:1.5' or Domain);
-    with ``threshold``, a proof that max < threshold (min > threshold) or a counterexample."""
+    with ``threshold``, a proof that max < threshold (min > threshold) or a counterexample.
+    The certificate is replayed by the checker; a rejected replay makes it 'undecided'."""
     d = dom if isinstance(dom, Domain) else domain(dom)
     part = C.Extremum("bound", parse(expr).source, sense, d,
                       threshold=None if threshold is None else str(threshold),
                       tol=tol if threshold is None else C.NO_TOL)
+    params = params or Params()
     with Runner(workers) as r:
-        return _prove.run_extremum(part, params or Params(), r, _prove.DEFAULT_BITS)
+        res = _prove.run_extremum(part, params, r, _prove.DEFAULT_BITS)
+    claim = C.Claim("bound", f"{sense} of {part.expr}", f"{sense} of {part.expr} on {d.describe()}", "user",
+                    (part,), params=params)
+    chk = checker.check(cert_io.build(claim, params, _prove.DEFAULT_BITS, [res.certificate]), workers=workers)
+    if not chk.ok:
+        res.status = "undecided"
+        res.detail = "checker rejected: " + "; ".join(chk.messages)
+    return res
 
 
 def value(expr: str, point, params: Params = None, bits: int = 128):

@@ -33,6 +33,7 @@ class Extremum:
     domain: Domain
     threshold: str = None  # max < threshold, or min > threshold
     tol: float = DEFAULT_TOL
+    reading: str = ""  # non-empty: an alternative reading of the paper, reported but not required
 
     @property
     def sign(self) -> int:
@@ -176,11 +177,11 @@ FIG_A7 = Domain.of(mu=("0.1", "0.1"), omega=("-0.1", "-0.1"), nu=("0.01", "1"), 
 FIG_A7_PEAK = "0.187342"
 
 
-def _abs_bound(label, expr, domain, bound, suffix="", tol=DEFAULT_TOL):
+def _abs_bound(label, expr, domain, bound, suffix="", tol=DEFAULT_TOL, reading=""):
     """Parts and derived |q|-max for a paper bound |expr| < bound."""
     k = f"{label}{suffix}"
-    parts = (Extremum(f"{k}.min", expr, "min", domain, threshold=f"-{bound}", tol=tol),
-             Extremum(f"{k}.max", expr, "max", domain, threshold=bound, tol=tol))
+    parts = (Extremum(f"{k}.min", expr, "min", domain, threshold=f"-{bound}", tol=tol, reading=reading),
+             Extremum(f"{k}.max", expr, "max", domain, threshold=bound, tol=tol, reading=reading))
     derived = Derived(f"|{k}|.max", f"max |{expr}|", ((f"{k}.min", 1), (f"{k}.max", 1)), op="absmax")
     return parts, derived
 
@@ -190,7 +191,8 @@ def _lemma42():
     bounds = (("dmu_dmu", "0.14"), ("dmu_domega", "0.14"), ("dmu_dnu", "0.52"), ("dmu_dtau", "0.11"))
     for suffix, dom in (("", OMEGA_MINUS), ("[nu>=0.02]", OMEGA_MINUS_FROM_002)):
         for expr, bound in bounds:
-            p, d = _abs_bound(expr, expr, dom, bound, suffix)
+            p, d = _abs_bound(expr, expr, dom, bound, suffix,
+                              reading="nu from 0.02, where Theorem 3 starts" if suffix else "")
             parts += p
             derived += (d,)
             paper += (PaperNumber(f"|d mu~/d {expr[5:]}| bound{' (nu from 0.02)' if suffix else ''}", bound,
@@ -215,7 +217,8 @@ def _lemma10_11():
             # Only the bound is decided here: enclosing the true max of a second derivative
             # of the moment map to 1e-10 costs ~10^4 boxes per part (its box enclosures come
             # from naive order-4 kernels), so the reported max is an enclosure, not a value.
-            p, d = _abs_bound(expr, expr, dom, bound, suffix, tol=NO_TOL)
+            p, d = _abs_bound(expr, expr, dom, bound, suffix, tol=NO_TOL,
+                              reading="tau in [0.8, 1.25]" if suffix else "")
             parts += p
             derived += (d,)
             paper += (PaperNumber(f"|dS/d{expr[4:]}| bound, {note}", bound, "upper", d.key, note="recalled"),)
@@ -287,8 +290,10 @@ CLAIMS += (
         reference="Lemma 41, Figure A6",
         parts=(Extremum("mu_tilde.max", "mu_tilde", "max", LEMMA41_DOMAIN, threshold="0.289324"),
                Extremum("mu_tilde.min", "mu_tilde", "min", LEMMA41_DOMAIN, threshold="-0.289324"),
-               Extremum("mu_tilde.max[Omega-]", "mu_tilde", "max", OMEGA_MINUS, threshold="0.289324"),
-               Extremum("mu_tilde.min[Omega-]", "mu_tilde", "min", OMEGA_MINUS, threshold="-0.289324")),
+               Extremum("mu_tilde.max[Omega-]", "mu_tilde", "max", OMEGA_MINUS, threshold="0.289324",
+                        reading="on Omega-, where Lemma 43 uses it"),
+               Extremum("mu_tilde.min[Omega-]", "mu_tilde", "min", OMEGA_MINUS, threshold="-0.289324",
+                        reading="on Omega-, where Lemma 43 uses it")),
         derived=(Derived("|mu_tilde|.max", "max |mu~|", (("mu_tilde.min", 1), ("mu_tilde.max", 1)), op="absmax"),),
         paper=(PaperNumber("|mu~| bound", "0.289324", "upper", "|mu_tilde|.max"),
                PaperNumber("upper side mu~ <", "0.21857", "upper", "mu_tilde.max")),
@@ -310,7 +315,8 @@ CLAIMS += (
                   "increases before x = 0.187342 - 1e-6 and decreases after 0.187342 + 1e-6 on [0.01, 1]",
         reference="Lemma 43, Figure A7",
         parts=(Extremum("mu_tilde^2.max", "mu_tilde**2", "max", OMEGA_MINUS, threshold="0.005"),
-               Extremum("mu_tilde^2.max[nu>=0.02]", "mu_tilde**2", "max", OMEGA_MINUS_FROM_002, threshold="0.005"),
+               Extremum("mu_tilde^2.max[nu>=0.02]", "mu_tilde**2", "max", OMEGA_MINUS_FROM_002, threshold="0.005",
+                        reading="nu from 0.02, where Theorem 3 starts"),
                Extremum("h.max", "mu_tilde**2", "max", FIG_A7),
                Extremum("h'.min[before peak]", "2*mu_tilde*dmu_dnu", "min",
                         Domain.of(mu=("0.1", "0.1"), omega=("-0.1", "-0.1"), nu=("0.01", "0.187341"), tau=("1", "1")),
@@ -342,6 +348,11 @@ def get(claim_id: str) -> Claim:
         return REGISTRY[claim_id]
     except KeyError:
         raise KeyError(f"unknown claim {claim_id!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def required(part) -> bool:
+    """Parts that decide the claim; alternative readings are reported, not required."""
+    return not getattr(part, "reading", "")
 
 
 def threshold_value(part: Extremum):

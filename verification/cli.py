@@ -161,7 +161,12 @@ def cmd_check(args) -> int:
     console = _console(args)
     worst = EXIT_OK
     for f in args.files:
-        cert = cert_io.load(f)  # CertificateError -> exit 2
+        try:
+            cert = cert_io.load(f)
+        except CertificateError as exc:
+            print(f"selu-verify: error: {exc}", file=sys.stderr)
+            worst = EXIT_BAD_INPUT
+            continue
         leaves = sum(1 for p in cert.get("parts", []) if isinstance(p, dict) and p.get("kind") == "extremum"
                      for n in p.get("tree", []) if isinstance(n, list) and n[:1] == ["l"])
         with _progress(args, f"checking {f}", leaves) as tick:
@@ -198,20 +203,25 @@ def cmd_bound(args) -> int:
     if len(modes) != 1:
         raise BadInput("give exactly one of --below C, --above C, --max, --min")
     mode = modes[0]
-    if not (args.tol > 0 and math.isfinite(args.tol)):
+    if args.tol is not None and mode in ("below", "above"):
+        raise BadInput("--tol sets the width of a --max/--min enclosure; --below/--above prove a bound")
+    tol = 1e-10 if args.tol is None else args.tol
+    if not (tol > 0 and math.isfinite(tol)):
         raise BadInput("--tol must be a positive number")
     if mode in ("below", "above"):
         th = str(_threshold(getattr(args, mode), f"--{mode}"))
         part = C.Extremum("bound", expr.source, "max" if mode == "below" else "min", domain, threshold=th, tol=1e300)
     else:
-        part = C.Extremum("bound", expr.source, mode, domain, tol=args.tol)
+        part = C.Extremum("bound", expr.source, mode, domain, tol=tol)
     console = _console(args)
     console.print(f"{part.sense} of {expr.source} on {domain.describe()} ({params.describe()})")
     from verification.engine import top_boxes
     t0 = time.perf_counter()
     with Runner(_workers(args)) as runner, _progress(args, "bounding", len(top_boxes(domain)[1])) as tick:
         pr = prove.run_extremum(part, params, runner, prove.DEFAULT_BITS, tick, args.max_boxes)
-    claim = C.Claim("bound", f"{mode} {expr.source}", f"{expr.source} {mode}", "user", (part,), params=params)
+    stmt = {"below": f"{expr.source} < {part.threshold}", "above": f"{expr.source} > {part.threshold}",
+            "max": f"max of {expr.source}", "min": f"min of {expr.source}"}[mode]
+    claim = C.Claim("bound", stmt, f"{stmt} on {domain.describe()}", "user", (part,), params=params)
     body = cert_io.build(claim, params, prove.DEFAULT_BITS, [pr.certificate])
     digest = hashlib.sha256(cert_io.canonical(body)).hexdigest()[:10]
     path = cert_io.write(body, pathlib.Path(args.out) / "certificates" / f"bound-{digest}.json")
@@ -248,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
         if proving:
             sp.add_argument("--out", default="results", help="folder for report and certificates (default: results/)")
             sp.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-            sp.add_argument("--max-boxes", type=int, default=400_000, help="box budget per extremum")
+            sp.add_argument("--max-boxes", type=int, default=400_000,
+                            help="box budget per extremum, shared by its subtrees (default 400000)")
 
     s = sub.add_parser("all", help="certify every registered claim")
     common(s)
@@ -275,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--above", metavar="C")
     s.add_argument("--max", action="store_true")
     s.add_argument("--min", action="store_true")
-    s.add_argument("--tol", type=float, default=1e-10, help="width of the extremum enclosure (--max/--min)")
+    s.add_argument("--tol", type=float, default=None,
+                   help="width of the extremum enclosure for --max/--min (default 1e-10)")
     common(s)
     s.set_defaults(func=cmd_bound)
     # Commands that live in their own modules register themselves here.

@@ -84,17 +84,28 @@ class Domain:
                 found[v] = defaults.bounds[i]
         return cls(tuple(found[v] for v in VARS))
 
-    def reduced(self) -> "Domain":
-        """The (m, v) rectangle {(mu*omega, nu*tau)} embedded as (m, 1, v, 1): a bilinear
-        image of a box is the interval between its extreme corner products."""
-        (a, b), (c, d), (e, f), (g, h) = self.bounds
-        ms = [a * c, a * d, b * c, b * d]
-        vs = [e * g, e * h, f * g, f * h]
-        return Domain(((min(ms), max(ms)), (Fraction(1), Fraction(1)), (min(vs), max(vs)), (Fraction(1), Fraction(1))))
+    def reduced(self, pairs=(True, True)) -> "Domain":
+        """The domain with the (mu, omega) pair replaced by (mu*omega, 1) and/or the
+        (nu, tau) pair by (nu*tau, 1): a bilinear image of a box is the interval between
+        its extreme corner products."""
+        b = list(self.bounds)
+        for k, on in zip((0, 2), pairs):
+            if on:
+                (a, bb), (c, d) = b[k], b[k + 1]
+                ps = [a * c, a * d, bb * c, bb * d]
+                b[k], b[k + 1] = (min(ps), max(ps)), (Fraction(1), Fraction(1))
+        return Domain(tuple(b))
 
-    def preimage(self, m, v) -> tuple:
-        """An exact point (mu, omega, nu, tau) of this domain with mu*omega = m, nu*tau = v."""
-        return self._edge_solve(Fraction(m), 0) + self._edge_solve(Fraction(v), 2)
+    def preimage(self, pt, pairs=(True, True)) -> tuple:
+        """A point of this domain mapped to ``pt`` of ``self.reduced(pairs)``: the same
+        products m = mu*omega, v = nu*tau and the same unreduced coordinates."""
+        out = []
+        for k, on in zip((0, 2), pairs):
+            if on:
+                out += self._edge_solve(Fraction(pt[k]) * Fraction(pt[k + 1]), k)
+            else:
+                out += [Fraction(pt[k]), Fraction(pt[k + 1])]
+        return tuple(out)
 
     def _edge_solve(self, target: Fraction, k: int):
         (a, b), (c, d) = self.bounds[k], self.bounds[k + 1]

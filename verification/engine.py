@@ -102,15 +102,11 @@ def padded(u: arb) -> arb:
     return u + u.rad() * (2.0 ** -16)
 
 
-def forced_split_dim(bx, domain_widths) -> int:
-    """Domain-only rule for the top splits: the widest side relative to the domain."""
-    best, best_rel = None, -1.0
-    for i, (lo, hi) in enumerate(bx):
-        if domain_widths[i] > 0:
-            rel = (hi - lo) / domain_widths[i]
-            if rel > best_rel:
-                best, best_rel = i, rel
-    return best
+def forced_split_dim(splits, domain_widths) -> int:
+    """Domain-only rule for the top splits: the side split fewest times so far (so the
+    widest relative to the domain), the first such in (mu, omega, nu, tau) order."""
+    free = [i for i, w in enumerate(domain_widths) if w > 0]
+    return min(free, key=lambda i: (splits[i], i)) if free else None
 
 
 def split_box(bx, dim):
@@ -238,18 +234,20 @@ def top_boxes(domain: Domain):
     widths = [float(hi - lo) for lo, hi in domain.bounds]
     nodes, subs = [], []
 
-    def rec(b, depth):
-        dim = forced_split_dim(b, widths) if depth < FORCED_DEPTH else None
+    def rec(b, splits):
+        dim = forced_split_dim(splits, widths) if sum(splits) < FORCED_DEPTH else None
         if dim is None:
             nodes.append(None)
             subs.append(b)
             return
         mid, left, right = split_box(b, dim)
         nodes.append(["s", dim, hexf(mid)])
-        rec(left, depth + 1)
-        rec(right, depth + 1)
+        more = list(splits)
+        more[dim] += 1
+        rec(left, more)
+        rec(right, more)
 
-    rec(domain.outward(), 0)
+    rec(domain.outward(), [0, 0, 0, 0])
     return nodes, subs
 
 
@@ -316,7 +314,7 @@ class BoundOutcome:
 def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
               max_boxes: int = 400_000, stop_on_counterexample: bool = True, on_done=None) -> BoundOutcome:
     top, subs = top_boxes(domain)
-    per = max(1000, max_boxes // max(1, len(subs)))
+    per = max(1, -(-max_boxes // max(1, len(subs))))
     results = runner.map([(obj, domain, b, target, strict, per, stop_on_counterexample) for b in subs], on_done)
     tree, it = [], iter(results)
     for n in top:
@@ -360,7 +358,8 @@ def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, thre
 
     The float search proposes the maximiser p; f(p) in Arb is the lower end.  The tree
     then proves sign*f <= T = f(p) + tol/2 everywhere; a point found above T restarts
-    the proof from that point, so the tree is a function of the domain alone.
+    the proof from that point.  Search and tree are deterministic functions of the
+    expression, domain and tolerance: the number of workers does not enter.
     """
     from verification import search  # scipy is only needed here
     from verification.domain import down

@@ -60,12 +60,15 @@ def claim_rows(res) -> list:
     by_key = {}
     for v in res.verdicts:
         by_key.setdefault(v.key, []).append(v)
+    status = {p.key: (p.status, p.required) for p in res.parts}
     keys = [p.key for p in res.parts] + [d.key for d in res.claim.derived]
     for k in keys:
         lo, hi = res.enclosures[k]
         papers = by_key.get(k, [])
+        st, req = status.get(k, ("proved", True))
+        label = k + ("" if st == "proved" else f" ({st})") + ("" if req else " [reading]")
         rows.append({
-            "key": k,
+            "key": label,
             "certified": fmt_enclosure(lo, hi, _digits_for(k)),
             "compact": fmt_midrad(lo, hi, max(16, _digits_for(k))),
             "paper": "; ".join(f"{v.paper}" + {"upper": " (upper bound)", "lower": " (lower bound)"}.get(v.kind, "")

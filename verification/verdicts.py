@@ -82,7 +82,7 @@ def judge(kind: str, text: str, lo: float, hi: float, tight: bool = True):
     lo_q, hi_q = _exact(lo), _exact(hi)
     if kind == "approx":
         if p - u <= lo_q and hi_q <= p + u:
-            return CONFIRMED, f"agrees with the printed digits (|q - p| <= {u})"
+            return CONFIRMED, f"agrees with the printed digits (|q - p| <= {float(u):.0e})"
         if hi_q < p - u or lo_q > p + u:
             d = (p - hi_q) if hi_q < p - u else (lo_q - p)
             return NOT_CONFIRMED, f"differs from the paper by at least {_fmt(d)}"

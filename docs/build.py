@@ -1,0 +1,82 @@
+"""Build the documentation site: regenerate the claims catalogue, then ``mkdocs build --strict``.
+
+    python docs/build.py [--site-dir DIR] [--report FILE | --no-report] [--config mkdocs.yml]
+
+1. ``python -m verification.catalogue`` writes ``<docs_dir>/catalogue.md`` (git-ignored)
+   from the claims registry and, when it exists, the last report
+   (default: ``results/report.json`` next to mkdocs.yml);
+2. ``mkdocs build --strict`` builds the site (default: the config's ``site_dir``,
+   build/site/), failing on any warning: a broken link, a missing anchor, a nav entry
+   without its page.
+
+Exit code: 0 when the site was built, else non-zero (mkdocs' own code, or 2 for bad input).
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _docs_dir(config: pathlib.Path) -> pathlib.Path:
+    import yaml
+
+    class _Loader(yaml.SafeLoader):  # mkdocs configs may carry tags such as !ENV
+        pass
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    data = yaml.load(config.read_text(), Loader=_Loader) or {}
+    return config.parent / str(data.get("docs_dir") or "docs")
+
+
+def build(config=ROOT / "mkdocs.yml", site_dir=None, report=None, use_report: bool = True,
+          quiet: bool = False) -> int:
+    """Regenerate the catalogue and build the site; returns the exit code."""
+    from verification import catalogue
+
+    config = pathlib.Path(config).resolve()
+    if not config.is_file():
+        print(f"build: no config {config}", file=sys.stderr)
+        return 2
+    args = ["--out", str(_docs_dir(config) / "catalogue.md")]
+    if not use_report:
+        args.append("--no-report")
+    else:
+        path = pathlib.Path(report) if report else config.parent / catalogue.DEFAULT_REPORT
+        if report or path.is_file():
+            args += ["--report", str(path)]
+        else:
+            args.append("--no-report")
+    code = catalogue.main(args)
+    if code:
+        return code
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config)]
+    if site_dir is not None:
+        cmd += ["-d", str(pathlib.Path(site_dir).resolve())]
+    if not quiet:
+        return subprocess.run(cmd, cwd=config.parent).returncode
+    # Not mkdocs' own --quiet: it hides the warnings from the strict-mode count, and a
+    # broken link would then pass. Keep the warnings and errors, drop the INFO lines.
+    proc = subprocess.run(cmd, cwd=config.parent, capture_output=True, text=True)
+    lines = (proc.stderr + proc.stdout).splitlines()
+    sys.stderr.write("".join(line + "\n" for line in lines if line.strip() and not line.startswith("INFO")))
+    return proc.returncode
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python docs/build.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default=str(ROOT / "mkdocs.yml"), help="mkdocs config (default: mkdocs.yml)")
+    ap.add_argument("--site-dir", help="where to write the site (default: the config's site_dir)")
+    ap.add_argument("--report", help="report JSON for the catalogue (default: results/report.json if present)")
+    ap.add_argument("--no-report", action="store_true", help="catalogue without certified values")
+    ap.add_argument("--quiet", action="store_true", help="print only the warnings and errors of mkdocs")
+    a = ap.parse_args(argv)
+    return build(a.config, a.site_dir, a.report, not a.no_report, a.quiet)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))  # run from a checkout without installing: verification/ importable
+    sys.exit(main())

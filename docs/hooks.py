@@ -1,0 +1,40 @@
+"""MkDocs hooks (named in mkdocs.yml).
+
+* docs/subfunctions.md is written by another part of the project and may not exist yet:
+  when it does, it joins the nav and the index links to it (the marker below); when it
+  does not, nothing links to it, so the strict build has no broken link.
+* docs/catalogue.md is generated (``python -m verification.catalogue``, run by
+  docs/build.py); a plain ``mkdocs build`` or ``mkdocs serve`` generates it if missing.
+"""
+from __future__ import annotations
+
+import pathlib
+
+SUBFUNCTIONS = "subfunctions.md"
+MARKER = "<!-- subfunctions-link -->"
+LINK = "- [Sub-functions of the appendix lemmas](subfunctions.md)"
+
+
+def _docs(config) -> pathlib.Path:
+    return pathlib.Path(config["docs_dir"])
+
+
+def on_config(config, **kwargs):
+    docs = _docs(config)
+    if not (docs / "catalogue.md").exists():
+        from verification import catalogue
+        catalogue.main(["--out", str(docs / "catalogue.md")])
+    nav = config.get("nav")
+    if (docs / SUBFUNCTIONS).exists() and nav is not None:
+        listed = any(SUBFUNCTIONS in (list(item.values()) if isinstance(item, dict) else [item]) for item in nav)
+        if not listed:
+            at = next((i for i, item in enumerate(nav)
+                       if isinstance(item, dict) and "catalogue.md" in item.values()), len(nav))
+            nav.insert(at, {"Sub-functions": SUBFUNCTIONS})
+    return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    if MARKER in markdown:
+        markdown = markdown.replace(MARKER, LINK if (_docs(config) / SUBFUNCTIONS).exists() else "")
+    return markdown
