@@ -19,5 +19,10 @@ def erfcx_nb(x):
     # asymptotic series avoids inf * 0.
     if x < 25.0:
         return math.exp(x * x) * math.erfc(x)
-    y = 1.0 / (x * x)
-    return (1.0 - 0.5 * y + 0.75 * y * y - 1.875 * y * y * y) / (x * math.sqrt(math.pi))
+    # sum_n (-1)^n (2n-1)!! / (2x^2)^n; at x >= 25 the terms after n = 6 are < 1e-17
+    h = 1.0 / (2.0 * x * x)
+    total, term = 1.0, 1.0
+    for n in range(1, 7):
+        term *= -(2 * n - 1) * h
+        total += term
+    return total / (x * math.sqrt(math.pi))
