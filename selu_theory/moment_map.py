@@ -22,16 +22,21 @@ GROUPS = {
 }
 
 
-def _sub_names():
+AUX_FAMILIES = ("sub", "rm")  # the appendix's sub-functions; x = v, y = m
+
+
+def _aux_names(family):
     names = []
-    for b in partials.bases("sub"):
+    for b in partials.bases(family):
         names += [b, b + "_x", b + "_y"]
     return tuple(names)
 
 
 def _groups():
     g = dict(GROUPS)
-    g["sub"] = ("sub", 1, _sub_names())
+    for fam in AUX_FAMILIES:
+        if partials.has_family(fam):
+            g[fam] = (fam, 1, _aux_names(fam))
     return g
 
 
@@ -117,9 +122,11 @@ def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
             dp = (a * (dj11 + dj22) + bb * (dj21 - dj12)) * 2
             dq = (c * (dj11 - dj22) + d * (dj21 + dj12)) * 2
             env[f"dS_d{x}"] = (dp / rp + dq / rq) * 0.25
-    if "sub" in want:
-        s = base["sub"]
-        for bname in partials.bases("sub"):
+    for fam in AUX_FAMILIES:
+        if fam not in want:
+            continue
+        s = base[fam]
+        for bname in partials.bases(fam):
             env[bname] = s[bname]
             env[bname + "_x"] = s[bname + "_v"]  # the paper's x is v = nu*tau
             env[bname + "_y"] = s[bname + "_m"]  # and y is m = mu*omega

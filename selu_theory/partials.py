@@ -31,3 +31,8 @@ def bases(family: str):
     """The base functions of a family, as the generated kernels list them."""
     from selu_theory._generated import ball_kernels
     return ball_kernels.NAMES[f"{family}_order0"]
+
+
+def has_family(family: str) -> bool:
+    from selu_theory._generated import ball_kernels
+    return f"{family}_order0" in ball_kernels.NAMES

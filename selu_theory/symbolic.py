@@ -78,24 +78,26 @@ def E1_sub() -> sp.Expr:
     return sp.exp(-(m**2) / (2 * v)) * erfcx((m + v) / sp.sqrt(2 * v))
 
 
-def _subfunctions():
-    out = {"F": F_sub(), "E1": E1_sub()}
+def _ren_mackenzie():
     try:
         from selu_theory import subfunctions
-    except ImportError:  # pragma: no cover - the module is optional while it is written
-        return out
-    out.update(subfunctions.SUBFUNCTIONS)
-    return out
+    except ImportError:  # pragma: no cover - optional module
+        return {}
+    return dict(subfunctions.SUBFUNCTIONS)
 
 
 @functools.cache
 def families():
-    """Families of base functions of (m, v), each generated with its own kernels, and the
-    highest derivative order each needs (point order + 2: jets over boxes, centred form)."""
+    """Families of base functions of (m, v), each generated with its own kernels (so a
+    claim pays only for the family it uses), and the highest derivative order each needs
+    (point order + 2: jets over boxes from centred forms)."""
     fams = {
         "moments": ({"mu": mu_tilde(), "xi": xi_tilde()}, 4),
-        "sub": (_subfunctions(), 3),
+        "sub": ({"F": F_sub(), "E1": E1_sub()}, 3),
     }
+    rm = _ren_mackenzie()
+    if rm:
+        fams["rm"] = (rm, 3)
     for fam, (funcs, _) in fams.items():
         for name in funcs:
             assert "_" not in name, f"base function name {name!r} must not contain '_'"

@@ -340,6 +340,15 @@ CLAIMS += (
     ),
 )
 
+
+
+def _subfunction_lemmas():
+    # Lemmas 44-47 live in their own module (they import the dataclasses above).
+    from verification import claims_subfunctions
+    return claims_subfunctions.CLAIMS
+
+
+CLAIMS += _subfunction_lemmas()
 REGISTRY = {c.id: c for c in CLAIMS}
 
 

@@ -171,7 +171,7 @@ class SubResult:
     max_upper: float = -math.inf
     best_lower: float = -math.inf
     best_point: tuple = None
-    counterexample: tuple = None  # (point, value ball repr)
+    counterexample: tuple = None  # (point, certified lower end): floats pickle, balls do not
 
 
 def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
@@ -207,8 +207,8 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
             res.max_upper = max(res.max_upper, float_up(ub))
             continue
         if (fc > target) if not strict else (fc >= target):
-            if res.counterexample is None or lo_c > float_down(res.counterexample[1]):
-                res.counterexample = (cq, fc)
+            if res.counterexample is None or lo_c > res.counterexample[1]:
+                res.counterexample = (cq, lo_c)
             if stop_on_counterexample:
                 res.nodes.append(["u", enc])
                 res.undecided += 1
@@ -326,7 +326,10 @@ def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runne
     und = sum(r.undecided for r in results)
     boxes = sum(r.boxes for r in results) + len(top) - len(subs)
     cexs = [r.counterexample for r in results if r.counterexample is not None]
-    cex = max(cexs, key=lambda c: float_down(c[1])) if cexs else None
+    # the best counterexample, by its lower end; its value is re-evaluated here as a ball
+    cex = max(cexs, key=lambda c: c[1]) if cexs else None
+    if cex is not None:
+        cex = (cex[0], objective_point(obj, cex[0]))
     best = max((r for r in results if r.best_point is not None), key=lambda r: r.best_lower, default=None)
     witness = best.best_point if best else None
     wval = objective_point(obj, witness) if witness else arb.nan()

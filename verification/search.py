@@ -39,7 +39,8 @@ def best_point(floats, sign: int, domain: Domain, per_axis: int = 9):
         if not free:
             break
         res = optimize.minimize(neg, x0[free], args=(x0,), method="L-BFGS-B",
-                                bounds=[box[i] for i in free], options={"maxiter": 200})
+                                bounds=[box[i] for i in free],
+                                options={"maxiter": 400, "ftol": 1e-15, "gtol": 1e-13})
         if np.isfinite(res.fun) and -res.fun > best_v:
             best_v = -res.fun
             best_x = x0.copy()
