@@ -61,13 +61,14 @@ _CHAIN = {"mu": "ω ∂/∂m", "omega": "µ ∂/∂m", "nu": "τ ∂/∂v", "tau
 
 
 def _sub_bases() -> dict:
-    """{base name: sympy text} of the sub-function family, when it can be read."""
+    """{base name: sympy text} of the sub-function families, when they can be read."""
     try:
         from selu_theory import symbolic
-        funcs = symbolic.families().get("sub", ({}, 0))[0]
+        from selu_theory.moment_map import AUX_FAMILIES
+        fams = symbolic.families()
     except Exception:  # pragma: no cover - a broken symbolic module shows up elsewhere
         return {}
-    return {name: str(expr) for name, expr in funcs.items()}
+    return {name: str(expr) for fam in AUX_FAMILIES for name, expr in fams.get(fam, ({}, 0))[0].items()}
 
 
 def describe(name: str, sub_bases: dict | None = None):
