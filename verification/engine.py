@@ -311,11 +311,16 @@ class BoundOutcome:
     counterexample: tuple = None
 
 
-def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
-              max_boxes: int = 400_000, stop_on_counterexample: bool = True, on_done=None) -> BoundOutcome:
+def bound_items(obj: Objective, domain: Domain, target: float, strict: bool, max_boxes: int = 400_000,
+                stop_on_counterexample: bool = True):
+    """The independent subtree work items of a bound proof, and the forced top."""
     top, subs = top_boxes(domain)
     per = max(1, -(-max_boxes // max(1, len(subs))))
-    results = runner.map([(obj, domain, b, target, strict, per, stop_on_counterexample) for b in subs], on_done)
+    return [(obj, domain, b, target, strict, per, stop_on_counterexample) for b in subs], top
+
+
+def assemble(obj: Objective, top, results, target: float, strict: bool) -> BoundOutcome:
+    """The bound proof from its subtrees' results, in the order of ``bound_items``."""
     tree, it = [], iter(results)
     for n in top:
         if n is None:
@@ -324,7 +329,7 @@ def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runne
             tree.append(n)
     leaves = sum(r.leaves for r in results)
     und = sum(r.undecided for r in results)
-    boxes = sum(r.boxes for r in results) + len(top) - len(subs)
+    boxes = sum(r.boxes for r in results) + len(top) - len(results)
     cexs = [r.counterexample for r in results if r.counterexample is not None]
     # the best counterexample, by its lower end; its value is re-evaluated here as a ball
     cex = max(cexs, key=lambda c: c[1]) if cexs else None
@@ -343,6 +348,39 @@ def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runne
     return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex)
 
 
+def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
+              max_boxes: int = 400_000, stop_on_counterexample: bool = True, on_done=None) -> BoundOutcome:
+    items, top = bound_items(obj, domain, target, strict, max_boxes, stop_on_counterexample)
+    return assemble(obj, top, runner.map(items, on_done), target, strict)
+
+
+def drive(steps, runner: Runner, on_done=None) -> list:
+    """Run several step generators (see ``enclose_steps``) together: each yields its
+    batch of work items and receives their results; batches of all generators go to the
+    workers at once, so one claim's parts keep every worker busy.  Results are a
+    function of each generator alone, whatever the batching."""
+    outs = [None] * len(steps)
+    pending = {}
+    for i, g in enumerate(steps):
+        try:
+            pending[i] = next(g)
+        except StopIteration as done:
+            outs[i] = done.value
+    while pending:
+        order = sorted(pending)
+        results = runner.map([it for i in order for it in pending[i]], on_done)
+        nxt, pos = {}, 0
+        for i in order:
+            n = len(pending[i])
+            try:
+                nxt[i] = steps[i].send(results[pos:pos + n])
+            except StopIteration as done:
+                outs[i] = done.value
+            pos += n
+        pending = nxt
+    return outs
+
+
 @dataclass
 class ExtremumOutcome:
     """Enclosure [lo, hi] of sup(sign*f) over the domain, in the objective's sign."""
@@ -354,10 +392,10 @@ class ExtremumOutcome:
     witness_value: arb
 
 
-def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, threshold: Fraction = None,
-                max_boxes: int = 400_000, on_done=None, attempts: int = 6) -> ExtremumOutcome:
+def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fraction = None,
+                  max_boxes: int = 400_000, attempts: int = 6):
     """Certified enclosure of max(sign*f) to width ~tol, and with ``threshold`` a proof
-    that max(sign*f) < threshold (or a counterexample).
+    that max(sign*f) < threshold (or a counterexample), as a step generator for ``drive``.
 
     The float search proposes the maximiser p; f(p) in Arb is the lower end.  The tree
     then proves sign*f <= T = f(p) + tol/2 everywhere; a point found above T restarts
@@ -383,7 +421,9 @@ def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, thre
         if th is not None and not (arb(target) < th):
             target = down(threshold)
             strict = Fraction(target) == threshold
-        b = run_bound(obj, domain, target, strict, runner, max_boxes, True, on_done)
+        items, top = bound_items(obj, domain, target, strict, max_boxes, True)
+        results = yield items
+        b = assemble(obj, top, results, target, strict)
         if b.counterexample is not None and not (th is not None and b.counterexample[1] >= th):
             p, val = b.counterexample  # a better point than the search found: start again
             continue
@@ -394,3 +434,9 @@ def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, thre
         return ExtremumOutcome(b, float_down(val), b.max_upper if b.status == "proved" else math.inf, p, val)
     b.status = "undecided"
     return ExtremumOutcome(b, float_down(val), math.inf, p, val)
+
+
+def enclose_max(obj: Objective, domain: Domain, tol: float, runner: Runner, threshold: Fraction = None,
+                max_boxes: int = 400_000, on_done=None, attempts: int = 6) -> ExtremumOutcome:
+    """``enclose_steps`` run on its own."""
+    return drive([enclose_steps(obj, domain, tol, threshold, max_boxes, attempts)], runner, on_done)[0]

@@ -11,7 +11,8 @@ from flint import arb
 from selu_theory import ball
 from selu_theory.params import Params
 from verification import claims as C
-from verification.engine import Objective, Runner, enclose_max, float_down, float_up, hexf, objective_point
+from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
+                                 objective_point)
 
 DEFAULT_BITS = ball.DEFAULT_PREC
 
@@ -56,6 +57,11 @@ def _pt_json(pt):
 
 def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on_done=None,
                  max_boxes: int = 400_000) -> PartResult:
+    return drive([extremum_steps(part, params, bits, max_boxes)], runner, on_done)[0]
+
+
+def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int = 400_000):
+    """Step generator (see ``engine.drive``) deciding one extremum part."""
     from selu_theory.expr import parse
     from selu_theory.moment_map import reducible_pairs
 
@@ -69,7 +75,7 @@ def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on
     pairs = reducible_pairs(parse(part.expr).names)
     reduced = any(pairs)
     search_domain = part.domain.reduced(pairs) if reduced else part.domain
-    out = enclose_max(obj, search_domain, part.tol, runner, threshold=th, max_boxes=max_boxes, on_done=on_done)
+    out = yield from enclose_steps(obj, search_domain, part.tol, threshold=th, max_boxes=max_boxes)
     b = out.bound
     s = part.sign
 
@@ -175,10 +181,14 @@ def run_claim(claim: C.Claim, runner: Runner, bits: int = ball.DEFAULT_PREC, on_
               params: Params = None, max_boxes: int = 400_000) -> ClaimResult:
     params = params or claim.params
     t0 = time.perf_counter()
+    # All extremum parts run together, so their subtrees share the workers.
+    extrema = [p for p in claim.parts if isinstance(p, C.Extremum)]
+    done = dict(zip((p.key for p in extrema),
+                    drive([extremum_steps(p, params, bits, max_boxes) for p in extrema], runner, on_done)))
     parts = []
     for part in claim.parts:
         if isinstance(part, C.Extremum):
-            parts.append(run_extremum(part, params, runner, bits, on_done, max_boxes))
+            parts.append(done[part.key])
         elif isinstance(part, C.PointCheck):
             parts.append(run_point(part, params, bits))
         elif isinstance(part, C.FixedPoint):
