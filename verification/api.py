@@ -46,6 +46,16 @@ class Proof:
     def verdicts(self) -> list:
         return self.result.verdicts
 
+    @property
+    def parts(self) -> list:
+        return self.result.parts
+
+    def part(self, key: str):
+        for p in self.result.parts:
+            if p.key == key:
+                return p
+        raise KeyError(key)
+
     def witness(self, key: str):
         """The certified point where an extremum part attains its enclosure's lower end."""
         for p in self.certificate["parts"]:
@@ -54,11 +64,23 @@ class Proof:
         raise KeyError(key)
 
     def leaves(self, key: str):
-        """The leaf boxes of an extremum part: [((lo, hi) * 4, reason)]."""
+        """The leaf boxes of an extremum part: [(box, reason, certified upper bound)].
+
+        Boxes are in the coordinates the engine searched: ``axes(key)`` names them
+        (a pair seen only through its product is searched as (product, 1))."""
         for p in self.certificate["parts"]:
             if p.get("key") == key and p.get("kind") == "extremum":
-                return [(tuple((float.fromhex(a), float.fromhex(b)) for a, b in n[2]), n[1])
+                return [(tuple((float.fromhex(a), float.fromhex(b)) for a, b in n[2]), n[1], float.fromhex(n[3]))
                         for n in p["tree"] if n[0] == "l"]
+        raise KeyError(key)
+
+    def axes(self, key: str) -> tuple:
+        """Names of the four coordinates of ``leaves(key)``."""
+        for p in self.certificate["parts"]:
+            if p.get("key") == key and p.get("kind") == "extremum":
+                red = p.get("reduced") or [False, False]
+                return (("m=mu*omega", "1") if red[0] else ("mu", "omega")) + \
+                       (("v=nu*tau", "1") if red[1] else ("nu", "tau"))
         raise KeyError(key)
 
 
@@ -81,15 +103,22 @@ def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
     return Domain.parse(text, defaults=defaults)
 
 
-def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = 1e-10,
+def names() -> tuple:
+    """Every name the expression language accepts."""
+    from selu_theory.expr import known_names
+    return known_names()
+
+
+def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = None,
           params: Params = None, workers: int = 1) -> _prove.PartResult:
     """Certified max/min of an expression on a domain (text like 'nu=0.8:1.5' or Domain);
-    with ``threshold``, a proof that max < threshold (min > threshold) or a counterexample.
+    with ``threshold``, a proof that max < threshold (min > threshold) or a counterexample
+    (and, with ``tol`` too, the extremum enclosed to that width).
     The certificate is replayed by the checker; a rejected replay makes it 'undecided'."""
     d = dom if isinstance(dom, Domain) else domain(dom)
     part = C.Extremum("bound", parse(expr).source, sense, d,
                       threshold=None if threshold is None else str(threshold),
-                      tol=tol if threshold is None else C.NO_TOL)
+                      tol=tol if tol is not None else (C.DEFAULT_TOL if threshold is None else C.NO_TOL))
     params = params or Params()
     with Runner(workers) as r:
         res = _prove.run_extremum(part, params, r, _prove.DEFAULT_BITS)
@@ -114,5 +143,5 @@ def floats(expr: str, mu, omega, nu, tau, params: Params = None):
     return ev.floats(*(a.ravel() for a in arrs)).reshape(arrs[0].shape)
 
 
-__all__ = ["prove", "bound", "value", "floats", "domain", "claims", "Proof", "Params", "Domain",
+__all__ = ["prove", "bound", "value", "floats", "domain", "names", "claims", "Proof", "Params", "Domain",
            "default_workers"]
