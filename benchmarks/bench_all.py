@@ -28,7 +28,7 @@ def run(workers: int):
             t = time.perf_counter()
             chk = checker.check(body, workers=workers)
             tc = time.perf_counter() - t
-            tight = [p for p in claim.parts if isinstance(p, C.Extremum) and p.tol <= 1e-9]
+            tight = [p for p in claim.parts if isinstance(p, C.Extremum) and p.tol <= 1e-9 and C.required(p)]
             widths = [res.enclosures[p.key][1] - res.enclosures[p.key][0] for p in tight
                       if res.enclosures[p.key][1] != float("inf")]
             rows.append((claim.id, res.status, chk.ok, res.boxes, tp, tc, max(widths, default=float("nan"))))
