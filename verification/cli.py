@@ -134,7 +134,9 @@ def _print_table(console, results, checks):
 
 
 def cmd_all(args) -> int:
-    return _run_claims(args, C.CLAIMS)
+    from verification import scaled_claims
+    code = scaled_claims.run_all(args, _run_claims)  # None: no --alpha/--lambda/--fixed-point given
+    return _run_claims(args, C.CLAIMS) if code is None else code
 
 
 def cmd_claim(args) -> int:
@@ -261,8 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--max-boxes", type=int, default=400_000,
                             help="box budget per extremum, shared by its subtrees (default 400000)")
 
-    s = sub.add_parser("all", help="certify every registered claim")
+    s = sub.add_parser("all", help="certify every registered claim (or, with --alpha/--lambda or "
+                       "--fixed-point, Theorems 1-3 around that fixed point)")
     common(s)
+    from verification.scaled_claims import add_target_arguments
+    add_target_arguments(s)
     s.set_defaults(func=cmd_all)
     s = sub.add_parser("claim", help="certify the named claims")
     s.add_argument("ids", nargs="+")

@@ -1,0 +1,563 @@
+"""Theorems 1-3 for any (alpha, lambda): the paper's domains, centred on the fixed point.
+
+The paper states its theorems for alpha01, lambda01, whose fixed point is (mu*, nu*) = (0, 1)
+under the normalised weights omega* = 0, tau* = 1.  For other parameters the same
+statements are made on the paper's domains moved to the new fixed point and scaled as
+they are around (0, 1):
+
+    mu    in  mu*    + sd * [a, b]     (sd = sqrt(nu*): the mean moves in units of the
+                                        standard deviation; a rational within 5e-9
+                                        relative, exact when nu* is a square)
+    omega in  omega* + [a, b]          (omega is already a sum of weights)
+    nu    in  nu*  * [a, b]            (variances scale multiplicatively)
+    tau   in  tau* * [a, b]
+
+where [a, b] are the paper's ranges around (0, 0, 1, 1): Omega (Theorem 1), Omega+
+(Theorem 2), and the two Theorem 3 domains.  For alpha01, lambda01 at (0, 1, 0, 1) the
+result is exactly the paper's domains and :func:`theorem_claims` returns the registered
+claims themselves.
+
+The centre need not be certified: Theorem 1 proved on a domain (contraction and self-map)
+proves by Banach's theorem that the fixed point lies in it.  It is located, when only
+alpha and lambda are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, nu) in Arb
+(:func:`locate_fixed_point`), and rounded to 8 decimals.
+
+Claim ids: the registered ids when the claim is the registered one, otherwise
+``"<id>@mu*=..,nu*=..,omega=..,tau=.."``.  :func:`certificate_claim` says under which id
+a certificate for such a claim can be written so that ``checker.check`` replays it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from flint import arb
+
+from selu_theory import ball
+from selu_theory.params import ParamError, Params
+from verification import claims as C
+from verification.domain import Domain
+
+__all__ = ["Centre", "Shape", "Target", "DesignInputError", "theorem_claims", "resolve_target",
+           "locate_fixed_point", "certificate_claim", "claims_for_args", "add_target_arguments",
+           "OMEGA_SHAPE", "OMEGA_PLUS_SHAPE", "OMEGA_MINUS_SHAPE", "THM3A_SHAPE", "THM3B_SHAPE", "PAPER_CENTRE"]
+
+F = Fraction
+
+
+class DesignInputError(ValueError):
+    """Invalid user input (the CLI turns it into exit code 2)."""
+
+
+class NoFixedPoint(ValueError):
+    """No (certified) solution: no alpha, lambda for the target, or no fixed point for them."""
+
+
+# --------------------------------------------------------------------------- numbers
+
+def dec(q) -> str:
+    """An exact decimal string for a rational with a terminating expansion, else 'p/q'."""
+    q = F(q)
+    d = q.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return f"{q.numerator}/{q.denominator}"
+    with localcontext() as ctx:
+        ctx.prec = 200
+        s = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def parse_number(text, what: str, positive: bool = False, limit: float = 1e3) -> Fraction:
+    """A finite rational from user text ('-0.1', '2', '1e-3', '1/3'); DesignInputError if not."""
+    t = str(text).strip()
+    try:
+        f = float(t) if "/" not in t else None
+    except ValueError:
+        f = None
+    if f is not None and not math.isfinite(f):
+        raise DesignInputError(f"{what} must be a finite number; got {text!r}")
+    try:
+        q = F(t)
+    except (ValueError, ZeroDivisionError):
+        raise DesignInputError(f"{what} must be a number; got {text!r}") from None
+    if positive and q <= 0:
+        raise DesignInputError(f"{what} must be > 0; got {text!r}")
+    if abs(q) > limit:
+        raise DesignInputError(f"{what} must be at most {limit:g} in absolute value; got {text!r}")
+    return q
+
+
+def _sqrt_rational(q: Fraction) -> Fraction:
+    """sqrt(q) exactly when q is a square of a rational, else rounded to 9 significant digits."""
+    n, d = q.numerator, q.denominator
+    rn, rd = math.isqrt(n), math.isqrt(d)
+    if rn * rn == n and rd * rd == d:
+        return F(rn, rd)
+    with localcontext() as ctx:
+        ctx.prec = 9
+        return F(str((Decimal(n) / Decimal(d)).sqrt()))
+
+
+# --------------------------------------------------------------------------- centres and shapes
+
+@dataclass(frozen=True)
+class Centre:
+    """The point the domains are centred on: fixed point (mu*, nu*) under weights (omega*, tau*)."""
+
+    mu: Fraction
+    nu: Fraction
+    omega: Fraction = F(0)
+    tau: Fraction = F(1)
+
+    def __post_init__(self):
+        for k in ("mu", "nu", "omega", "tau"):
+            object.__setattr__(self, k, F(getattr(self, k)))
+        if self.nu <= 0 or self.tau <= 0:
+            raise DesignInputError("nu* and tau must be > 0")
+
+    @property
+    def sd(self) -> Fraction:
+        return _sqrt_rational(self.nu)
+
+    def tag(self) -> str:
+        return f"mu*={dec(self.mu)},nu*={dec(self.nu)},omega={dec(self.omega)},tau={dec(self.tau)}"
+
+    def point(self) -> tuple:
+        """(mu, omega, nu, tau) as exact decimal strings, for PointCheck."""
+        return (dec(self.mu), dec(self.omega), dec(self.nu), dec(self.tau))
+
+    def describe(self) -> str:
+        return f"(mu*, nu*) = ({dec(self.mu)}, {dec(self.nu)}) with omega = {dec(self.omega)}, tau = {dec(self.tau)}"
+
+
+PAPER_CENTRE = Centre(F(0), F(1), F(0), F(1))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A domain relative to a centre: mu offsets in units of sd, omega offsets, nu and tau factors."""
+
+    name: str
+    mu: tuple
+    omega: tuple
+    nu: tuple
+    tau: tuple
+
+    def __post_init__(self):
+        for k in ("mu", "omega", "nu", "tau"):
+            lo, hi = getattr(self, k)
+            object.__setattr__(self, k, (F(lo), F(hi)))
+
+    def domain(self, c: Centre) -> Domain:
+        sd = c.sd
+        return Domain((
+            (c.mu + sd * self.mu[0], c.mu + sd * self.mu[1]),
+            (c.omega + self.omega[0], c.omega + self.omega[1]),
+            (c.nu * self.nu[0], c.nu * self.nu[1]),
+            (c.tau * self.tau[0], c.tau * self.tau[1]),
+        ))
+
+    def replace(self, **kw) -> "Shape":
+        return dataclasses.replace(self, **kw)
+
+    def scaled(self, s) -> "Shape":
+        """The shape blown up by s about the centre (offsets times s; factors 1 + s (f - 1))."""
+        s = F(s)
+        return Shape(f"{self.name} x {dec(s)}",
+                     tuple(s * x for x in self.mu), tuple(s * x for x in self.omega),
+                     tuple(1 + s * (x - 1) for x in self.nu), tuple(1 + s * (x - 1) for x in self.tau))
+
+    def valid(self) -> bool:
+        return self.nu[0] > 0 and self.tau[0] > 0 and all(
+            lo <= hi for lo, hi in (self.mu, self.omega, self.nu, self.tau))
+
+    def describe(self, c: Centre = PAPER_CENTRE) -> str:
+        return describe(self.domain(c))
+
+
+def describe(domain: Domain) -> str:
+    """'mu in [a, b], omega in [..], ...' with exact decimals."""
+    from verification.domain import VARS
+    return ", ".join(f"{v} in [{dec(lo)}, {dec(hi)}]" if lo != hi else f"{v} = {dec(lo)}"
+                     for v, (lo, hi) in zip(VARS, domain.bounds))
+
+
+def _sh(name, mu, omega, nu, tau):
+    return Shape(name, tuple(F(x) for x in mu), tuple(F(x) for x in omega),
+                 tuple(F(x) for x in nu), tuple(F(x) for x in tau))
+
+
+OMEGA_SHAPE = _sh("Omega", ("-0.1", "0.1"), ("-0.1", "0.1"), ("0.8", "1.5"), ("0.95", "1.1"))
+OMEGA_PLUS_SHAPE = _sh("Omega+", ("-1", "1"), ("-0.1", "0.1"), ("3", "16"), ("0.8", "1.25"))
+OMEGA_MINUS_SHAPE = _sh("Omega-", ("-0.1", "0.1"), ("-0.1", "0.1"), ("0.05", "0.24"), ("0.8", "1.25"))
+THM3A_SHAPE = _sh("Thm3a", ("-0.1", "0.1"), ("-0.1", "0.1"), ("0.02", "0.16"), ("0.8", "1.25"))
+THM3B_SHAPE = _sh("Thm3b", ("-0.1", "0.1"), ("-0.1", "0.1"), ("0.02", "0.24"), ("0.9", "1.25"))
+
+
+# --------------------------------------------------------------------------- parts of each theorem
+
+def thm1_parts(domain: Domain, tol: float = C.DEFAULT_TOL) -> tuple:
+    """Contraction and self-map of the (mu, nu) part of ``domain``."""
+    (mlo, mhi), _, (nlo, nhi), _ = domain.bounds
+    return (C.Extremum("S.max", "S", "max", domain, threshold="1", tol=tol),
+            C.Extremum("mu_tilde.min", "mu_tilde", "min", domain, threshold=dec(mlo), tol=tol),
+            C.Extremum("mu_tilde.max", "mu_tilde", "max", domain, threshold=dec(mhi), tol=tol),
+            C.Extremum("nu_tilde.min", "nu_tilde", "min", domain, threshold=dec(nlo), tol=tol),
+            C.Extremum("nu_tilde.max", "nu_tilde", "max", domain, threshold=dec(nhi), tol=tol))
+
+
+def thm2_parts(domain: Domain, tol: float = C.DEFAULT_TOL) -> tuple:
+    return (C.Extremum("nu_tilde-nu.max", "nu_tilde - nu", "max", domain, threshold="0", tol=tol),)
+
+
+def thm3_parts(domain: Domain, tol: float = C.DEFAULT_TOL) -> tuple:
+    return (C.Extremum("nu_tilde-nu.min", "nu_tilde - nu", "min", domain, threshold="0", tol=tol),)
+
+
+THEOREM_PARTS = {"thm1": thm1_parts, "thm2": thm2_parts, "thm3": thm3_parts}
+
+
+# --------------------------------------------------------------------------- claims
+
+def _cid(base: str, params: Params, centre: Centre) -> str:
+    if params != Params() or centre == PAPER_CENTRE:
+        return base
+    return f"{base}@{centre.tag()}"
+
+
+def theorem_claims(params: Params, fixed_point=(0, 1), omega=0, tau=1, tol: float = C.DEFAULT_TOL,
+                   tol_variance: float = 1e-8) -> tuple:
+    """Theorems 1-3 (and S < 1 at the fixed point) for ``params``, with the paper's domains
+    centred on ``fixed_point`` = (mu*, nu*) under weights (omega, tau) and scaled as the
+    paper's are around (0, 1) (module doc).  For alpha01, lambda01 at (0, 1, 0, 1) the
+    registered claims are returned where the registry has them.
+
+    ``tol``: width of the Theorem 1 extremum enclosures; ``tol_variance``: of Theorems 2-3.
+    """
+    c = fixed_point if isinstance(fixed_point, Centre) else Centre(F(str(fixed_point[0])), F(str(fixed_point[1])),
+                                                                   F(str(omega)), F(str(tau)))
+    paper = params == Params() and c == PAPER_CENTRE
+    om, op, m3a, m3b = (s.domain(c) for s in (OMEGA_SHAPE, OMEGA_PLUS_SHAPE, THM3A_SHAPE, THM3B_SHAPE))
+    where = f" (domains centred on {c.describe()}; {params.describe()})"
+    out = []
+
+    def add(base, title, statement, reference, parts, group, paper_numbers=()):
+        reg = C.REGISTRY.get(base)
+        if paper and reg is not None:
+            out.append(reg)
+            return
+        out.append(C.Claim(id=_cid(base, params, c), title=title, statement=statement + where,
+                           reference=reference, parts=tuple(parts), params=params, group=group,
+                           paper=paper_numbers if paper else ()))
+
+    add("jacobian-at-fixed-point", "S at the fixed point",
+        f"S < 1 at (mu, omega, nu, tau) = ({', '.join(c.point())})",
+        "Sec. 3 (main text)", (C.PointCheck("S", "S", c.point(), "<", "1"),), "constants")
+    t1 = thm1_parts(om, tol)
+    (mlo, mhi), _, (nlo, nhi), _ = om.bounds
+    add("thm1-contraction", "Theorem 1: contraction", f"S < 1 on {describe(om)}; max S enclosed",
+        "Theorem 1, Lemmata 10-12 (A3.4.5)", t1[:1], "theorem1")
+    add("thm1-mean-image", "Theorem 1: mean image",
+        f"mu~ maps {describe(om)} into [{dec(mlo)}, {dec(mhi)}]; min and max of mu~ enclosed",
+        "Theorem 1 proof (mapping into the domain)", t1[1:3], "theorem1")
+    add("thm1-variance-image", "Theorem 1: variance image",
+        f"nu~ maps {describe(om)} into [{dec(nlo)}, {dec(nhi)}]; min and max of nu~ enclosed",
+        "Theorem 1 proof (mapping into the domain)", t1[3:5], "theorem1")
+    add("thm2-variance-decreases", "Theorem 2: variance decreases",
+        f"nu~ < nu on {describe(op)}; max(nu~ - nu) enclosed", "Theorem 2", thm2_parts(op, tol_variance),
+        "theorem2")
+    add("thm3a-variance-increases", "Theorem 3: variance increases",
+        f"nu~ > nu on {describe(m3a)}; min(nu~ - nu) enclosed", "Theorem 3", thm3_parts(m3a, tol_variance),
+        "theorem3")
+    add("thm3b-variance-increases", "Theorem 3: variance increases",
+        f"nu~ > nu on {describe(m3b)}; min(nu~ - nu) enclosed", "Theorem 3", thm3_parts(m3b, tol_variance),
+        "theorem3")
+    return tuple(out)
+
+
+def checker_accepts_custom_ids() -> bool:
+    """Whether verification.checker replays claims with ids 'registered-id@...' itself."""
+    from verification import checker
+    return getattr(checker, "CUSTOM_ID_SEPARATOR", None) == "@"
+
+
+def certificate_claim(claim: C.Claim) -> C.Claim:
+    """The claim under whose id to write the certificate so that ``checker.check`` replays it.
+
+    Registered ids are kept (with other parameters the checker treats them as custom and
+    checks their own domains).  Other ids are written as the checker's generic 'bound'
+    certificates (their own domains, every part replayed), with the real id kept in the
+    statement, unless the checker knows '@' ids (``CUSTOM_ID_SEPARATOR``).
+    """
+    if claim.id in C.REGISTRY or checker_accepts_custom_ids():
+        return claim
+    return dataclasses.replace(claim, id="bound", statement=f"[{claim.id}] {claim.statement}")
+
+
+# --------------------------------------------------------------------------- locating a fixed point
+
+@dataclass(frozen=True)
+class LocatedFixedPoint:
+    """A fixed point of (mu, nu) -> (mu~, nu~) for given alpha, lambda, proved by Krawczyk:
+    exactly one fixed point lies in ``box`` and it lies in (mu, nu)."""
+
+    mu: arb
+    nu: arb
+    box: tuple  # ((mu_lo, mu_hi), (nu_lo, nu_hi)) floats
+    spectral_norm: arb
+    spectral_radius: arb
+    stable: bool | None
+    jacobian: tuple
+
+    @property
+    def mu_float(self) -> float:
+        return float(self.mu.mid())
+
+    @property
+    def nu_float(self) -> float:
+        return float(self.nu.mid())
+
+
+_EVALS = {}
+
+
+def _evaluator(expr: str, params: Params, bits: int):
+    from selu_theory.evaluate import Evaluator
+    from selu_theory.expr import parse
+    key = (expr, params, bits)
+    if key not in _EVALS:
+        _EVALS[key] = Evaluator(parse(expr), params, bits)
+    return _EVALS[key]
+
+
+def _float_fixed_point(params: Params, omega: float, tau: float):
+    import numpy as np
+    ev = {k: _evaluator(k, params, 80) for k in ("mu_tilde", "nu_tilde", "J11", "J12", "J21", "J22")}
+
+    def val(k, mu, nu):
+        return float(ev[k].floats(np.array([mu]), np.array([float(omega)]), np.array([nu]), np.array([float(tau)]))[0])
+
+    for mu, nu in ((0.0, 1.0), (0.0, 0.5), (0.0, 2.0), (0.0, 4.0), (0.5, 1.0), (-0.5, 1.0), (0.0, 0.1)):
+        # a few plain iterations (the map contracts near a stable fixed point), then Newton
+        for _ in range(30):
+            m2, n2 = val("mu_tilde", mu, nu), val("nu_tilde", mu, nu)
+            if not (math.isfinite(m2) and math.isfinite(n2)) or n2 <= 0 or abs(m2) > 1e3 or n2 > 1e3:
+                break
+            mu, nu = m2, n2
+        for _ in range(60):
+            if not (math.isfinite(mu) and math.isfinite(nu)) or nu <= 0:
+                break
+            f1, f2 = val("mu_tilde", mu, nu) - mu, val("nu_tilde", mu, nu) - nu
+            a, b = val("J11", mu, nu) - 1, val("J12", mu, nu)
+            c, d = val("J21", mu, nu), val("J22", mu, nu) - 1
+            det = a * d - b * c
+            if not math.isfinite(det) or det == 0:
+                break
+            dmu, dnu = (d * f1 - b * f2) / det, (-c * f1 + a * f2) / det
+            t = 1.0
+            while nu - t * dnu <= 0 and t > 1e-6:
+                t /= 2
+            mu, nu = mu - t * dmu, nu - t * dnu
+            if abs(dmu) + abs(dnu) < 1e-15 * (1 + abs(mu) + abs(nu)):
+                break
+        if math.isfinite(mu) and math.isfinite(nu) and nu > 0:
+            r = abs(val("mu_tilde", mu, nu) - mu) + abs(val("nu_tilde", mu, nu) - nu)
+            if r < 1e-10 * (1 + abs(mu) + nu):
+                return mu, nu
+    return None
+
+
+def locate_fixed_point(params: Params, omega=0, tau=1, bits: int = 128) -> LocatedFixedPoint:
+    """The fixed point (mu*, nu*) of g for ``params`` under weights (omega, tau), with a
+    Krawczyk proof in Arb that exactly one fixed point lies in the returned box.  Raises
+    NoFixedPoint when none is found or the test fails."""
+    from selu_theory.fixed_point import _spectral_norm, _spectral_radius
+    omega, tau = F(str(omega)), F(str(tau))
+    guess = _float_fixed_point(params, float(omega), float(tau))
+    if guess is None:
+        raise NoFixedPoint(f"no fixed point of (mu, nu) -> (mu~, nu~) found for {params.describe()}, "
+                           f"omega = {dec(omega)}, tau = {dec(tau)} (iteration and Newton from several starts)")
+    mu0, nu0 = guess
+    fm, fn = _evaluator("mu_tilde - mu", params, bits), _evaluator("nu_tilde - nu", params, bits)
+    with ball.precision(bits):
+        for rel in (1e-12, 1e-10, 1e-8, 1e-6):
+            r = rel * (1 + abs(mu0) + nu0)
+            X = ((mu0 - r, mu0 + r), (nu0 - r, nu0 + r))
+            if X[1][0] <= 0:
+                continue
+            bx = (X[0], (omega, omega), X[1], (tau, tau))
+            jm, jn = fm.box(bx), fn.box(bx)
+            D = ((jm.grad[0], jm.grad[2]), (jn.grad[0], jn.grad[2]))
+            x0 = (mu0, nu0)
+            p0 = (F(mu0), omega, F(nu0), tau)
+            f0 = (fm.point(p0), fn.point(p0))
+            (a, b), (c, d) = ((float(e.mid()) for e in row) for row in D)
+            det = a * d - b * c
+            if not math.isfinite(det) or det == 0:
+                continue
+            Y = ((d / det, -b / det), (-c / det, a / det))
+            K = []
+            for i in range(2):
+                acc = arb(x0[i]) - (Y[i][0] * f0[0] + Y[i][1] * f0[1])
+                for j in range(2):
+                    mij = (1 if i == j else 0) - (Y[i][0] * D[0][j] + Y[i][1] * D[1][j])
+                    acc = acc + mij * (ball.interval(*X[j]) - arb(x0[j]))
+                K.append(acc)
+            if not all(ball.interval(*X[i]).contains_interior(K[i]) for i in range(2)):
+                continue
+            kb = tuple((float(ball.fraction_bounds(k)[0]), float(ball.fraction_bounds(k)[1])) for k in K)
+            kb = ((math.nextafter(kb[0][0], -math.inf), math.nextafter(kb[0][1], math.inf)),
+                  (math.nextafter(kb[1][0], -math.inf), math.nextafter(kb[1][1], math.inf)))
+            kbox = (kb[0], (omega, omega), kb[1], (tau, tau))
+            J = tuple(tuple(_evaluator(f"J{i}{j}", params, bits).box(kbox).val for j in (1, 2)) for i in (1, 2))
+            S, rho = _spectral_norm(J), _spectral_radius(J)
+            stable = True if S < 1 else (False if S > 1 else None)
+            return LocatedFixedPoint(K[0], K[1], X, S, rho, stable, J)
+    raise NoFixedPoint(f"the Krawczyk test did not verify the fixed point near (mu, nu) = ({mu0!r}, {nu0!r}) "
+                       f"for {params.describe()}")
+
+
+def _round_centre(x: float, places: int = 8) -> Fraction:
+    return F(str(round(Decimal(repr(x)), places)))
+
+
+# --------------------------------------------------------------------------- targets from the CLI
+
+@dataclass(frozen=True)
+class Target:
+    """What the theorems and domains are run for: parameters and the centre of the domains."""
+
+    params: Params
+    centre: Centre
+    source: str  # "fixed-point" (alpha, lambda solved for it) | "alpha-lambda" (fixed point located)
+    solved: object = None  # FixedPointParams when source == "fixed-point"
+    located: LocatedFixedPoint = None  # when source == "alpha-lambda"
+
+    @property
+    def stable(self):
+        return self.solved.stable if self.solved is not None else self.located.stable
+
+    @property
+    def spectral_norm(self) -> arb:
+        return self.solved.spectral_norm if self.solved is not None else self.located.spectral_norm
+
+    def lines(self) -> list:
+        c = self.centre
+        out = []
+        if self.source == "fixed-point":
+            fp = self.solved
+            out.append(f"target fixed point {c.describe()}")
+            out.append(f"  convention: {fp.convention}")
+            out.append(f"  alpha  = {fp.alpha.str(25)}  (float {fp.alpha_float!r})")
+            out.append(f"  lambda = {fp.lam.str(25)}  (float {fp.lam_float!r})")
+            out.append(f"  theorems use {self.params.describe()}")
+        else:
+            lf = self.located
+            out.append(f"{self.params.describe()}, omega = {dec(c.omega)}, tau = {dec(c.tau)}")
+            out.append(f"  fixed point (Krawczyk, unique in its box): mu* in {lf.mu.str(15)}, nu* in {lf.nu.str(15)}")
+            out.append(f"  domains centred on the rounded fixed point {c.describe()}")
+        st = {True: "S < 1: stable (contraction at the fixed point)", False: "S > 1: NOT stable in the paper's sense",
+              None: "S = 1 not decided"}[self.stable]
+        out.append(f"  spectral norm at the fixed point S in {self.spectral_norm.str(12)}: {st}")
+        return out
+
+
+def resolve_target(alpha=None, lam=None, fixed_point=None, omega="0", tau="1") -> Target:
+    """Parameters and domain centre from either --fixed-point MU NU or --alpha/--lambda.
+
+    DesignInputError for invalid input, NoFixedPoint when the target has no certified
+    alpha, lambda (or the parameters no fixed point)."""
+    from selu_theory import constants
+    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+
+    om = parse_number(omega, "omega")
+    ta = parse_number(tau, "tau", positive=True)
+    if fixed_point is not None and (alpha is not None or lam is not None):
+        raise DesignInputError("give either --fixed-point MU NU or --alpha/--lambda, not both")
+    if fixed_point is not None:
+        mu = parse_number(fixed_point[0], "mu*")
+        nu = parse_number(fixed_point[1], "nu*", positive=True)
+        try:
+            fp = solve_alpha_lambda(mu, nu, om, ta)
+        except FixedPointError as exc:
+            raise NoFixedPoint(str(exc)) from None
+        centre = Centre(mu, nu, om, ta)
+        if mu == 0 and nu == 1 and ta == 1 and fp.alpha.overlaps(constants.alpha01(256)) \
+                and fp.lam.overlaps(constants.lambda01(256)):
+            params = Params()  # exactly alpha01, lambda01 (m* = 0, v* = 1)
+        else:
+            params = Params(fp.alpha.mid().str(32, radius=False), fp.lam.mid().str(32, radius=False))
+        return Target(params, centre, "fixed-point", solved=fp)
+    try:
+        params = Params(alpha if alpha is not None else "alpha01", lam if lam is not None else "lambda01")
+    except ParamError as exc:
+        raise DesignInputError(str(exc)) from None
+    a_f, l_f = params.floats()
+    if not (a_f < 1e3 and l_f < 1e3):
+        raise DesignInputError("alpha and lambda must be below 1000")
+    lf = locate_fixed_point(params, om, ta)
+    centre = Centre(_round_centre(lf.mu_float), _round_centre(lf.nu_float), om, ta)
+    return Target(params, centre, "alpha-lambda", located=lf)
+
+
+def add_target_arguments(sp, fixed_point_help: str = None):
+    """--alpha, --lambda, --fixed-point MU NU, --omega, --tau on an argparse subparser."""
+    sp.add_argument("--alpha", default=None, help="alpha (exact decimal, or alpha01)")
+    sp.add_argument("--lambda", dest="lam", default=None, help="lambda (exact decimal, or lambda01)")
+    sp.add_argument("--fixed-point", nargs=2, metavar=("MU", "NU"), default=None,
+                    help=fixed_point_help or "target fixed point (mean, variance): alpha, lambda are solved for it")
+    sp.add_argument("--omega", default="0", help="weight sum omega (paper: 0; getSELUparameters notebook: 1)")
+    sp.add_argument("--tau", default="1", help="weight square sum tau (paper and notebook: 1)")
+
+
+def target_from_args(args) -> Target:
+    """resolve_target on parsed arguments; bad input raises verification.cli.BadInput."""
+    from verification.cli import BadInput
+    try:
+        return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
+                              getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
+                              getattr(args, "tau", "1"))
+    except DesignInputError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def wants_scaled(args) -> bool:
+    return any(getattr(args, k, None) is not None for k in ("alpha", "lam", "fixed_point")) or \
+        str(getattr(args, "omega", "0")) != "0" or str(getattr(args, "tau", "1")) != "1"
+
+
+def claims_for_args(args):
+    """For ``selu-verify all``: None without --alpha/--lambda/--fixed-point/--omega/--tau
+    (run the registry), else (target, claims) for the scaled Theorems 1-3.  NoFixedPoint
+    propagates (report it and exit 1)."""
+    if not wants_scaled(args):
+        return None
+    t = target_from_args(args)
+    return t, theorem_claims(t.params, t.centre)
+
+
+def run_all(args, run_claims):
+    """For ``selu-verify all``: None when no --alpha/--lambda/--fixed-point/--omega/--tau
+    was given (run the registry as usual); otherwise print the target, run the scaled
+    Theorems 1-3 with ``run_claims(args, claims)`` (cli._run_claims) and return its exit
+    code, or 1 when the target has no certified alpha, lambda / fixed point."""
+    try:
+        got = claims_for_args(args)
+    except NoFixedPoint as exc:
+        print(f"no solution: {exc}")
+        return 1
+    if got is None:
+        return None
+    target, claims = got
+    if not getattr(args, "quiet", False):
+        print("\n".join(target.lines()))
+    return run_claims(args, claims)
