@@ -9,7 +9,6 @@ the defining integrals; tests check the closed forms against rigorous quadrature
 from __future__ import annotations
 
 import functools
-import itertools
 
 import sympy as sp
 

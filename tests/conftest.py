@@ -22,3 +22,31 @@ def proved(claim_id: str):
 def runner():
     with Runner(1) as r:
         yield r
+
+
+def part_of(claim_id: str, key: str):
+    return next(p for p in C.get(claim_id).parts if p.key == key)
+
+
+def run_part(part, runner, **changes):
+    """Decide an extremum part, optionally changed (threshold, domain, ...)."""
+    import dataclasses
+    if changes:
+        part = dataclasses.replace(part, **changes)
+    return prove.run_extremum(part, C.get("thm1-contraction").params, runner, prove.DEFAULT_BITS)
+
+
+def widened(part, **ranges):
+    """The part's domain with some variables' ranges replaced: {"nu": ("0.5", "1.5")}."""
+    from verification.domain import VARS, Domain
+    cur = {v: (str(lo), str(hi)) for v, (lo, hi) in zip(VARS, part.domain.bounds)}
+    cur.update(ranges)
+    return Domain.of(**cur)
+
+
+def past_extremum(res, part, gap=None):
+    """A threshold ``gap`` (default 1e-9) on the wrong side of the certified extremum."""
+    from fractions import Fraction
+    gap = Fraction(1, 10**9) if gap is None else gap
+    lo, hi = res.enclosures[part.key]
+    return str(Fraction(lo) - gap if part.sense == "max" else Fraction(hi) + gap)

@@ -1,15 +1,11 @@
 """Theorems 2-3 and Lemmas 40-43: proved and replayed, each with a twin that a slightly
 false variant is NOT proved; ambiguous readings tested both ways."""
-import dataclasses
 from fractions import Fraction
 
 import pytest
 
 from verification import checker
-from verification import claims as C
-from verification import prove
-from verification.domain import Domain
-from conftest import proved
+from conftest import part_of, past_extremum, proved, run_part, widened
 
 CLAIMS = ["thm2-variance-decreases", "thm3a-variance-increases", "thm3b-variance-increases",
           "lemma40-derivative-signs", "lemma41-mean-low-variance", "lemma42-mean-derivative-bounds",
@@ -26,20 +22,6 @@ def test_claim_certified_and_replayed(claim_id):
         assert res.status == "proved"
 
 
-def _part(claim_id, key):
-    return next(p for p in C.get(claim_id).parts if p.key == key)
-
-
-def _run(part, runner):
-    return prove.run_extremum(part, C.get("thm1-contraction").params, runner, prove.DEFAULT_BITS)
-
-
-def _widen(part, **ranges):
-    cur = {v: (str(lo), str(hi)) for v, (lo, hi) in zip(("mu", "omega", "nu", "tau"), part.domain.bounds)}
-    cur.update(ranges)
-    return dataclasses.replace(part, domain=Domain.of(**cur))
-
-
 @pytest.mark.parametrize("claim_id,key", [
     ("thm2-variance-decreases", "nu_tilde-nu.max"),
     ("thm3a-variance-increases", "nu_tilde-nu.min"),
@@ -48,10 +30,8 @@ def _widen(part, **ranges):
 ])
 def test_threshold_past_certified_extremum_is_disproved(claim_id, key, runner):
     res, _ = proved(claim_id)
-    part = _part(claim_id, key)
-    lo, hi = res.enclosures[key]
-    th = Fraction(lo) - Fraction(1, 10**9) if part.sense == "max" else Fraction(hi) + Fraction(1, 10**9)
-    out = _run(dataclasses.replace(part, threshold=str(th)), runner)
+    part = part_of(claim_id, key)
+    out = run_part(part, runner, threshold=past_extremum(res, part))
     assert out.status == "disproved" and out.counterexample
 
 
@@ -64,10 +44,12 @@ def test_threshold_past_certified_extremum_is_disproved(claim_id, key, runner):
     ("lemma43-mean-squared-bound", "mu_tilde^2.max", {"omega": ("-0.3", "0.3")}),
 ])
 def test_domain_widened_past_the_claim_is_disproved(claim_id, key, ranges, runner):
-    out = _run(_widen(_part(claim_id, key), **ranges), runner)
+    part = part_of(claim_id, key)
+    dom = widened(part, **ranges)
+    out = run_part(part, runner, domain=dom)
     assert out.status == "disproved"
     pt = [Fraction(x) for x in out.counterexample["point"]]
-    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, _widen(_part(claim_id, key), **ranges).domain.bounds))
+    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, dom.bounds))
 
 
 def test_lemma42_readings_nu_from_005_holds_and_from_002_fails():
@@ -92,8 +74,8 @@ def test_lemma43_figure_a7_peak_is_located():
 
 def test_lemma43_peak_twin_wrong_location_is_disproved(runner):
     # claim the peak is before 0.1873: then h' > 0 on [0.01, 0.1874] is false
-    part = _part("lemma43-mean-squared-bound", "h'.min[before peak]")
-    out = _run(_widen(part, nu=("0.01", "0.1874")), runner)
+    part = part_of("lemma43-mean-squared-bound", "h'.min[before peak]")
+    out = run_part(part, runner, domain=widened(part, nu=("0.01", "0.1874")))
     assert out.status == "disproved"
 
 

@@ -3,7 +3,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from flint import arb
 
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse

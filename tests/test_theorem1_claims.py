@@ -1,6 +1,5 @@
 """The five claims of the engine issue: each is proved and its certificate accepted, and
 each has a twin that a slightly false variant is NOT proved (with a counterexample)."""
-import dataclasses
 from fractions import Fraction
 
 import pytest
@@ -8,8 +7,7 @@ import pytest
 from verification import checker
 from verification import claims as C
 from verification import prove
-from verification.domain import Domain
-from conftest import proved
+from conftest import part_of, past_extremum, proved, run_part, widened
 
 THEOREM1 = ["alpha-lambda-01", "jacobian-at-fixed-point", "thm1-contraction", "thm1-mean-image",
             "thm1-variance-image"]
@@ -32,15 +30,6 @@ def test_extrema_enclosed_to_1e_10(claim_id):
         assert lo <= hi and hi - lo <= 1e-10, (part.key, lo, hi)
 
 
-def _part(claim_id, key):
-    return next(p for p in C.get(claim_id).parts if p.key == key)
-
-
-def _twin(part, runner, **changes):
-    twin = dataclasses.replace(part, **changes)
-    return prove.run_extremum(twin, C.get("thm1-contraction").params, runner, prove.DEFAULT_BITS)
-
-
 @pytest.mark.parametrize("claim_id,key", [
     ("thm1-contraction", "S.max"),
     ("thm1-mean-image", "mu_tilde.max"),
@@ -50,32 +39,27 @@ def _twin(part, runner, **changes):
 ])
 def test_threshold_just_past_the_certified_extremum_is_disproved(claim_id, key, runner):
     res, _ = proved(claim_id)
-    part = _part(claim_id, key)
-    lo, hi = res.enclosures[key]
-    # 1e-9 on the wrong side of the certified extremum
-    th = Fraction(lo) - Fraction(1, 10**9) if part.sense == "max" else Fraction(hi) + Fraction(1, 10**9)
-    out = _twin(part, runner, threshold=str(th))
+    part = part_of(claim_id, key)
+    out = run_part(part, runner, threshold=past_extremum(res, part))
     assert out.status == "disproved"
     assert out.counterexample is not None
     # and the same threshold on the right side is proved
-    th_ok = Fraction(hi) + Fraction(1, 10**9) if part.sense == "max" else Fraction(lo) - Fraction(1, 10**9)
-    assert _twin(part, runner, threshold=str(th_ok)).status == "proved"
+    assert run_part(part, runner, threshold=past_extremum(res, part, -Fraction(1, 10**9))).status == "proved"
 
 
-@pytest.mark.parametrize("claim_id,key,widened", [
+@pytest.mark.parametrize("claim_id,key,ranges", [
     ("thm1-contraction", "S.max", {"nu": ("0.5", "1.5")}),
     ("thm1-contraction", "S.max", {"tau": ("0.95", "1.25"), "nu": ("0.7", "1.5")}),
     ("thm1-mean-image", "mu_tilde.max", {"omega": ("-0.5", "0.5")}),
     ("thm1-variance-image", "nu_tilde.min", {"nu": ("0.7", "1.5")}),
 ])
-def test_domain_widened_past_the_claim_is_disproved(claim_id, key, widened, runner):
-    part = _part(claim_id, key)
-    ranges = {v: (str(lo), str(hi)) for v, (lo, hi) in zip(("mu", "omega", "nu", "tau"), part.domain.bounds)}
-    ranges.update(widened)
-    out = _twin(part, runner, domain=Domain.of(**ranges))
+def test_domain_widened_past_the_claim_is_disproved(claim_id, key, ranges, runner):
+    part = part_of(claim_id, key)
+    dom = widened(part, **ranges)
+    out = run_part(part, runner, domain=dom)
     assert out.status == "disproved"
     pt = [Fraction(x) for x in out.counterexample["point"]]
-    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, Domain.of(**ranges).bounds))
+    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, dom.bounds))
 
 
 def test_jacobian_point_checks_have_false_twins():

@@ -193,10 +193,9 @@ def _threshold(text: str, what: str) -> Fraction:
         raise BadInput(f"{what} must be a finite number; got {text!r}") from None
 
 
-def cmd_bound(args) -> int:
-    from verification import checker, prove, report
-    from verification.engine import Runner
-
+def bound_request(args):
+    """(expr, params, domain, mode) of a `bound`-style command: EXPR, --alpha/--lambda,
+    --domain (missing variables: Omega's ranges) and exactly one of --below/--above/--max/--min."""
     expr = parse(args.expr)
     params = Params(args.alpha, args.lam)
     domain = Domain.parse(args.domain, defaults=C.OMEGA)
@@ -204,7 +203,14 @@ def cmd_bound(args) -> int:
         [m for m in ("max", "min") if getattr(args, m)]
     if len(modes) != 1:
         raise BadInput("give exactly one of --below C, --above C, --max, --min")
-    mode = modes[0]
+    return expr, params, domain, modes[0]
+
+
+def cmd_bound(args) -> int:
+    from verification import checker, prove, report
+    from verification.engine import Runner
+
+    expr, params, domain, mode = bound_request(args)
     if args.tol is not None and mode in ("below", "above"):
         raise BadInput("--tol sets the width of a --max/--min enclosure; --below/--above prove a bound")
     tol = 1e-10 if args.tol is None else args.tol

@@ -210,21 +210,10 @@ def cmd_grid(args) -> int:
     import numpy as np
     from rich.table import Table
 
-    from selu_theory.expr import parse
-    from selu_theory.params import Params
-    from verification import claims as C
     from verification import paper_grid as pg
-    from verification.cli import EXIT_FAIL, EXIT_OK, _console
-    from verification.domain import Domain
+    from verification.cli import EXIT_FAIL, EXIT_OK, _console, bound_request
 
-    expr = parse(args.expr)
-    params = Params(args.alpha, args.lam)
-    domain = Domain.parse(args.domain, defaults=C.OMEGA)
-    modes = [m for m in ("below", "above") if getattr(args, m) is not None] + \
-        [m for m in ("max", "min") if getattr(args, m)]
-    if len(modes) != 1:
-        raise _bad("give exactly one of --below C, --above C, --max, --min")
-    mode = modes[0]
+    expr, params, domain, mode = bound_request(args)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):
