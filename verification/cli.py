@@ -129,7 +129,8 @@ def _print_table(console, results, checks):
     for r in results:
         if r.counterexample:
             c = r.counterexample
-            console.print(f"{r.claim.id}: counterexample for {c['key']} at (mu, omega, nu, tau) = "
+            which = "" if c.get("required", True) else " (an alternative reading, not the claim)"
+            console.print(f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) = "
                           f"({', '.join(c['point'])})")
 
 

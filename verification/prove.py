@@ -16,6 +16,7 @@ from verification.engine import (Objective, Runner, drive, enclose_steps, float_
 
 DEFAULT_BITS = ball.DEFAULT_PREC
 
+
 @dataclass
 class PartResult:
     key: str
@@ -43,7 +44,7 @@ class ClaimResult:
     def counterexample(self):
         for p in sorted(self.parts, key=lambda p: not p.required):
             if p.counterexample:
-                return dict(p.counterexample, key=p.key)
+                return dict(p.counterexample, key=p.key, required=p.required)
         return None
 
 

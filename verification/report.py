@@ -144,7 +144,8 @@ def markdown(results, check_results=None) -> str:
         lines += ["", "## Counterexamples", ""]
         for r in cex:
             c = r.counterexample
-            lines.append(f"- `{r.claim.id}` ({c['key']}): at (mu, omega, nu, tau) = ({', '.join(c['point'])}) "
+            which = "" if c.get("required", True) else ", an alternative reading"
+            lines.append(f"- `{r.claim.id}` ({c['key']}{which}): at (mu, omega, nu, tau) = ({', '.join(c['point'])}) "
                          f"the value is in [{float.fromhex(c['value'][0])!r}, {float.fromhex(c['value'][1])!r}].")
     lines += ["", "## Claims", ""]
     for r in results:
