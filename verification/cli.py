@@ -194,6 +194,22 @@ def _threshold(text: str, what: str) -> Fraction:
         raise BadInput(f"{what} must be a finite number; got {text!r}") from None
 
 
+def add_bound_arguments(sp, expr_help: str, extra=None):
+    """The arguments ``bound_request`` reads: EXPR, --domain, then ``extra(sp)`` for a
+    command's own options, then --alpha/--lambda and --below/--above/--max/--min."""
+    sp.add_argument("expr", help=expr_help)
+    sp.add_argument("--domain", default="", help="'mu=-0.1:0.1,omega=-0.1:0.1,nu=0.8:1.5,tau=0.95:1.1' "
+                    "(missing names: Omega's range)")
+    if extra:
+        extra(sp)
+    sp.add_argument("--alpha", default="alpha01")
+    sp.add_argument("--lambda", dest="lam", default="lambda01")
+    sp.add_argument("--below", metavar="C")
+    sp.add_argument("--above", metavar="C")
+    sp.add_argument("--max", action="store_true")
+    sp.add_argument("--min", action="store_true")
+
+
 def bound_request(args):
     """(expr, params, domain, mode) of a `bound`-style command: EXPR, --alpha/--lambda,
     --domain (missing variables: Omega's ranges) and exactly one of --below/--above/--max/--min."""
@@ -289,15 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("bound", help="certify your own inequality over a box")
-    s.add_argument("expr", help="e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")
-    s.add_argument("--domain", default="", help="'mu=-0.1:0.1,omega=-0.1:0.1,nu=0.8:1.5,tau=0.95:1.1' "
-                   "(missing names: Omega's range)")
-    s.add_argument("--alpha", default="alpha01")
-    s.add_argument("--lambda", dest="lam", default="lambda01")
-    s.add_argument("--below", metavar="C")
-    s.add_argument("--above", metavar="C")
-    s.add_argument("--max", action="store_true")
-    s.add_argument("--min", action="store_true")
+    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")
     s.add_argument("--tol", type=float, default=None,
                    help="width of the extremum enclosure for --max/--min (default 1e-10)")
     common(s)

@@ -36,6 +36,7 @@ def _number(text, what) -> Fraction:
 
 
 def register(subparsers, common):
+    from verification.cli import add_bound_arguments  # lazily: cli imports this module
     s = subparsers.add_parser(
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
@@ -60,17 +61,12 @@ def register(subparsers, common):
         description="Evaluate EXPR at every point of a uniform grid (rigorous float error bounds), and bound its "
                     "max/min on the whole box by the grid extreme plus a mean-value slack from certified "
                     "per-cell gradient enclosures (or your own global derivative bounds, which are then checked).")
-    s.add_argument("expr", help="e.g. 'S', 'mu_tilde**2', 'nu_tilde - nu' (names of derivative order <= 1)")
-    s.add_argument("--domain", default="", help="'mu=-0.1:0.1,omega=-0.1:0.1,nu=0.8:1.5,tau=0.95:1.1' "
-                   "(missing names: Omega's range)")
-    s.add_argument("--steps", required=True, help="'mu=0.01,omega=0.001,nu=0.001,tau=0.001' (grid spacing)")
-    s.add_argument("--reading", default="both", help="grid construction: start, end, both (default) or linspace")
-    s.add_argument("--alpha", default="alpha01")
-    s.add_argument("--lambda", dest="lam", default="lambda01")
-    s.add_argument("--below", metavar="C")
-    s.add_argument("--above", metavar="C")
-    s.add_argument("--max", action="store_true")
-    s.add_argument("--min", action="store_true")
+    def grid_options(sp):
+        sp.add_argument("--steps", required=True, help="'mu=0.01,omega=0.001,nu=0.001,tau=0.001' (grid spacing)")
+        sp.add_argument("--reading", default="both",
+                        help="grid construction: start, end, both (default) or linspace")
+    add_bound_arguments(s, "e.g. 'S', 'mu_tilde**2', 'nu_tilde - nu' (names of derivative order <= 1)",
+                        grid_options)
     s.add_argument("--deriv", default=None, metavar="mu=M,omega=M,...",
                    help="global bounds on |d EXPR/d x| to use for the slack (checked against certified "
                         "per-cell enclosures: an unproven bound does not prove anything)")

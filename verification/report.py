@@ -125,20 +125,15 @@ def markdown(results, check_results=None) -> str:
             tail = (str(r.boxes), f"{r.seconds:.2f}") if i == 0 else ("", "")
             lines.append("| " + " | ".join(head + (row["key"], row["certified"], row["paper"] or "—",
                                                     row["verdict"] or "—") + tail) + " |")
-    differ = [(r, v) for r in results for v in r.verdicts if v.verdict == "not confirmed"]
-    loose = [(r, v) for r in results for v in r.verdicts if v.verdict == "valid but loose"]
-    lines += ["", "## Where the paper's numbers differ", ""]
-    if not differ:
-        lines.append("None.")
-    for r, v in differ:
-        lo, hi = v.certified
-        lines.append(f"- `{r.claim.id}`, {v.label}: paper {v.paper}, certified {fmt_enclosure(lo, hi)} — {v.detail}.")
-    lines += ["", "## Valid but loose bounds", ""]
-    if not loose:
-        lines.append("None.")
-    for r, v in loose:
-        lo, hi = v.certified
-        lines.append(f"- `{r.claim.id}`, {v.label}: paper {v.paper}, certified {fmt_enclosure(lo, hi)} — {v.detail}.")
+    for title, verdict in (("Where the paper's numbers differ", "not confirmed"),
+                           ("Valid but loose bounds", "valid but loose")):
+        found = [(r, v) for r in results for v in r.verdicts if v.verdict == verdict]
+        lines += ["", f"## {title}", ""]
+        if not found:
+            lines.append("None.")
+        for r, v in found:
+            lo, hi = v.certified
+            lines.append(f"- `{r.claim.id}`, {v.label}: paper {v.paper}, certified {fmt_enclosure(lo, hi)} — {v.detail}.")
     cex = [r for r in results if r.counterexample]
     if cex:
         lines += ["", "## Counterexamples", ""]
