@@ -73,6 +73,20 @@ class _BasePrinter(StrPrinter):
         return "(" + " + ".join(f"({self._print(a)})" for a in expr.as_ordered_terms()) + ")"
 
 
+    def _print_Pi(self, expr):
+        return "PI"
+
+    def _print_Pow(self, expr):
+        """Integer and half-integer powers only; each printer's _power writes b**n or sqrt(b)**n."""
+        base, ex = expr.as_base_exp()
+        b = self._print(base)
+        if ex.is_Integer:
+            return self._power(b, int(ex), half=False)
+        if ex.is_Rational and ex.q == 2:
+            return self._power(b, int(ex.p), half=True)
+        raise ValueError(f"unsupported power {expr}")
+
+
 class BallPrinter(_BasePrinter):
     def _print_Integer(self, expr):
         return f"arb({int(expr)})"
@@ -83,17 +97,8 @@ class BallPrinter(_BasePrinter):
     def _print_NegativeOne(self, expr):
         return "arb(-1)"
 
-    def _print_Pi(self, expr):
-        return "PI"
-
-    def _print_Pow(self, expr):
-        base, ex = expr.as_base_exp()
-        b = self._print(base)
-        if ex.is_Integer:
-            return f"ipow({b}, {int(ex)})"
-        if ex.is_Rational and ex.q == 2:
-            return f"ipow(sqrt({b}), {int(ex.p)})"
-        raise ValueError(f"unsupported power {expr}")
+    def _power(self, b: str, n: int, half: bool) -> str:
+        return f"ipow(sqrt({b}), {n})" if half else f"ipow({b}, {n})"
 
 
 class FloatPrinter(_BasePrinter):
@@ -106,17 +111,8 @@ class FloatPrinter(_BasePrinter):
     def _print_NegativeOne(self, expr):
         return "-1.0"
 
-    def _print_Pi(self, expr):
-        return "PI"
-
-    def _print_Pow(self, expr):
-        base, ex = expr.as_base_exp()
-        b = self._print(base)
-        if ex.is_Integer:
-            return f"({b})**{int(ex)}"
-        if ex.is_Rational and ex.q == 2:
-            return f"sqrt({b})**{int(ex.p)}"
-        raise ValueError(f"unsupported power {expr}")
+    def _power(self, b: str, n: int, half: bool) -> str:
+        return f"sqrt({b})**{n}" if half else f"({b})**{n}"
 
 
 def _function_source(fname, family, names, printer, decorator=""):
