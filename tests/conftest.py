@@ -50,3 +50,14 @@ def past_extremum(res, part, gap=None):
     gap = Fraction(1, 10**9) if gap is None else gap
     lo, hi = res.enclosures[part.key]
     return str(Fraction(lo) - gap if part.sense == "max" else Fraction(hi) + gap)
+
+
+def assert_widened_is_disproved(claim_id: str, key: str, ranges: dict, runner):
+    """The part on its domain widened by ``ranges`` is disproved, by a point of that domain."""
+    from fractions import Fraction
+    part = part_of(claim_id, key)
+    dom = widened(part, **ranges)
+    out = run_part(part, runner, domain=dom)
+    assert out.status == "disproved"
+    pt = [Fraction(x) for x in out.counterexample["point"]]
+    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, dom.bounds))

@@ -1,11 +1,10 @@
 """Theorems 2-3 and Lemmas 40-43: proved and replayed, each with a twin that a slightly
 false variant is NOT proved; ambiguous readings tested both ways."""
-from fractions import Fraction
 
 import pytest
 
 from verification import checker
-from conftest import part_of, past_extremum, proved, run_part, widened
+from conftest import assert_widened_is_disproved, part_of, past_extremum, proved, run_part, widened
 
 CLAIMS = ["thm2-variance-decreases", "thm3a-variance-increases", "thm3b-variance-increases",
           "lemma40-derivative-signs", "lemma41-mean-low-variance", "lemma42-mean-derivative-bounds",
@@ -44,12 +43,7 @@ def test_threshold_past_certified_extremum_is_disproved(claim_id, key, runner):
     ("lemma43-mean-squared-bound", "mu_tilde^2.max", {"omega": ("-0.3", "0.3")}),
 ])
 def test_domain_widened_past_the_claim_is_disproved(claim_id, key, ranges, runner):
-    part = part_of(claim_id, key)
-    dom = widened(part, **ranges)
-    out = run_part(part, runner, domain=dom)
-    assert out.status == "disproved"
-    pt = [Fraction(x) for x in out.counterexample["point"]]
-    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, dom.bounds))
+    assert_widened_is_disproved(claim_id, key, ranges, runner)
 
 
 def test_lemma42_readings_nu_from_005_holds_and_from_002_fails():

@@ -7,7 +7,7 @@ import pytest
 from verification import checker
 from verification import claims as C
 from verification import prove
-from conftest import part_of, past_extremum, proved, run_part, widened
+from conftest import assert_widened_is_disproved, part_of, past_extremum, proved, run_part
 
 THEOREM1 = ["alpha-lambda-01", "jacobian-at-fixed-point", "thm1-contraction", "thm1-mean-image",
             "thm1-variance-image"]
@@ -54,12 +54,7 @@ def test_threshold_just_past_the_certified_extremum_is_disproved(claim_id, key, 
     ("thm1-variance-image", "nu_tilde.min", {"nu": ("0.7", "1.5")}),
 ])
 def test_domain_widened_past_the_claim_is_disproved(claim_id, key, ranges, runner):
-    part = part_of(claim_id, key)
-    dom = widened(part, **ranges)
-    out = run_part(part, runner, domain=dom)
-    assert out.status == "disproved"
-    pt = [Fraction(x) for x in out.counterexample["point"]]
-    assert all(lo <= x <= hi for x, (lo, hi) in zip(pt, dom.bounds))
+    assert_widened_is_disproved(claim_id, key, ranges, runner)
 
 
 def test_jacobian_point_checks_have_false_twins():
