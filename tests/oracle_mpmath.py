@@ -79,7 +79,10 @@ def lambda01():
 
 
 def to_mpf(x):
-    """An exact number (Fraction, int, decimal text) as an mpf at the oracle's precision."""
+    """An exact number (Fraction, int, decimal text) as an mpf at the oracle's precision;
+    an mpf is returned as it is."""
+    if isinstance(x, MP.mpf):
+        return x
     q = Fraction(x) if not isinstance(x, Fraction) else x
     return MP.mpf(q.numerator) / q.denominator
 
