@@ -4,9 +4,10 @@ Random expressions (a small grammar over the oracle's names, + - * and powers 2 
 exact decimal literals) over random small boxes of a safe region, with a fixed seed.  For
 each case the independent mpmath oracle (``oracle_mpmath``: Gaussian quadrature, none of
 the package's code) is sampled at a few points of the box (centre, two corners, a random
-point): the true max is >= the sampled max f*.  A threshold just below f* is then FALSE
-for "max < threshold", so ``bound`` must not say "proved"; a second, sharper round puts the
-threshold just below the oracle's value at the engine's own best point.  The same for
+point): the true max is >= the sampled max f*.  A threshold just below f* (by 1e-7
+relative) is then FALSE for "max < threshold", so ``bound`` must not say "proved"; a
+second, sharper round puts the threshold 1e-20 (relative) below the best oracle value at
+those points and at the engine's own best points (witness, counterexample).  The same for
 "min > threshold".  Every counterexample the engine reports is checked with the oracle (a
 false disproof is a bug too), and a true threshold well past f* is asked as well: proving
 it is expected, not required (the tally is reported; a warning if none proved).
@@ -25,7 +26,8 @@ from fractions import Fraction
 
 import pytest
 
-from oracle_mpmath import NAMES, MomentOracle, to_fraction, to_mpf
+from oracle_mpmath import MomentOracle, to_fraction
+from random_expressions import decimal_text, evaluate, names_of, random_tree, render
 from verification import api
 
 SEED = 20261201
@@ -41,82 +43,12 @@ GRID = Fraction(1, 10**4)  # box ends are multiples of this: short exact decimal
 # How far below (above) the sampled max (min) a false threshold sits: far above the
 # oracle's error (< 1e-30 on these expressions), far below anything the engine may round.
 REL_GAP, ABS_GAP = Fraction(1, 10**7), Fraction(1, 10**9)
+# The second round's gap: far below any float rounding the engine might forget, still
+# far above the oracle's error (about 1e-44 relative, see test_oracle_mpmath.py).
+TIGHT_GAP = Fraction(1, 10**20)
 # Oracle values are trusted to this (absolute, relative to max(1, |value|)) when checking
 # a counterexample the engine reports.
 ORACLE_TOL = Fraction(1, 10**25)
-
-QUANTITIES = NAMES[:8]
-
-
-# ---------------------------------------------------------------- the expression grammar
-
-def random_literal(rng: random.Random) -> Fraction:
-    """An exact short decimal in (0, 5]: 1 to 3 decimals."""
-    places = rng.randint(0, 3)
-    return Fraction(rng.randint(1, 5 * 10**places), 10**places)
-
-
-def random_tree(rng: random.Random, depth: int):
-    """('name', n) | ('num', q) | (op, a, b) for op in + - * | ('pow', a, k)."""
-    if depth == 0 or rng.random() < 0.3:
-        if rng.random() < 0.8:
-            pool = QUANTITIES if rng.random() < 0.75 else VARS
-            return ("name", rng.choice(pool))
-        return ("num", random_literal(rng))
-    kind = rng.choice(("+", "-", "*", "*", "pow", "scale"))
-    if kind == "pow":
-        return ("pow", random_tree(rng, depth - 1), rng.choice((2, 3)))
-    if kind == "scale":
-        return ("*", ("num", random_literal(rng)), random_tree(rng, depth - 1))
-    return (kind, random_tree(rng, depth - 1), random_tree(rng, depth - 1))
-
-
-def decimal_text(q: Fraction) -> str:
-    """Exact decimal text of a Fraction whose denominator divides a power of 10."""
-    sign = "-" if q < 0 else ""
-    q = abs(q)
-    places = 0
-    while (q * 10**places).denominator != 1:
-        places += 1
-        assert places <= 60, "not a short decimal"
-    n = int(q * 10**places)
-    if places == 0:
-        return f"{sign}{n}"
-    digits = str(n).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
-
-
-def render(tree) -> str:
-    kind = tree[0]
-    if kind == "name":
-        return tree[1]
-    if kind == "num":
-        return decimal_text(tree[1])
-    if kind == "pow":
-        return f"({render(tree[1])})**{tree[2]}"
-    return f"({render(tree[1])} {kind} {render(tree[2])})"
-
-
-def names_of(tree) -> set:
-    if tree[0] == "name":
-        return {tree[1]}
-    if tree[0] == "num":
-        return set()
-    return set().union(*(names_of(t) for t in tree[1:] if isinstance(t, tuple)))
-
-
-def evaluate(tree, env):
-    """The expression in mpmath at the oracle's precision; ``env`` maps names to mpf."""
-    kind = tree[0]
-    if kind == "name":
-        return env[tree[1]]
-    if kind == "num":
-        return to_mpf(tree[1])
-    if kind == "pow":
-        return evaluate(tree[1], env) ** tree[2]
-    a, b = evaluate(tree[1], env), evaluate(tree[2], env)
-    return a + b if kind == "+" else a - b if kind == "-" else a * b
-
 
 # ---------------------------------------------------------------- boxes and points
 
@@ -199,8 +131,11 @@ class CaseRunner:
         vals = [self.value(case, p) for p in points]
         return max(vals) if case.sense == "max" else min(vals)
 
-    def false_threshold(self, case: Case, extreme: Fraction) -> str:
-        gap = max(ABS_GAP, REL_GAP * abs(extreme))
+    def false_threshold(self, case: Case, extreme: Fraction, tight: bool = False) -> str:
+        if tight:
+            gap = TIGHT_GAP * max(1, abs(extreme))
+        else:
+            gap = max(ABS_GAP, REL_GAP * abs(extreme))
         if case.sense == "max":
             return threshold_text(extreme - gap, down=True)
         return threshold_text(extreme + gap, down=False)
@@ -246,11 +181,13 @@ class CaseRunner:
     def run(self, case: Case):
         extreme = self.sampled_extreme(case, case.points)
         res = self.assert_not_proved(case, self.false_threshold(case, extreme))
-        # Sharper: the oracle at the engine's best points, then a threshold just past that.
+        # Sharper: the oracle also at the engine's best points, and a threshold only 1e-20
+        # (relative) past the best value found: a prover that rounds to nearest somewhere,
+        # or trusts a float evaluation, would prove this false statement.
         better = self.sampled_extreme(case, [*case.points, *self.engine_points(res, case)])
         if better != extreme:
             self.tally["refined"] += 1
-            self.assert_not_proved(case, self.false_threshold(case, better))
+        self.assert_not_proved(case, self.false_threshold(case, better, tight=True))
         # A true threshold well past the sampled extreme: expected to prove, not required.
         sign = 1 if case.sense == "max" else -1
         true_th = better + sign * (abs(better) / 2 + 1)
