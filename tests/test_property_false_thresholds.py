@@ -50,6 +50,7 @@ TIGHT_GAP = Fraction(1, 10**20)
 # a counterexample the engine reports.
 ORACLE_TOL = Fraction(1, 10**25)
 
+
 # ---------------------------------------------------------------- boxes and points
 
 def random_box(rng: random.Random) -> dict:
@@ -183,7 +184,7 @@ class CaseRunner:
         res = self.assert_not_proved(case, self.false_threshold(case, extreme))
         # Sharper: the oracle also at the engine's best points, and a threshold only 1e-20
         # (relative) past the best value found: a prover that rounds to nearest somewhere,
-        # or trusts a float evaluation, would prove this false statement.
+        # or trusts a float evaluation, could prove this false statement.
         better = self.sampled_extreme(case, [*case.points, *self.engine_points(res, case)])
         if better != extreme:
             self.tally["refined"] += 1
@@ -198,11 +199,21 @@ class CaseRunner:
             self.check_counterexample(case, res, threshold)
         if res.status == "proved":
             self.tally["true proved"] += 1
-            lo, hi = (Fraction(x) for x in res.enclosure)
-            # The certified enclosure of the extremum must contain the true extremum, which
-            # is at least (most) the sampled one.
-            inside = better <= hi if case.sense == "max" else lo <= better
-            assert inside, f"enclosure {res.enclosure} misses the oracle's {float(better)!r}: {case.reproduction}"
+            self.check_enclosure(case, res, better)
+
+    def check_enclosure(self, case: Case, res, extreme: Fraction):
+        """A proved result's enclosure [lo, hi] of the max must have hi >= the true max >=
+        the sampled max, and lo <= the value at its witness point (lo is that value's
+        certified lower end); mirrored for the min."""
+        lo, hi = (Fraction(x) for x in res.enclosure)
+        inside = extreme <= hi if case.sense == "max" else lo <= extreme
+        assert inside, f"enclosure {res.enclosure} misses the oracle's {float(extreme)!r}: {case.reproduction}"
+        witness = res.certificate["witness"]["point"]
+        val = self.value(case, tuple(Fraction(x) for x in witness))
+        tol = ORACLE_TOL * max(1, abs(val))
+        attained = lo <= val + tol if case.sense == "max" else val - tol <= hi
+        assert attained, (f"enclosure {res.enclosure} claims a value the witness {witness} does not "
+                          f"reach (oracle {float(val)!r}): {case.reproduction}")
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +265,15 @@ def test_harness_catches_a_false_counterexample():
     stub = CaseRunner(MomentOracle(), bound=bound)
     with pytest.raises(AssertionError, match="FALSE DISPROOF"):
         stub.check_counterexample(case, bound(None, None, None, None), true_side)
+
+
+def test_harness_catches_an_enclosure_that_misses_the_extremum():
+    """A 'proved' enclosure lying wholly on the wrong side of a sampled value must fail."""
+    case = make_case(2)
+    runner = CaseRunner(MomentOracle())
+    extreme = runner.sampled_extreme(case, case.points)
+    off = float(extreme - 1 if case.sense == "max" else extreme + 1)
+    centre = [str(x) for x in case.points[0]]
+    fake = StubResult("proved", enclosure=(off, off), certificate={"witness": {"point": centre}})
+    with pytest.raises(AssertionError, match="misses the oracle"):
+        runner.check_enclosure(case, fake, extreme)
