@@ -12,6 +12,9 @@ those points and at the engine's own best points (witness, counterexample).  The
 false disproof is a bug too), and a true threshold well past f* is asked as well: proving
 it is expected, not required (the tally is reported; a warning if none proved).
 
+The same false statements go through ``selu-verify bound`` for a few cases (its exit code
+and its "status:" line).
+
 Budget: SELU_PROPERTY_CASES cases (default 30, about 20 s here); set it to run hundreds.
 A failing case prints its seed, expression, domain and threshold: that is its reproduction.
 """
@@ -20,9 +23,12 @@ from __future__ import annotations
 import math
 import os
 import random
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +37,9 @@ from random_expressions import decimal_text, evaluate, names_of, random_tree, re
 from verification import api
 
 SEED = 20261201
+REPO = Path(__file__).resolve().parents[1]  # `python -m verification.cli` runs from here
 CASES = int(os.environ.get("SELU_PROPERTY_CASES", "30"))
+CLI_CASES = max(1, CASES // 10)  # through `selu-verify bound`: a second or two each
 
 # The safe region: the moment map is smooth and well-conditioned here, and these are the
 # ranges the paper's domains live in.
@@ -224,6 +232,21 @@ def runner():
 @pytest.mark.parametrize("index", range(CASES))
 def test_no_false_threshold_is_proved(runner, index):
     runner.run(make_case(index))
+
+
+@pytest.mark.parametrize("index", range(CASES, CASES + CLI_CASES))
+def test_cli_bound_never_says_proved_for_a_false_threshold(runner, index, tmp_path):
+    """The command line has its own certify path today: it must hold the line too."""
+    case = make_case(index)
+    extreme = runner.sampled_extreme(case, case.points)
+    threshold = runner.false_threshold(case, extreme, tight=True)
+    flag = "--below" if case.sense == "max" else "--above"
+    proc = subprocess.run([sys.executable, "-m", "verification.cli", "bound", case.expr,
+                           "--domain", domain_text(case.box), f"{flag}={threshold}", "--max-boxes", "3000",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "status: proved" not in proc.stdout and proc.returncode != 0, (
+        f"FALSE THRESHOLD PROVED by the CLI ({flag}={threshold}): {case.reproduction}\n{proc.stdout}")
 
 
 def test_true_thresholds_mostly_prove(runner):
