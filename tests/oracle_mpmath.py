@@ -52,8 +52,10 @@ CUT = 16  # integrate over |u| <= CUT; the tails beyond are bounded by MomentOra
 MP = mpmath.MPContext()
 MP.dps = DIGITS
 
-NAMES = ("mu_tilde", "xi_tilde", "nu_tilde", "J11", "J12", "J21", "J22", "S",
-         "mu", "omega", "nu", "tau")
+MOMENT_NAMES = ("mu_tilde", "xi_tilde", "nu_tilde", "J11", "J12", "J21", "J22", "S")
+VARIABLE_NAMES = ("mu", "omega", "nu", "tau")
+CONSTANT_NAMES = ("alpha", "lam", "pi")
+NAMES = MOMENT_NAMES + VARIABLE_NAMES + CONSTANT_NAMES
 JACOBIAN_NAMES = ("J11", "J12", "J21", "J22", "S")
 
 
@@ -219,8 +221,9 @@ class MomentOracle:
             raise KeyError(f"the oracle does not know {sorted(unknown)}")
         mu, omega, nu, tau = (Fraction(x) for x in point)
         om, ta = to_mpf(omega), to_mpf(tau)
-        out = {"mu": to_mpf(mu), "omega": om, "nu": to_mpf(nu), "tau": ta}
-        if not set(names) & set(NAMES[:8]):
+        out = {"mu": to_mpf(mu), "omega": om, "nu": to_mpf(nu), "tau": ta,
+               "alpha": self.alpha, "lam": self.lam, "pi": +MP.pi}
+        if not set(names) & set(MOMENT_NAMES):
             return out
         mom = self.moments(mu * omega, nu * tau, derivatives=bool(set(names) & set(JACOBIAN_NAMES)))
         mu_t, xi_t = mom["mu"], mom["xi"]

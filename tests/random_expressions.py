@@ -6,10 +6,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from oracle_mpmath import NAMES, to_mpf
-
-QUANTITIES = NAMES[:8]
-VARIABLES = ("mu", "omega", "nu", "tau")
+from oracle_mpmath import CONSTANT_NAMES, MOMENT_NAMES, VARIABLE_NAMES, to_mpf
 
 
 def random_literal(rng: random.Random) -> Fraction:
@@ -22,7 +19,8 @@ def random_tree(rng: random.Random, depth: int):
     """('name', n) | ('num', q) | (op, a, b) for op in + - * | ('pow', a, k)."""
     if depth == 0 or rng.random() < 0.3:
         if rng.random() < 0.8:
-            pool = QUANTITIES if rng.random() < 0.75 else VARIABLES
+            r = rng.random()
+            pool = MOMENT_NAMES if r < 0.75 else VARIABLE_NAMES if r < 0.95 else CONSTANT_NAMES
             return ("name", rng.choice(pool))
         return ("num", random_literal(rng))
     kind = rng.choice(("+", "-", "*", "*", "pow", "scale"))

@@ -4,7 +4,8 @@ This holds the package's kernels (closed forms, generated code, the expression e
 to an independent truth: the mpmath Gaussian quadrature of ``oracle_mpmath``.  Points are
 the corners of the paper's domains Omega, Omega+ and Omega- plus seeded random points of a
 wide region (|mu|, |omega| <= 1, nu in [0.05, 16] log-uniform, tau in [0.8, 1.25]); at
-each point every quantity is checked alone, and one random expression besides.
+each point every quantity (and at random points the constants alpha, lam, pi) is
+checked alone, and one random expression besides.
 
 A ball must contain the true value; the oracle is within about 1e-44 (relative) of it, so
 a ball is accepted when it reaches within ORACLE_TOL of the oracle value.  At 128 bits the
@@ -21,8 +22,8 @@ from fractions import Fraction
 
 import pytest
 
-from oracle_mpmath import MomentOracle, to_fraction
-from random_expressions import QUANTITIES, decimal_text, evaluate, names_of, random_tree, render
+from oracle_mpmath import CONSTANT_NAMES, MOMENT_NAMES, MomentOracle, to_fraction
+from random_expressions import decimal_text, evaluate, names_of, random_tree, render
 from verification import api
 
 SEED = 20261202
@@ -76,7 +77,7 @@ def assert_encloses(expr: str, point: tuple, truth: Fraction):
 @pytest.mark.parametrize("point", corner_points())
 def test_value_encloses_oracle_at_domain_corners(oracle, point):
     q = oracle.quantities(point)
-    for name in QUANTITIES:
+    for name in MOMENT_NAMES:
         assert_encloses(name, point, to_fraction(q[name]))
 
 
@@ -85,7 +86,7 @@ def test_value_encloses_oracle_at_random_points(oracle, index):
     rng = random.Random(f"{SEED}:{index}")
     point = random_point(rng)
     q = oracle.quantities(point)
-    for name in QUANTITIES:
+    for name in MOMENT_NAMES + CONSTANT_NAMES:
         assert_encloses(name, point, to_fraction(q[name]))
     tree = random_tree(rng, rng.randint(1, 3))
     env = oracle.quantities(point, names_of(tree))
