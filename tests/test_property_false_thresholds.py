@@ -225,21 +225,21 @@ class CaseRunner:
 
 
 @pytest.fixture(scope="module")
-def runner():
+def case_runner():
     return CaseRunner(MomentOracle())
 
 
 @pytest.mark.parametrize("index", range(CASES))
-def test_no_false_threshold_is_proved(runner, index):
-    runner.run(make_case(index))
+def test_no_false_threshold_is_proved(case_runner, index):
+    case_runner.run(make_case(index))
 
 
 @pytest.mark.parametrize("index", range(CASES, CASES + CLI_CASES))
-def test_cli_bound_never_says_proved_for_a_false_threshold(runner, index, tmp_path):
+def test_cli_bound_never_says_proved_for_a_false_threshold(case_runner, index, tmp_path):
     """The command line has its own certify path today: it must hold the line too."""
     case = make_case(index)
-    extreme = runner.sampled_extreme(case, case.points)
-    threshold = runner.false_threshold(case, extreme, tight=True)
+    extreme = case_runner.sampled_extreme(case, case.points)
+    threshold = case_runner.false_threshold(case, extreme, tight=True)
     flag = "--below" if case.sense == "max" else "--above"
     proc = subprocess.run([sys.executable, "-m", "verification.cli", "bound", case.expr,
                            "--domain", domain_text(case.box), f"{flag}={threshold}", "--max-boxes", "3000",
@@ -249,9 +249,9 @@ def test_cli_bound_never_says_proved_for_a_false_threshold(runner, index, tmp_pa
         f"FALSE THRESHOLD PROVED by the CLI ({flag}={threshold}): {case.reproduction}\n{proc.stdout}")
 
 
-def test_true_thresholds_mostly_prove(runner):
+def test_true_thresholds_mostly_prove(case_runner):
     """Runs after the cases (file order): the true thresholds should usually prove."""
-    t = runner.tally
+    t = case_runner.tally
     if t["true asked"] == 0:
         pytest.skip("no case ran in this session")
     if t["true proved"] == 0:
