@@ -15,20 +15,21 @@ def random_literal(rng: random.Random) -> Fraction:
     return Fraction(rng.randint(1, 5 * 10**places), 10**places)
 
 
-def random_tree(rng: random.Random, depth: int):
-    """('name', n) | ('num', q) | (op, a, b) for op in + - * | ('pow', a, k)."""
+def random_tree(rng: random.Random, depth: int, variables_only: bool = False):
+    """('name', n) | ('num', q) | (op, a, b) for op in + - * | ('pow', a, k).
+    With ``variables_only`` the names are mu, omega, nu, tau: a polynomial with exact values."""
     if depth == 0 or rng.random() < 0.3:
         if rng.random() < 0.8:
             r = rng.random()
             pool = MOMENT_NAMES if r < 0.75 else VARIABLE_NAMES if r < 0.95 else CONSTANT_NAMES
-            return ("name", rng.choice(pool))
+            return ("name", rng.choice(VARIABLE_NAMES if variables_only else pool))
         return ("num", random_literal(rng))
     kind = rng.choice(("+", "-", "*", "*", "pow", "scale"))
     if kind == "pow":
-        return ("pow", random_tree(rng, depth - 1), rng.choice((2, 3)))
+        return ("pow", random_tree(rng, depth - 1, variables_only), rng.choice((2, 3)))
     if kind == "scale":
-        return ("*", ("num", random_literal(rng)), random_tree(rng, depth - 1))
-    return (kind, random_tree(rng, depth - 1), random_tree(rng, depth - 1))
+        return ("*", ("num", random_literal(rng)), random_tree(rng, depth - 1, variables_only))
+    return (kind, random_tree(rng, depth - 1, variables_only), random_tree(rng, depth - 1, variables_only))
 
 
 def decimal_text(q: Fraction) -> str:
@@ -65,14 +66,15 @@ def names_of(tree) -> set:
     return set().union(*(names_of(t) for t in tree[1:] if isinstance(t, tuple)))
 
 
-def evaluate(tree, env):
-    """The expression in mpmath at the oracle's precision; ``env`` maps names to mpf."""
+def evaluate(tree, env, number=to_mpf):
+    """The expression at ``env`` (names to values); literals become ``number(Fraction)``:
+    mpf at the oracle's precision by default, or the Fraction itself for exact arithmetic."""
     kind = tree[0]
     if kind == "name":
         return env[tree[1]]
     if kind == "num":
-        return to_mpf(tree[1])
+        return number(tree[1])
     if kind == "pow":
-        return evaluate(tree[1], env) ** tree[2]
-    a, b = evaluate(tree[1], env), evaluate(tree[2], env)
+        return evaluate(tree[1], env, number) ** tree[2]
+    a, b = evaluate(tree[1], env, number), evaluate(tree[2], env, number)
     return a + b if kind == "+" else a - b if kind == "-" else a * b

@@ -13,13 +13,15 @@ false disproof is a bug too), and a true threshold well past f* is asked as well
 it is expected, not required (the tally is reported; a warning if none proved).
 
 The same false statements go through ``selu-verify bound`` for a few cases (its exit code
-and its "status:" line).
+and its "status:" line), and a few polynomials in the variables alone are asked to prove
+"max < (their exact max over the box corners)": false with no gap at all (strictness).
 
 Budget: SELU_PROPERTY_CASES cases (default 30, about 20 s here); set it to run hundreds.
 A failing case prints its seed, expression, domain and threshold: that is its reproduction.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import random
@@ -247,6 +249,26 @@ def test_cli_bound_never_says_proved_for_a_false_threshold(case_runner, index, t
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "status: proved" not in proc.stdout and proc.returncode != 0, (
         f"FALSE THRESHOLD PROVED by the CLI ({flag}={threshold}): {case.reproduction}\n{proc.stdout}")
+
+
+@pytest.mark.parametrize("index", range(CLI_CASES))
+def test_threshold_equal_to_an_attained_value_is_not_proved(index):
+    """Strictness: for a polynomial in (mu, omega, nu, tau) the value at a corner is exact,
+    so "max < (max over the corners)" is false with no gap at all, and must not prove."""
+    rng = random.Random(f"{SEED}:exact:{index}")
+    tree = random_tree(rng, rng.randint(1, 3), variables_only=True)
+    box, sense = random_box(rng), rng.choice(("max", "min"))
+
+    def at(point):
+        return evaluate(tree, dict(zip(VARS, point)), number=lambda q: q)
+    values = [at(corner) for corner in itertools.product(*box.values())]
+    th = max(values) if sense == "max" else min(values)
+    res = api.bound(render(tree), domain_text(box), sense=sense, threshold=decimal_text(th))
+    where = f"api.bound({render(tree)!r}, {domain_text(box)!r}, sense={sense!r}, threshold={decimal_text(th)!r})"
+    assert res.status != "proved", f"FALSE THRESHOLD PROVED (attained exactly): {where}"
+    if res.status == "disproved":
+        pt = tuple(Fraction(x) for x in res.counterexample["point"])
+        assert in_box(pt, box) and (at(pt) >= th if sense == "max" else at(pt) <= th), f"FALSE DISPROOF: {where}"
 
 
 def test_true_thresholds_mostly_prove(case_runner):
