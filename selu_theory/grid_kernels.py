@@ -20,13 +20,13 @@ Why the bound is rigorous
 2. **Elementary functions: no libm at all.**  glibc's erfc and exp have no documented
    error bound, and testing them cannot prove a bound for arguments not tested.  So the
    kernels use their own exp and erfcx, whose tables and error bounds are computed in Arb
-   by ``selu_theory/grid_tables_gen.py`` (output: ``_generated/grid_tables.py``, exact
+   by ``tools/generate_grid_tables.py`` (output: ``_generated/grid_tables.py``, exact
    hex floats, ``--check`` regenerates and diffs):
    * erfcx(x) = exp(x^2) erfc(x), x in [0, 16]: degree-8 Taylor polynomials around the
      nodes j/32, evaluated at the exact float offset t = x - j/32 (|t| <= 1/64; t is exact
      by Sterbenz's lemma).  Per node the table stores a bound E_j on |Horner(t) - erfcx(x)|
      = coefficient rounding (Arb) + Horner rounding (a proven recursive bound, see
-     ``grid_tables_gen.horner_bound``) + Lagrange remainder.  The remainder uses
+     ``tools/generate_grid_tables.horner_bound``) + Lagrange remainder.  The remainder uses
      (-1)^n erfcx^(n)(x) = 2/sqrt(pi) int_0^oo (2t)^n exp(-t^2 - 2xt) dt > 0, which is
      decreasing in x, so |erfcx^(9)| on the node interval is its value at the left end,
      computed in Arb.  Proven relative error <= 2u.
@@ -65,12 +65,13 @@ fixed cell order, so the results do not depend on the thread count.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
+from flint import ctx
 from numba import njit, prange
 
-from selu_theory._generated import grid_tables as _T
+from selu_theory._generated import grid_tables as tables
+from selu_theory.float_bounds import float_and_error, frac_pair  # noqa: F401  (frac_pair: public here for callers)
 
 # --------------------------------------------------------------------------------------
 # constants of the error model
@@ -84,18 +85,18 @@ NAN = float("nan")
 INF = float("inf")
 
 # the generated tables (global arrays are compile-time constants for numba)
-ERFCX_COEF = _T.ERFCX_COEF
-ERFCX_ERR = _T.ERFCX_ERR
-ERFCX_DEG = _T.ERFCX_DEG
-ERFCX_STEP = float(_T.ERFCX_STEP)
-ERFCX_H = 1.0 / _T.ERFCX_STEP
-ERFCX_XMAX = float(_T.ERFCX_MAX)
-EXP_TAB = _T.EXP_TAB
-EXP_COEF = _T.EXP_COEF
-EXP_DEG = _T.EXP_DEG
-EPS_EXP = _T.EPS_EXP
-LN2_HI, LN2_LO, LN2_ERR, INV_LN2 = _T.LN2_HI, _T.LN2_LO, _T.LN2_ERR, _T.INV_LN2
-TWO_SQRTPI, TWO_SQRTPI_RAD = _T.TWO_SQRTPI, _T.TWO_SQRTPI_RAD
+ERFCX_COEF = tables.ERFCX_COEF
+ERFCX_ERR = tables.ERFCX_ERR
+ERFCX_DEG = tables.ERFCX_DEG
+ERFCX_STEP = float(tables.ERFCX_STEP)
+ERFCX_H = 1.0 / tables.ERFCX_STEP
+ERFCX_XMAX = float(tables.ERFCX_MAX)
+EXP_TAB = tables.EXP_TAB
+EXP_COEF = tables.EXP_COEF
+EXP_DEG = tables.EXP_DEG
+EPS_EXP = tables.EPS_EXP
+LN2_HI, LN2_LO, LN2_ERR, INV_LN2 = tables.LN2_HI, tables.LN2_LO, tables.LN2_ERR, tables.INV_LN2
+TWO_SQRTPI, TWO_SQRTPI_RAD = tables.TWO_SQRTPI, tables.TWO_SQRTPI_RAD
 POW2 = np.ldexp(1.0, np.arange(-1022, 1024))   # 2^k, exact
 POW2.setflags(write=False)
 
@@ -116,28 +117,14 @@ check_rounding()
 # (alpha, lambda) constants as (float, radius) pairs, from Arb balls
 
 
-def _up(q: Fraction) -> float:
-    f = float(q)
-    return math.nextafter(f, math.inf) if Fraction(f) < q else f
-
-
 def ball_pair(x):
     """(f, r): f the float nearest the ball's midpoint, r >= |x - f| for all x in the ball."""
-    from selu_theory.grid_tables_gen import _float_and_error
-    return _float_and_error(x)
-
-
-def frac_pair(q) -> tuple:
-    """(f, r) for an exact rational q."""
-    q = Fraction(q)
-    f = float(q)
-    return f, _up(abs(Fraction(f) - q))
+    return float_and_error(x)
 
 
 def constants(params) -> tuple:
     """The tuple K of (mid, rad) pairs the kernels take: alpha, alpha^2, 1 - alpha,
     lam/2, lam/4, lam^2, lam^2/2 (see the K_* indices)."""
-    from flint import ctx
     old = ctx.prec
     ctx.prec = 256
     try:
