@@ -12,7 +12,7 @@ import importlib
 import re
 from types import ModuleType
 
-KINDS = ("ball_kernels", "float_kernels", "numba_kernels")
+KINDS = ("ball_kernels", "float_kernels", "numba_kernels", "grid_mr_kernels")
 _ID = re.compile(r"^[a-z][a-z0-9]*$")
 
 

@@ -14,7 +14,7 @@ from selu_theory.ball import precision
 from selu_theory.activations.spec import functions_used, structure_holds
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-GENERATORS = ("tools.generate_kernels", "tools.generate_grid_tables")
+GENERATORS = ("tools.generate_kernels", "tools.generate_grid_tables", "tools.generate_grid_kernels")
 
 
 @pytest.mark.parametrize("generator", GENERATORS)

@@ -28,8 +28,10 @@ from sympy.printing.str import StrPrinter
 
 from selu_theory import activations, partials, symbolic
 
-# Bump when a printer's output changes for the same spec: it is part of the input hash.
-GENERATOR_VERSION = "kernels-2"
+# Bump when any printer's output changes for the same spec (the ball, float and numba
+# printers here, the midpoint-radius printer of generate_grid_kernels): it is part of the
+# input hash, which is one per activation.
+GENERATOR_VERSION = "kernels-3"
 REGENERATE = "python -m tools.generate_kernels"
 GENERATED_DIR = pathlib.Path(__file__).resolve().parents[1] / "selu_theory" / "_generated"
 
@@ -59,7 +61,7 @@ def group_names(spec, orders, family="moments"):
 
 
 def input_hash(spec) -> str:
-    """sha256 of the generator's version and everything of the spec the kernels print."""
+    """sha256 of the generators' version and everything of the spec the kernels print."""
     h = hashlib.sha256()
     h.update(f"{GENERATOR_VERSION}\n{spec.id}\n{','.join(spec.parameter_names)}\n".encode())
     for fam in spec.families:
