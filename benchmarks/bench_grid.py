@@ -42,7 +42,7 @@ def sweep_S_midpoint(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, out):
         for i3 in range(b3[c3], b3[c3 + 1]):
             tau = x3[i3]
             for i2 in range(b2[c2], b2[c2 + 1]):
-                vq = gk.v_part(x2[i2], tau)
+                vq = gk.v_part(x2[i2], tau, K)
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
                     for j in range(j0, j1):

@@ -12,7 +12,10 @@ from __future__ import annotations
 from flint import arb
 
 from selu_theory import partials
-from selu_theory._generated import ball_kernels, float_kernels
+from selu_theory.kernel_loader import load_kernels
+
+# The activation whose kernels are used when a caller names none.
+DEFAULT_ACTIVATION = "selu"
 
 POINT_GROUP = {0: "order0", 1: "order0_1", 2: "order0_2"}
 BOX_NAIVE_GROUP = {0: "order0_1", 1: "order0_2", 2: "order3", 3: "order4"}
@@ -22,38 +25,42 @@ BOX_NAIVE_GROUP = {0: "order0_1", 1: "order0_2", 2: "order3", 3: "order4"}
 V_PIECES = {3: 4}
 
 
-def names_up_to(family: str, order: int):
-    return partials.names_up_to(partials.bases(family), order)
+def names_up_to(family: str, order: int, activation: str = DEFAULT_ACTIVATION):
+    return partials.names_up_to(partials.bases(family, activation), order)
 
 
 raise_order = partials.raise_order
 
 
-def _kernel(module, family, group):
+def _kernel(kind, family, group, activation):
+    module = load_kernels(activation, kind)
     fname = f"{family}_{group}"
     return module.NAMES[fname], getattr(module, fname)
 
 
-def at_point(family: str, m: arb, v: arb, alpha: arb, lam: arb, order: int) -> dict:
+def at_point(family: str, m: arb, v: arb, alpha: arb, lam: arb, order: int,
+             activation: str = DEFAULT_ACTIVATION) -> dict:
     if order == 3:  # no combined kernel: orders 0-2 and 3 separately
-        out = at_point(family, m, v, alpha, lam, 2)
-        names, f = _kernel(ball_kernels, family, "order3")
+        out = at_point(family, m, v, alpha, lam, 2, activation)
+        names, f = _kernel("ball_kernels", family, "order3", activation)
         out.update(zip(names, f(m, v, alpha, lam)))
         return out
-    names, f = _kernel(ball_kernels, family, POINT_GROUP[order])
+    names, f = _kernel("ball_kernels", family, POINT_GROUP[order], activation)
     return dict(zip(names, f(m, v, alpha, lam)))
 
 
-def floats(family: str, m, v, alpha: float, lam: float, order: int) -> dict:
-    names, f = _kernel(float_kernels, family, POINT_GROUP[order])
+def floats(family: str, m, v, alpha: float, lam: float, order: int,
+           activation: str = DEFAULT_ACTIVATION) -> dict:
+    names, f = _kernel("float_kernels", family, POINT_GROUP[order], activation)
     return dict(zip(names, f(m, v, alpha, lam)))
 
 
-def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int) -> dict:
+def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int,
+             activation: str = DEFAULT_ACTIVATION) -> dict:
     """Enclosures over the (m, v) box M x V of every partial of order <= ``order``."""
     cm, cv = M.mid(), V.mid()
     dM, dV = M - cm, V - cv
-    names, f = _kernel(ball_kernels, family, BOX_NAIVE_GROUP[order])
+    names, f = _kernel("ball_kernels", family, BOX_NAIVE_GROUP[order], activation)
     k = V_PIECES.get(order, 1)
     if k == 1 or V.is_exact():
         naive = dict(zip(names, f(M, V, alpha, lam)))
@@ -65,14 +72,14 @@ def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int) -> d
             piece = f(M, a.union(b), alpha, lam)
             vals = piece if vals is None else [x.union(y) for x, y in zip(vals, piece)]
         naive = dict(zip(names, vals))
-    centre = at_point(family, cm, cv, alpha, lam, order)
+    centre = at_point(family, cm, cv, alpha, lam, order, activation)
     enc = dict(naive)
     for o in range(order, -1, -1):
-        for b in partials.bases(family):
+        for b in partials.bases(family, activation):
             for i, j in partials.orders(o):
                 n = partials.name(b, i, j)
                 cf = centre[n] + enc[raise_order(n, "m")] * dM + enc[raise_order(n, "v")] * dV
                 if n in naive and cf.overlaps(naive[n]):
                     cf = cf.intersection(naive[n])
                 enc[n] = cf
-    return {n: enc[n] for n in names_up_to(family, order)}
+    return {n: enc[n] for n in names_up_to(family, order, activation)}

@@ -43,7 +43,7 @@ from flint import arb
 
 from selu_theory import constants
 from selu_theory.ball import exact, precision, sqr, sqrt_nonneg
-from selu_theory._generated import ball_kernels
+from selu_theory._generated.selu import ball_kernels  # the SELU fast path: SELU's kernels by design
 
 __all__ = ["FixedPointError", "FixedPointParams", "solve_alpha_lambda"]
 

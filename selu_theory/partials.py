@@ -2,6 +2,8 @@
 d^3 xi / dm^2 dv.  Shared by the generator and the runtime (which never imports sympy)."""
 from __future__ import annotations
 
+from selu_theory.kernel_loader import load_kernels
+
 
 def orders(order: int):
     """The (i, j) with i + j == order, i derivatives in m and j in v, in a fixed order."""
@@ -27,12 +29,10 @@ def names_up_to(bases, order: int):
     return [name(b, i, j) for b in bases for o in range(order + 1) for i, j in orders(o)]
 
 
-def bases(family: str):
-    """The base functions of a family, as the generated kernels list them."""
-    from selu_theory._generated import ball_kernels
-    return ball_kernels.NAMES[f"{family}_order0"]
+def bases(family: str, activation: str = "selu"):
+    """The base functions of a family, as the activation's generated kernels list them."""
+    return load_kernels(activation, "ball_kernels").NAMES[f"{family}_order0"]
 
 
-def has_family(family: str) -> bool:
-    from selu_theory._generated import ball_kernels
-    return f"{family}_order0" in ball_kernels.NAMES
+def has_family(family: str, activation: str = "selu") -> bool:
+    return f"{family}_order0" in load_kernels(activation, "ball_kernels").NAMES

@@ -1,10 +1,11 @@
-"""The SELU moment map, stated symbolically.
+"""The shared sympy vocabulary of the activation specs (``selu_theory.activations``).
 
-Net input z ~ N(m, v) with m = mu*omega, v = nu*tau.  The first and second moments of
-selu(z) are Gaussian integrals; their closed forms below are written with
+The pre-activation is z ~ N(m, v) with m = mu*omega, v = nu*tau.  An activation's moments
+are Gaussian integrals in z; their closed forms are written with
 erfcx(x) = exp(x^2) erfc(x), which keeps exp(.)*erfc(.) products from overflowing or
-cancelling and keeps derivatives in the same erfcx form.  ``gaussian_integrands`` gives
-the defining integrals; tests check the closed forms against rigorous quadrature of them.
+cancelling and keeps derivatives in the same erfcx form.  This module holds only what
+every spec shares: the symbols m, v, z, the erfcx function, the Gaussian density and the
+partial derivatives of a spec's base functions.  It knows no activation.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ import sympy as sp
 from selu_theory import partials
 
 m, v = sp.symbols("m v", real=True)
-alpha, lam = sp.symbols("alpha lam", positive=True)
 z = sp.Symbol("z", real=True)
+
+# The elementary and special functions a spec's closed forms may use; every kernel
+# printer knows exactly these (a spec naming another one is refused by the generators).
+SPECIAL_FUNCTIONS = frozenset({"exp", "erfc", "erfcx"})
 
 
 class erfcx(sp.Function):
@@ -29,106 +33,31 @@ class erfcx(sp.Function):
         return 2 * x * erfcx(x) - 2 / sp.sqrt(sp.pi)
 
 
-def _parts():
-    s = sp.sqrt(v)
-    G = sp.exp(-(m**2) / (2 * v))
-    C0 = sp.erfc(m / sp.sqrt(2 * v))
-    E1 = G * erfcx((m + v) / sp.sqrt(2 * v))
-    E2 = G * erfcx((m + 2 * v) / sp.sqrt(2 * v))
-    return s, G, C0, E1, E2
+def gaussian_density() -> sp.Expr:
+    """The density of z ~ N(m, v)."""
+    return sp.exp(-((z - m) ** 2) / (2 * v)) / sp.sqrt(2 * sp.pi * v)
+
+
+def derivative_expr(spec, family: str, name: str) -> sp.Expr:
+    """The partial derivative named like 'xi_mmv' (d^3 xi / dm^2 dv) of a spec's family."""
+    base, i, j = partials.split(name)
+    return _derivative(spec, family, base, i, j)
 
 
 @functools.cache
-def mu_tilde() -> sp.Expr:
-    """E[selu(z)] (paper Eq. 4)."""
-    s, G, C0, E1, _ = _parts()
-    return lam / 2 * (-(alpha + m) * C0 + alpha * E1 + sp.sqrt(2 / sp.pi) * s * G + 2 * m)
-
-
-@functools.cache
-def xi_tilde() -> sp.Expr:
-    """E[selu(z)^2], the second moment."""
-    s, G, C0, E1, E2 = _parts()
-    return lam**2 / 2 * ((m**2 + v) * (2 - C0) + alpha**2 * (-2 * E1 + E2 + C0)
-                         + sp.sqrt(2 / sp.pi) * m * s * G)
-
-
-def nu_tilde() -> sp.Expr:
-    """Var[selu(z)] (paper Eq. 5)."""
-    return xi_tilde() - mu_tilde() ** 2
-
-
-def gaussian_integrands():
-    """The defining integrands in z, for (z <= 0, z > 0): (mean, second moment)."""
-    dens = sp.exp(-((z - m) ** 2) / (2 * v)) / sp.sqrt(2 * sp.pi * v)
-    neg = lam * alpha * (sp.exp(z) - 1)
-    pos = lam * z
-    return {"mean": (neg * dens, pos * dens), "second": (neg**2 * dens, pos**2 * dens)}
-
-
-def F_sub() -> sp.Expr:
-    """The 'main subfunction' of Lemmas 44-46 with x = v = nu*tau, y = m = mu*omega:
-    F(x, y) = erfcx((x+y)/sqrt(2x)) - 2 erfcx((2x+y)/sqrt(2x))."""
-    return erfcx((m + v) / sp.sqrt(2 * v)) - 2 * erfcx((m + 2 * v) / sp.sqrt(2 * v))
-
-
-def E1_sub() -> sp.Expr:
-    """Lemma 47's f(x, y) = exp((2y+x)/2) erfc((x+y)/sqrt(2x)) = exp(-y^2/(2x)) erfcx(...)."""
-    return sp.exp(-(m**2) / (2 * v)) * erfcx((m + v) / sp.sqrt(2 * v))
-
-
-def _ren_mackenzie():
-    try:
-        from selu_theory import subfunctions
-    except ImportError:  # pragma: no cover - optional module
-        return {}
-    return dict(subfunctions.SUBFUNCTIONS)
-
-
-@functools.cache
-def families():
-    """Families of base functions of (m, v), each generated with its own kernels (so a
-    claim pays only for the family it uses), and the highest derivative order each needs
-    (point order + 2: jets over boxes from centred forms)."""
-    fams = {
-        "moments": ({"mu": mu_tilde(), "xi": xi_tilde()}, 4),
-        "sub": ({"F": F_sub(), "E1": E1_sub()}, 3),
-    }
-    rm = _ren_mackenzie()
-    if rm:
-        fams["rm"] = (rm, 3)
-    for fam, (funcs, _) in fams.items():
-        for name in funcs:
-            assert "_" not in name, f"base function name {name!r} must not contain '_'"
-    return fams
-
-
-BASE_FUNCTIONS = ("mu", "xi")
-
-
-derivative_orders = partials.orders
-derivative_name = partials.name
-
-
-def derivative_expr(family: str, name: str) -> sp.Expr:
-    base, _, idx = name.partition("_")
-    return _derivative(family, base, idx.count("m"), idx.count("v"))
-
-
-@functools.cache
-def _derivative(family: str, base: str, i: int, j: int) -> sp.Expr:
+def _derivative(spec, family: str, base: str, i: int, j: int) -> sp.Expr:
     if i + j == 0:
-        return families()[family][0][base]
+        return spec.family(family).function(base)
     if j > 0:
-        return sp.diff(_derivative(family, base, i, j - 1), v)
-    return sp.diff(_derivative(family, base, i - 1, j), m)
+        return sp.diff(_derivative(spec, family, base, i, j - 1), v)
+    return sp.diff(_derivative(spec, family, base, i - 1, j), m)
 
 
-def derivatives(max_order: int = 3, family: str = "moments"):
-    """{name: expr} for all partial derivatives of a family up to max_order."""
+def derivatives(spec, max_order: int = 3, family: str = "moments") -> dict:
+    """{name: expr} for all partial derivatives of a spec's family up to max_order."""
     out = {}
-    for base in families()[family][0]:
+    for base in spec.family(family).names:
         for order in range(max_order + 1):
-            for i, j in derivative_orders(order):
-                out[derivative_name(base, i, j)] = _derivative(family, base, i, j)
+            for i, j in partials.orders(order):
+                out[partials.name(base, i, j)] = _derivative(spec, family, base, i, j)
     return out

@@ -4,7 +4,7 @@ In the spirit of scipy.special's ``_mptestutils``: structured argument sets (cor
 centres of every domain of the claims catalogue, in the reduced variables m = mu*omega,
 v = nu*tau) plus seeded random points, each compared with a high-precision oracle.
 
-The oracle is independent of ``selu_theory.symbolic``: it never uses the erfc/erfcx
+The oracle is independent of ``selu_theory.activations``: it never uses the erfc/erfcx
 closed forms.  It evaluates the defining Gaussian integrals
 
     mu~(m, v) = int selu(z)   N(z; m, v) dz,     xi~(m, v) = int selu(z)^2 N(z; m, v) dz
@@ -61,9 +61,11 @@ except ImportError:  # pragma: no cover - depends on how pytest is launched
 
 from selu_theory.ball import interval, precision
 from selu_theory.constants import ALPHA01_FLOAT, LAMBDA01_FLOAT, alpha01, lambda01
-from selu_theory._generated import ball_kernels as BK
-from selu_theory._generated import float_kernels as FK
-from selu_theory._generated import numba_kernels as NK
+from selu_theory.kernel_loader import load_kernels
+
+BK = load_kernels("selu", "ball_kernels")
+FK = load_kernels("selu", "float_kernels")
+NK = load_kernels("selu", "numba_kernels")
 
 # A private mpmath context: no change to the global mpmath precision other tests see.
 MP = mpmath.MPContext()

@@ -12,7 +12,7 @@ from flint import arb
 
 from selu_theory import ball
 from selu_theory import grid_kernels as gk
-from selu_theory import grid_tables_gen
+from tools import generate_grid_tables as grid_tables_gen
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import parse
 from selu_theory.params import Params

@@ -63,12 +63,12 @@ _CHAIN = {"mu": "ω ∂/∂m", "omega": "µ ∂/∂m", "nu": "τ ∂/∂v", "tau
 def _sub_bases() -> dict:
     """{base name: sympy text} of the sub-function families, when they can be read."""
     try:
-        from selu_theory import symbolic
+        from selu_theory import activations
         from selu_theory.moment_map import AUX_FAMILIES
-        fams = symbolic.families()
-    except Exception:  # pragma: no cover - a broken symbolic module shows up elsewhere
+        spec = activations.get("selu")
+    except Exception:  # pragma: no cover - a broken spec module shows up elsewhere
         return {}
-    return {name: str(expr) for fam in AUX_FAMILIES for name, expr in fams.get(fam, ({}, 0))[0].items()}
+    return {name: str(expr) for fam in spec.families if fam.name in AUX_FAMILIES for name, expr in fam.functions}
 
 
 def describe(name: str, sub_bases: dict | None = None):

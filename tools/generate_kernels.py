@@ -1,9 +1,14 @@
-"""The one generator of ``selu_theory/_generated``: ``python -m selu_theory.codegen``.
+"""Generate every activation's kernels: ``python -m tools.generate_kernels [--check]``.
 
-It prints the symbolic derivatives of mu~ and xi~ (``symbolic.derivatives``) three ways:
-Arb balls (``ball_kernels.py``), numpy float64 (``float_kernels.py``) and numba float64
-(``numba_kernels.py``).  The output is a pure function of the sympy version and the
-symbolic module, so ``--check`` can regenerate and diff.
+For each activation of the registry (``selu_theory.activations``) it prints the partial
+derivatives in (m, v) of the spec's families of base functions three ways, into
+``selu_theory/_generated/<id>/``: Arb balls (``ball_kernels.py``), numpy float64
+(``float_kernels.py``) and numba float64 (``numba_kernels.py``).  The output is a pure
+function of the sympy version, the spec and this file, so ``--check`` can regenerate in
+memory and diff.  Each file records ``GENERATOR_INPUT_HASH``: sha256 of the generator's
+version and the spec's expressions (sympy srepr), which certificates record.
+
+This is a tool, never imported by the package at run time.
 
 Why a printer of our own: sympy's ``lambdify`` turns Rational(1, 10) into the float
 0.1, which a high-precision ball then excludes.  The ball printer keeps rationals exact,
@@ -14,15 +19,21 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import pathlib
 import sys
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from selu_theory import symbolic
+from selu_theory import activations, partials, symbolic
 
-OUT_DIR = pathlib.Path(__file__).with_name("_generated")
+# Bump when any printer's output changes for the same spec (the ball, float and numba
+# printers here, the midpoint-radius printer of generate_grid_kernels): it is part of the
+# input hash, which is one per activation.
+GENERATOR_VERSION = "kernels-3"
+REGENERATE = "python -m tools.generate_kernels"
+GENERATED_DIR = pathlib.Path(__file__).resolve().parents[1] / "selu_theory" / "_generated"
 
 # Groups of outputs, each one generated function with shared subexpressions.
 GROUPS = {
@@ -34,19 +45,30 @@ GROUPS = {
 }
 
 
-def family_groups(family):
+def family_groups(spec, family):
     """(function name, orders) of every kernel of a family, up to its highest order."""
-    top = symbolic.families()[family][1]
+    top = spec.family(family).max_order
     return [(f"{family}_{g}", orders) for g, orders in GROUPS.items() if max(orders) <= top]
 
 
-def group_names(orders, family="moments"):
+def group_names(spec, orders, family="moments"):
     names = []
-    for base in symbolic.families()[family][0]:
+    for base in spec.family(family).names:
         for order in orders:
-            for i, j in symbolic.derivative_orders(order):
-                names.append(symbolic.derivative_name(base, i, j))
+            for i, j in partials.orders(order):
+                names.append(partials.name(base, i, j))
     return names
+
+
+def input_hash(spec) -> str:
+    """sha256 of the generators' version and everything of the spec the kernels print."""
+    h = hashlib.sha256()
+    h.update(f"{GENERATOR_VERSION}\n{spec.id}\n{','.join(spec.parameter_names)}\n".encode())
+    for fam in spec.families:
+        h.update(f"family {fam.name} {fam.max_order}\n".encode())
+        for name, expr in fam.functions:
+            h.update(f"{name} {sp.srepr(expr)}\n".encode())
+    return h.hexdigest()
 
 
 class _BasePrinter(StrPrinter):
@@ -55,7 +77,7 @@ class _BasePrinter(StrPrinter):
 
     def _print_Function(self, expr):
         name = type(expr).__name__
-        if name not in ("erfc", "erfcx", "exp"):
+        if name not in symbolic.SPECIAL_FUNCTIONS:
             raise ValueError(f"no kernel for function {name}")
         return f"{name}({self._print(expr.args[0])})"
 
@@ -71,7 +93,6 @@ class _BasePrinter(StrPrinter):
 
     def _print_Add(self, expr):
         return "(" + " + ".join(f"({self._print(a)})" for a in expr.as_ordered_terms()) + ")"
-
 
     def _print_Pi(self, expr):
         return "PI"
@@ -115,13 +136,13 @@ class FloatPrinter(_BasePrinter):
         return f"sqrt({b})**{n}" if half else f"({b})**{n}"
 
 
-def _function_source(fname, family, names, printer, decorator=""):
-    exprs = [symbolic.derivative_expr(family, n) for n in names]
+def _function_source(spec, fname, family, names, printer, decorator=""):
+    exprs = [symbolic.derivative_expr(spec, family, n) for n in names]
     subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("t"), optimizations="basic")
     lines = []
     if decorator:
         lines.append(decorator)
-    lines.append(f"def {fname}(m, v, alpha, lam):")
+    lines.append(f"def {fname}({', '.join(('m', 'v') + spec.parameter_names)}):")
     lines.append(f'    """{", ".join(names)}"""')
     for sym, e in subs:
         lines.append(f"    {sym} = {printer.doprint(e)}")
@@ -132,11 +153,12 @@ def _function_source(fname, family, names, printer, decorator=""):
     return "\n".join(lines)
 
 
-HEADER = '''"""GENERATED by selu_theory/codegen.py from selu_theory/symbolic.py. Do not edit.
+HEADER = '''"""GENERATED by tools/generate_kernels.py from the {name} spec (selu_theory/activations/{id}.py).
+Do not edit.  Regenerate: {regenerate}
 
 {what}
-Each function returns the partial derivatives of mu~ and xi~ in (m, v) named in its
-docstring, in that order; ``NAMES`` maps a function name to those names.
+Each function returns the partial derivatives of a family's base functions in (m, v)
+named in its docstring, in that order; ``NAMES`` maps a function name to those names.
 """
 '''
 
@@ -145,37 +167,42 @@ PRELUDES = {
         "Arb ball evaluators: exact rationals, integer powers by multiplication, monotone\n"
         "elementary functions evaluated at the endpoints of their argument.",
         "from flint import arb\n\n"
-        "from selu_theory.ball import erfc, erfcx, exp, ipow, sqrt\n\n\n"
+        "from selu_theory.ball import erfc, erfcx, exp, ipow, sqrt\n\n"
+        "{hash_line}\n\n\n"
         "def _pi():\n    return arb.pi()\n",
         BallPrinter,
         "",
     ),
     "float_kernels.py": (
         "numpy float64 evaluators (scalars or arrays); no error bound: search only.",
-        "from selu_theory.float_ops import PI, erfc, erfcx, exp, sqrt\n",
+        "from selu_theory.float_ops import PI, erfc, erfcx, exp, sqrt\n\n"
+        "{hash_line}\n",
         FloatPrinter,
         "",
     ),
     "numba_kernels.py": (
         "numba float64 scalar evaluators (glibc erfc/exp); no error bound by themselves.",
         "from numba import njit\n\n"
-        "from selu_theory.float_ops_numba import PI, erfc_nb as erfc, erfcx_nb as erfcx, exp_nb as exp, sqrt_nb as sqrt\n",
+        "from selu_theory.float_ops_numba import PI, erfc_nb as erfc, erfcx_nb as erfcx, exp_nb as exp, sqrt_nb as sqrt\n\n"
+        "{hash_line}\n",
         FloatPrinter,
         "@njit(cache=True, fastmath=False)",
     ),
 }
 
 
-def render(filename: str) -> str:
+def render(spec, filename: str) -> str:
     what, prelude, printer_cls, decorator = PRELUDES[filename]
     printer = printer_cls()
-    parts = [HEADER.format(what=what), prelude]
+    hash_line = f"GENERATOR_INPUT_HASH = {input_hash(spec)!r}"
+    parts = [HEADER.format(name=spec.name, id=spec.id, regenerate=REGENERATE, what=what),
+             prelude.format(hash_line=hash_line)]
     names_map = {}
-    for family in symbolic.families():
-        for fname, orders in family_groups(family):
-            names = group_names(orders, family)
+    for family in spec.family_names:
+        for fname, orders in family_groups(spec, family):
+            names = group_names(spec, orders, family)
             names_map[fname] = tuple(names)
-            src = _function_source(fname, family, names, printer, decorator)
+            src = _function_source(spec, fname, family, names, printer, decorator)
             if filename == "ball_kernels.py":
                 # pi is a ball at the caller's precision: make it once per call.
                 head, body = src.split('"""\n', 1)
@@ -185,24 +212,42 @@ def render(filename: str) -> str:
     return "".join(parts)
 
 
+PACKAGE_INIT = '"""Generated kernels: see README.md here. Do not edit."""\n'
+ACTIVATION_INIT = '"""The generated kernels of activation {id!r}: see ../README.md. Do not edit."""\n'
+
+
+def outputs() -> dict:
+    """{path: text} of every file this generator writes."""
+    out = {GENERATED_DIR / "__init__.py": PACKAGE_INIT}
+    for spec in activations.REGISTRY.values():
+        d = GENERATED_DIR / spec.id
+        out[d / "__init__.py"] = ACTIVATION_INIT.format(id=spec.id)
+        for filename in PRELUDES:
+            out[d / filename] = render(spec, filename)
+    return out
+
+
+def write_or_check(files: dict, check: bool) -> int:
+    """Write the files, or (check) diff them against the disk: 1 on any difference."""
+    status = 0
+    for path, text in files.items():
+        if check:
+            old = path.read_text() if path.exists() else ""
+            if old != text:
+                sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
+                                                           str(path), "regenerated"))
+                status = 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    return status
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="diff against the files on disk; exit 1 on any change")
     args = ap.parse_args(argv)
-    status = 0
-    for filename in PRELUDES:
-        text = render(filename)
-        path = OUT_DIR / filename
-        if args.check:
-            old = path.read_text() if path.exists() else ""
-            if old != text:
-                sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True), str(path), "regenerated"))
-                status = 1
-        else:
-            path.write_text(text)
-    if not args.check:
-        (OUT_DIR / "__init__.py").write_text('"""Generated kernels: see README.md here. Do not edit."""\n')
-    return status
+    return write_or_check(outputs(), args.check)
 
 
 if __name__ == "__main__":

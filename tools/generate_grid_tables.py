@@ -1,10 +1,12 @@
-"""The generator of ``selu_theory/_generated/grid_tables.py``: ``python -m selu_theory.grid_tables_gen``.
+"""Generate ``selu_theory/_generated/grid_tables.py``: ``python -m tools.generate_grid_tables [--check]``.
 
 It computes, in Arb (python-flint, 256 bits), the tables of the grid kernels' own
 elementary functions (``selu_theory/grid_kernels.py``) together with their proven error
 bounds, and writes them as exact hexadecimal floats.  The output is a pure function of
 this file (Arb's results are correctly bounded; the floats are the balls' midpoints
-rounded to nearest), so ``--check`` can regenerate and diff, as ``codegen.py --check``.
+rounded to nearest), so ``--check`` can regenerate and diff, as ``generate_kernels --check``.
+The tables are the elementary functions' (exp, erfcx), shared by every activation.
+This is a tool, never imported by the package at run time.
 
 * erfcx(x) = exp(x^2) erfc(x) on [0, ERFCX_MAX]: degree-8 Taylor coefficients around the
   nodes j/32.  Per node the bound E_j on |Horner_fl(t) - erfcx(j/32 + t)|, |t| <= 1/64, is
@@ -29,7 +31,12 @@ import pathlib
 import sys
 from fractions import Fraction
 
-OUT = pathlib.Path(__file__).with_name("_generated") / "grid_tables.py"
+from flint import arb, ctx
+
+from selu_theory.float_bounds import arb_upper_float, float_and_error, up
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "selu_theory" / "_generated" / "grid_tables.py"
+REGENERATE = "python -m tools.generate_grid_tables"
 
 ERFCX_STEP = 32          # nodes j / ERFCX_STEP
 ERFCX_MAX = 16           # nodes 0 .. ERFCX_MAX
@@ -37,28 +44,6 @@ ERFCX_DEG = 8
 EXP_DEG = 7
 LN2_HI_BITS = 40
 PREC = 256
-
-
-def _arb_upper_float(x) -> float:
-    """A float >= every point of the Arb ball x."""
-    from flint import arb
-    if not x.is_finite():
-        return math.inf
-    u = x.upper()
-    f = float(u.mid())
-    return math.nextafter(f, math.inf) if not (arb(f) >= u) else f
-
-
-def _float_and_error(x):
-    """(nearest float f of the ball's midpoint, float upper bound of |x - f|)."""
-    from flint import arb
-    f = float(x.mid())
-    return f, _arb_upper_float(abs(x - arb(f)))
-
-
-def _up(q: Fraction) -> float:
-    f = float(q)
-    return math.nextafter(f, math.inf) if Fraction(f) < q else f
 
 
 def horner_bound(coeffs, T: float):
@@ -85,7 +70,6 @@ def horner_bound(coeffs, T: float):
 def erfcx_taylor(x, deg):
     """Taylor coefficients a_0..a_deg of erfcx at the ball x:
     a_1 = 2x a_0 - 2/sqrt(pi), (k+1) a_{k+1} = 2x a_k + 2 a_{k-1}."""
-    from flint import arb
     two_sqrtpi = 2 / arb.pi().sqrt()
     y0 = (x * x).exp() * x.erfc()
     a = [y0, 2 * x * y0 - two_sqrtpi]
@@ -95,7 +79,6 @@ def erfcx_taylor(x, deg):
 
 
 def build():
-    from flint import arb, ctx
     old = ctx.prec
     ctx.prec = PREC
     try:
@@ -105,19 +88,19 @@ def build():
         coef, err = [], []
         for j in range(ERFCX_MAX * ERFCX_STEP + 1):
             x = arb(j) / ERFCX_STEP
-            fl_err = [_float_and_error(c) for c in erfcx_taylor(x, ERFCX_DEG)]
+            fl_err = [float_and_error(c) for c in erfcx_taylor(x, ERFCX_DEG)]
             cs = [f for f, _ in fl_err]
             e_round, _ = horner_bound(cs, T)
             e_coef = sum(e * T ** k for k, (_, e) in enumerate(fl_err)) * grow   # T^k exact
             a9 = abs(erfcx_taylor(x - Ta, ERFCX_DEG + 1)[ERFCX_DEG + 1])
-            rem = _arb_upper_float(a9) * T ** (ERFCX_DEG + 1)
+            rem = arb_upper_float(a9) * T ** (ERFCX_DEG + 1)
             coef.append(cs)
             err.append((e_round + e_coef + rem + 2.0 ** -1000) * grow)
         exp_tab = []
         exp_rel = Fraction(0)
         for j in range(-12, 13):
             e = (arb(j) / 32).exp()
-            f, ef = _float_and_error(e)
+            f, ef = float_and_error(e)
             exp_tab.append(f)
             lower = Fraction(float(e.lower().mid())) * (1 - Fraction(1, 2 ** 50))
             exp_rel = max(exp_rel, Fraction(ef) / lower)
@@ -136,16 +119,16 @@ def build():
         ln2 = arb(2).log()
         man, ex = math.frexp(float(ln2.mid()))
         l1 = math.ldexp(math.floor(man * 2 ** LN2_HI_BITS), ex - LN2_HI_BITS)
-        l2, dl = _float_and_error(ln2 - arb(l1))
+        l2, dl = float_and_error(ln2 - arb(l1))
         inv_ln2 = float((1 / ln2).mid())
-        two_sqrtpi = _float_and_error(2 / arb.pi().sqrt())
-        e700 = _arb_upper_float(arb(-700).exp())
+        two_sqrtpi = float_and_error(2 / arb.pi().sqrt())
+        e700 = arb_upper_float(arb(-700).exp())
     finally:
         ctx.prec = old
     assert e700 <= 1e-304
     return {
         "ERFCX_COEF": coef, "ERFCX_ERR": err, "EXP_TAB": exp_tab, "EXP_COEF": cexp,
-        "EPS_EXP": _up(eps_exp), "LN2_HI": l1, "LN2_LO": l2, "LN2_ERR": dl, "INV_LN2": inv_ln2,
+        "EPS_EXP": up(eps_exp), "LN2_HI": l1, "LN2_LO": l2, "LN2_ERR": dl, "INV_LN2": inv_ln2,
         "TWO_SQRTPI": two_sqrtpi[0], "TWO_SQRTPI_RAD": two_sqrtpi[1],
     }
 
@@ -156,7 +139,8 @@ def _hex_rows(rows):
 
 def render() -> str:
     t = build()
-    out = ['"""GENERATED by selu_theory/grid_tables_gen.py (Arb, python-flint). Do not edit.',
+    out = ['"""GENERATED by tools/generate_grid_tables.py (Arb, python-flint). Do not edit.',
+           f"Regenerate: {REGENERATE}",
            "",
            "Tables of the grid kernels' own exp and erfcx with proven error bounds; see the",
            "generator's docstring for what each bound covers.  Floats are exact hex literals.",
