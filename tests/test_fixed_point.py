@@ -1,6 +1,7 @@
 """selu_theory.fixed_point: Krawczyk-proven (alpha, lambda) for a prescribed fixed point."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from fractions import Fraction
@@ -16,6 +17,7 @@ except ImportError:  # pragma: no cover - depends on how pytest is launched
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from selu_theory import constants
+from selu_theory import params as params_module
 from selu_theory.ball import exact, precision
 from selu_theory.fixed_point import FixedPointError, FixedPointParams, solve_alpha_lambda
 
@@ -242,3 +244,14 @@ def test_fast():
         t = time.perf_counter()
         solve_alpha_lambda(*args)
         assert time.perf_counter() - t < 1.0  # typically ~1 ms; generous for loaded machines
+
+
+def test_fast_path_needs_the_declared_structure(monkeypatch):
+    """The quadratic elimination is valid only for moments affine / quadratic in alpha: an
+    activation that does not declare that structure is refused, not solved wrongly."""
+    with pytest.raises(FixedPointError, match="unknown activation"):
+        solve_alpha_lambda(0, 1, activation="tanh")
+    selu = params_module.ACTIVATIONS["selu"]
+    monkeypatch.setitem(params_module.ACTIVATIONS, "selu", dataclasses.replace(selu, structure=None))
+    with pytest.raises(FixedPointError, match="does not declare"):
+        solve_alpha_lambda(0, 1)
