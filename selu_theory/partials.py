@@ -29,10 +29,13 @@ def names_up_to(bases, order: int):
 
 def bases(family: str):
     """The base functions of a family, as the generated kernels list them."""
+    # Imported here, not at the top: the kernel generator imports this module (through
+    # symbolic) to write ball_kernels, so a top-level import would make generating the
+    # kernels depend on the kernels already existing.
     from selu_theory._generated import ball_kernels
     return ball_kernels.NAMES[f"{family}_order0"]
 
 
 def has_family(family: str) -> bool:
-    from selu_theory._generated import ball_kernels
+    from selu_theory._generated import ball_kernels  # see bases()
     return f"{family}_order0" in ball_kernels.NAMES
