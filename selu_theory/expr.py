@@ -1,8 +1,9 @@
 """The expression language of ``selu-verify bound`` and of the claims registry.
 
 An expression is arithmetic (+ - * / and integer powers, sqrt, exp) over numbers and the
-names of the quantity table (``known_names()``).  It is parsed with ``ast`` and checked against a whitelist, never
-``eval``-ed, and numeric literals are kept as exact rationals (``0.1`` means 1/10), so a
+names of the quantity table (``known_names()``, from ``selu_theory.quantities``).  It is
+parsed with ``ast`` and checked against a whitelist, never ``eval``-ed, and numeric
+literals are kept as exact rationals (``0.1`` means 1/10; read by ``numbers.parse``), so a
 ball evaluation contains the true value.  One parsed expression is evaluated in any
 number system (floats, Arb balls, gradient jets) by the ``ops`` it is given.
 """

@@ -18,7 +18,6 @@ replaces: a second activation adds one entry here until then.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flint import arb
 

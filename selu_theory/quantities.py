@@ -111,11 +111,11 @@ def _sub_rows():
     for fam in SUB_FAMILIES:
         if not partials.has_family(fam):
             continue
-        for b in partials.bases(fam):
-            rows.append(Quantity(b, "sub-function", f"{b}(x, y), a base function of the appendix lemmas 44–47 "
-                                 "(x = v = ντ, y = m = µω)", fam, 1, **REDUCED))
-            rows.append(Quantity(b + "_x", "sub-function", f"∂{b}/∂x, the partial in x = v = ντ", fam, 1, **REDUCED))
-            rows.append(Quantity(b + "_y", "sub-function", f"∂{b}/∂y, the partial in y = m = µω", fam, 1, **REDUCED))
+        for b in partials.bases(fam):  # functions of (m, v) alone, like their partials
+            rows += [Quantity(b, "sub-function", f"{b}(x, y), a base function of the appendix lemmas 44–47 "
+                              "(x = v = ντ, y = m = µω)", fam, 1, **REDUCED),
+                     Quantity(b + "_x", "sub-function", f"∂{b}/∂x, the partial in x = v = ντ", fam, 1, **REDUCED),
+                     Quantity(b + "_y", "sub-function", f"∂{b}/∂y, the partial in y = m = µω", fam, 1, **REDUCED)]
     return rows
 
 
