@@ -51,3 +51,10 @@ def test_expression_literals_and_design_numbers_use_the_one_parser():
     with pytest.raises(SC.DesignInputError, match="at most 1000"):
         SC.parse_number("1e4", "mu*")
     assert parse("0.1 + 0b11 + 1_000").source == "0.1 + 0b11 + 1_000"
+
+
+def test_exact_decimals_of_binary_fractions():
+    """Domain ends from bisection are binary fractions: their decimal text must be exact
+    (1/2^100 has 70 significant digits)."""
+    for q in (SC.F(1, 2**100), SC.F(-3, 2**200), SC.F(7, 5**90), SC.F(10**40 + 1, 2**64)):
+        assert SC.F(SC.dec(q)) == q

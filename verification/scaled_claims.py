@@ -69,14 +69,15 @@ class NoFixedPoint(ValueError):
 dec = text_of
 
 
-def parse_number(text, what: str, positive: bool = False, limit: float = 1e3) -> Fraction:
+def parse_number(text, what: str, positive: bool = False, limit: float | None = 1e3) -> Fraction:
     """A finite rational from user text ('-0.1', '2', '1e-3', '1/3') through the one user
-    number parser (``selu_theory.numbers.parse``); DesignInputError (one line) if not."""
+    number parser (``selu_theory.numbers.parse``); DesignInputError (one line) if not.
+    ``limit`` bounds the absolute value (None: no bound beyond the parser's)."""
     try:
         q = parse_user_number(text, what, positive=positive)
     except NumberError as exc:
         raise DesignInputError(str(exc)) from None
-    if abs(q) > Fraction(limit):
+    if limit is not None and abs(q) > Fraction(limit):
         raise DesignInputError(f"{what} must be at most {limit:g} in absolute value; got {text!r}")
     return q
 
@@ -228,8 +229,9 @@ def theorem_claims(params: Params, fixed_point=(0, 1), omega=0, tau=1, tol: floa
     ``tol``: width of the Theorem 1 extremum enclosures; ``tol_variance``: of Theorems 2-3.
     """
     c = fixed_point if isinstance(fixed_point, Centre) else Centre(
-        parse_number(fixed_point[0], "mu*"), parse_number(fixed_point[1], "nu*", positive=True),
-        parse_number(omega, "omega"), parse_number(tau, "tau", positive=True))
+        parse_number(fixed_point[0], "mu*", limit=None),
+        parse_number(fixed_point[1], "nu*", positive=True, limit=None),
+        parse_number(omega, "omega", limit=None), parse_number(tau, "tau", positive=True, limit=None))
     paper = params == Params() and c == PAPER_CENTRE
     om, op, m3a, m3b = (s.domain(c) for s in (OMEGA_SHAPE, OMEGA_PLUS_SHAPE, THM3A_SHAPE, THM3B_SHAPE))
     where = f" (domains centred on {c.describe()}; {params.describe()})"
@@ -383,7 +385,7 @@ def locate_fixed_point(params: Params, omega=0, tau=1, bits: int = 128) -> Locat
     """The fixed point (mu*, nu*) of g for ``params`` under weights (omega, tau), with a
     Krawczyk proof in Arb that exactly one fixed point lies in the returned box.  Raises
     NoFixedPoint when none is found or the test fails."""
-    omega, tau = parse_number(omega, "omega"), parse_number(tau, "tau", positive=True)
+    omega, tau = parse_number(omega, "omega", limit=None), parse_number(tau, "tau", positive=True, limit=None)
     guess = _float_fixed_point(params, float(omega), float(tau))
     if guess is None:
         raise NoFixedPoint(f"no fixed point of (mu, nu) -> (mu~, nu~) found for {params.describe()}, "
