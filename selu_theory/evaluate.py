@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb
 
-from selu_theory import ball, base_enclosures, moment_map
+from selu_theory import ball, base_enclosures, moment_map, quantities
 from selu_theory.expr import Expr
 from selu_theory.jets import BallOps, Jet, JetOps
 from selu_theory.params import Params
@@ -47,15 +47,27 @@ class Evaluator:
     def __init__(self, expr: Expr, params: Params, bits: int = ball.DEFAULT_PREC):
         self.expr = expr
         self.params = params
+        unknown = set(expr.names) - set(quantities.names(params.activation))
+        if unknown:
+            raise ValueError(f"names {sorted(unknown)} are not quantities of {params.activation}")
         self.bits = bits
         self.needs = moment_map.requirements(expr.names)  # {family: derivative order}
-        self.alpha_f, self.lam_f = params.floats()
+        self.floats_env = dict(zip(params.names, params.floats()))
+        self.alpha_f, self.lam_f = (self.floats_env[n] for n in params.names)
         self._balls = {}
 
     def _params(self):
+        """The parameters as balls, in the activation's order (the kernels' arguments)."""
         if self.bits not in self._balls:
             self._balls[self.bits] = self.params.balls(self.bits + 20)
         return self._balls[self.bits]
+
+    def _constants(self, wrap=lambda b: b) -> dict:
+        """The expression's constants: the activation's parameters (by the names the
+        parameters have) and pi."""
+        env = {n: wrap(b) for n, b in zip(self.params.names, self._params())}
+        env["pi"] = wrap(arb.pi())
+        return env
 
     def point(self, pt) -> arb:
         """Enclosure of the expression at an exact point (floats or Fractions)."""
@@ -65,7 +77,7 @@ class Evaluator:
             m, v = xs[0] * xs[1], xs[2] * xs[3]
             base = {f: base_enclosures.at_point(f, m, v, alpha, lam, o) for f, o in self.needs.items()}
             env = moment_map.quantities(*xs, base, BallOps, self.expr.names)
-            env.update(alpha=alpha, lam=lam, pi=arb.pi())
+            env.update(self._constants())
             return self.expr.evaluate(env, BallOps)
 
     def box(self, bx) -> Jet:
@@ -77,7 +89,7 @@ class Evaluator:
             m, v = xs[0] * xs[1], xs[2] * xs[3]
             base = {f: _base_jets(f, m, v, alpha, lam, o + 1) for f, o in self.needs.items()}
             env = moment_map.quantities(*xs, base, ops, self.expr.names)
-            env.update(alpha=Jet.constant(alpha, 4), lam=Jet.constant(lam, 4), pi=Jet.constant(arb.pi(), 4))
+            env.update(self._constants(lambda b: Jet.constant(b, 4)))
             return self.expr.evaluate(env, ops)
 
     def floats(self, mu, omega, nu, tau):
@@ -86,7 +98,7 @@ class Evaluator:
             m, v = mu * omega, nu * tau
             base = {f: base_enclosures.floats(f, m, v, self.alpha_f, self.lam_f, o) for f, o in self.needs.items()}
             env = moment_map.quantities(mu, omega, nu, tau, base, FloatOps, self.expr.names)
-            env.update(alpha=self.alpha_f, lam=self.lam_f, pi=np.pi)
+            env.update(self.floats_env, pi=np.pi)
             return np.asarray(self.expr.evaluate(env, FloatOps), dtype=float) * np.ones_like(mu, dtype=float)
 
 

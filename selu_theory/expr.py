@@ -1,8 +1,9 @@
 """The expression language of ``selu-verify bound`` and of the claims registry.
 
 An expression is arithmetic (+ - * / and integer powers, sqrt, exp) over numbers and the
-names of ``known_names()``.  It is parsed with ``ast`` and checked against a whitelist, never
-``eval``-ed, and numeric literals are kept as exact rationals (``0.1`` means 1/10), so a
+names of the quantity table (``known_names()``, from ``selu_theory.quantities``).  It is
+parsed with ``ast`` and checked against a whitelist, never ``eval``-ed, and numeric
+literals are kept as exact rationals (``0.1`` means 1/10; read by ``numbers.parse``), so a
 ball evaluation contains the true value.  One parsed expression is evaluated in any
 number system (floats, Arb balls, gradient jets) by the ``ops`` it is given.
 """
@@ -12,15 +13,18 @@ import ast
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-# Quantities of the moment map (see moment_map.quantity_names), the input variables,
-# and constants: the SELU parameters in use and pi.
-VARIABLES = ("mu", "omega", "nu", "tau")
-CONSTANTS = ("alpha", "lam", "pi")
+from selu_theory import quantities
+from selu_theory.numbers import NumberError
+from selu_theory.numbers import parse as parse_number
+from selu_theory.params import DEFAULT_ACTIVATION
 
 
-def known_names() -> tuple:
-    from selu_theory.moment_map import quantity_names
-    return quantity_names() + VARIABLES + CONSTANTS
+def known_names(activation: str = DEFAULT_ACTIVATION) -> tuple:
+    """Every name an expression may use: the quantity table's (computed quantities, the
+    variables mu, omega, nu, tau, the activation's parameters and pi)."""
+    return quantities.names(activation)
+
+
 FUNCTIONS = ("sqrt", "exp")
 
 MAX_LENGTH = 2000
@@ -48,15 +52,21 @@ class Expr:
 
 
 def _literal(node, text) -> Fraction:
+    """The exact rational a numeric literal spells (``0.1`` is 1/10), read by the one user
+    number parser, which refuses huge exponents and digit counts before converting."""
     seg = ast.get_source_segment(text, node)
+    if seg is None:  # pragma: no cover - ast always gives segments for parsed text
+        seg = repr(node.value)
     try:
-        q = Fraction(seg.replace("_", "")) if seg is not None else Fraction(node.value)
-    except (ValueError, ZeroDivisionError):
-        q = Fraction(node.value)
-    return q
+        return parse_number(seg.replace("_", ""), "number")
+    except NumberError as exc:
+        if type(node.value) is int and seg[:2].lower() in ("0o", "0b"):
+            # Python's octal and binary spellings; at most MAX_LENGTH digits, so cheap.
+            return Fraction(node.value)
+        raise ExprError(str(exc)) from None
 
 
-def parse(text) -> Expr:
+def parse(text, activation: str = DEFAULT_ACTIVATION) -> Expr:
     if not isinstance(text, str):
         raise ExprError("expression must be text")
     if len(text) > MAX_LENGTH:
@@ -73,7 +83,7 @@ def parse(text) -> Expr:
         raise ExprError("expression too deeply nested") from None
     src = text.strip()
     names = set()
-    known = known_names()
+    known = known_names(activation)
     count = 0
     for node in ast.walk(tree):
         count += 1

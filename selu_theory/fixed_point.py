@@ -41,11 +41,13 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import constants
+from selu_theory import constants, krawczyk
 from selu_theory.ball import exact, precision, sqr, sqrt_nonneg
 from selu_theory._generated.selu import ball_kernels  # the SELU fast path: SELU's kernels by design
+from selu_theory.numbers import NumberError, parse
+from selu_theory.params import DEFAULT_ACTIVATION, SCALE_AFFINE_QUADRATIC, activation_parameters
 
-__all__ = ["FixedPointError", "FixedPointParams", "solve_alpha_lambda"]
+__all__ = ["FixedPointError", "FixedPointParams", "solve_alpha_lambda", "spectral_norm", "spectral_radius"]
 
 _GUARD_BITS = 64
 _BOX_REL_EXPONENTS = (20, 40, 64, 96)  # uniqueness boxes tried: half-width 2^-k relative
@@ -95,19 +97,14 @@ class FixedPointParams:
 # --------------------------------------------------------------------------- inputs
 
 def _rational(x, what: str) -> Fraction:
-    if isinstance(x, bool):
-        raise FixedPointError(f"{what} must be a number; got {x!r}")
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            raise FixedPointError(f"{what} must be finite; got {x!r}")
-        return Fraction(repr(x))  # the shortest decimal that rounds to x: -0.1 -> -1/10
-    if isinstance(x, (Fraction, int)):
-        return Fraction(x)
+    """The exact rational meant by a target (``numbers.parse``: huge exponents and digit
+    counts are refused before any conversion)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        raise FixedPointError(f"{what} must be finite; got {x!r}")
     try:
-        return Fraction(str(x).strip())
-    except (ValueError, ZeroDivisionError, TypeError):
-        raise FixedPointError(f"{what} must be a finite rational (Fraction, int or decimal "
-                              f"string); got {x!r}") from None
+        return parse(x, what)
+    except NumberError as exc:
+        raise FixedPointError(str(exc)) from None
 
 
 def _convention(omega: Fraction, tau: Fraction) -> str:
@@ -160,6 +157,11 @@ def _coefficients(m: arb, v: arb, mu: arb, nu: arb) -> _Coeffs:
     b2 = (xi2 - 2 * xi1 + xi0) / 2
     b1 = xi1 - xi0 - b2
     b0 = xi0
+    # The declared structure, checked: the polynomials through alpha = 0, 1, 2 must agree
+    # with the moments at alpha = 3 (a violated structure would make the roots wrong).
+    mu3, xi3 = ball_kernels.moments_order0(m, v, arb(3), one)
+    if not (mu3.overlaps(a0 + 3 * a1) and xi3.overlaps(b0 + 3 * b1 + 9 * b2)):
+        raise FixedPointError("internal: the moments are not affine / quadratic in alpha as declared")
     return _Coeffs(a0, a1, b0 - a0 * a0, b1 - 2 * a0 * a1, b2 - a1 * a1, mu, nu)
 
 
@@ -283,23 +285,9 @@ def _polish(c: _Coeffs, x, wp: int):
     return None
 
 
-def _krawczyk(c: _Coeffs, X):
-    x0 = (X[0].mid(), X[1].mid())
-    f = c.F(*x0)
-    (p, q), (r, s) = (tuple(e.mid() for e in row) for row in c.dF(*x0))
-    det = p * s - q * r
-    Y = ((s / det).mid(), (-q / det).mid()), ((-r / det).mid(), (p / det).mid())
-    D = c.dF(*X)
-    d = (X[0] - x0[0], X[1] - x0[1])
-    K = []
-    for i in range(2):
-        yf = Y[i][0] * f[0] + Y[i][1] * f[1]
-        acc = x0[i] - yf
-        for j in range(2):
-            mij = (1 if i == j else 0) - (Y[i][0] * D[0][j] + Y[i][1] * D[1][j])
-            acc = acc + mij * d[j]
-        K.append(acc)
-    return tuple(K)
+def _system(c: _Coeffs) -> krawczyk.System:
+    """F(alpha, lam) = (mu~ - mu*, nu~ - nu*) and its Jacobian, as a Krawczyk system."""
+    return krawczyk.System(lambda X: (c.F(*X), c.dF(*X)), 2)
 
 
 def _box(center: arb, k: int, wp: int):
@@ -325,20 +313,9 @@ def _prove(c: _Coeffs, x, bits: int, wp: int):
             Xl, bl = _box(x[1], k, wp)
         except (ValueError, OverflowError):  # pragma: no cover
             continue
-        X = (Xa, Xl)
-        K = _krawczyk(c, X)
-        if not (X[0].contains_interior(K[0]) and X[1].contains_interior(K[1])):
-            continue
-        box = (ba, bl)
-        X = K
-        for _ in range(40):
-            K = _krawczyk(c, X)
-            Xn = (K[0].intersection(X[0]), K[1].intersection(X[1]))
-            shrunk = any(Xn[i].rad() < X[i].rad() * arb(0.5) for i in range(2))
-            X = Xn
-            if _accuracy(*X) >= bits + 8 or not shrunk:
-                break
-        return X, box
+        root = krawczyk.verify(_system(c), (Xa, Xl), bits=bits + 8)
+        if root.unique:
+            return root.enclosure, (ba, bl)
     return None
 
 
@@ -350,13 +327,14 @@ def _jacobian(m: arb, v: arb, alpha: arb, lam: arb, omega: arb, tau: arb):
             (omega * (xi_m - 2 * mu * mu_m), tau * (xi_v - 2 * mu * mu_v)))
 
 
-def _spectral_norm(J) -> arb:
+def spectral_norm(J) -> arb:
+    """The largest singular value of the 2x2 ball matrix J, in closed form."""
     (j11, j12), (j21, j22) = J
     return (sqrt_nonneg(sqr(j11 + j22) + sqr(j21 - j12))
             + sqrt_nonneg(sqr(j11 - j22) + sqr(j21 + j12))) / 2
 
 
-def _spectral_radius(J) -> arb:
+def spectral_radius(J) -> arb:
     """max |eigenvalue| of the 2x2 ball matrix J (the linear stability of the fixed point)."""
     (j11, j12), (j21, j22) = J
     tr, det = j11 + j22, j11 * j22 - j12 * j21
@@ -378,8 +356,22 @@ class _NeedPrecision(Exception):
         self.reason, self.wp = reason, wp
 
 
+def _require_structure(activation: str):
+    """The fast path below (all real roots from a quadratic; global uniqueness) holds only
+    for moments lam*(affine in alpha) and lam^2*(quadratic in alpha): the activation must
+    declare that structure (``params.ActivationParameters.structure``; the activation spec
+    will carry it).  ``_coefficients`` also checks it numerically."""
+    try:
+        declared = activation_parameters(activation).structure
+    except ValueError as exc:
+        raise FixedPointError(str(exc)) from None
+    if declared != SCALE_AFFINE_QUADRATIC:
+        raise FixedPointError(f"activation {activation!r} does not declare the structure this solver needs "
+                              f"({SCALE_AFFINE_QUADRATIC})")
+
+
 def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256,
-                       max_bits: int | None = None) -> FixedPointParams:
+                       max_bits: int | None = None, activation: str = DEFAULT_ACTIVATION) -> FixedPointParams:
     """The (alpha, lambda) making (mu_star, nu_star) a fixed point, with an Arb proof.
 
     Targets and weight moments are exact rationals: Fraction, int, decimal string ("-0.1"),
@@ -390,6 +382,7 @@ def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256,
     matters).  Raises FixedPointError for invalid input, when no root with alpha > 0,
     lambda > 0 exists or is found, or when the Krawczyk test cannot verify the root.
     """
+    _require_structure(activation)
     mu_q = _rational(mu_star, "mu_star")
     nu_q = _rational(nu_star, "nu_star")
     om_q = _rational(omega, "omega")
@@ -463,9 +456,9 @@ def _solve_at(mu_q, nu_q, om_q, tau_q, bits: int, wp: int, where: str) -> FixedP
                                   f"for {where}")
 
         J = _jacobian(exact(m_q), exact(v_q), alpha, lam, exact(om_q), exact(tau_q))
-        S = _spectral_norm(J)
+        S = spectral_norm(J)
         stable = True if S < 1 else (False if S > 1 else None)
-        rho = _spectral_radius(J)
+        rho = spectral_radius(J)
 
     return FixedPointParams(
         alpha=alpha, lam=lam,

@@ -9,67 +9,24 @@ d/dmu = omega d/dm, d/domega = mu d/dm, d/dnu = tau d/dv, d/dtau = nu d/dv.
 from __future__ import annotations
 
 from selu_theory import partials
+from selu_theory import quantities as quantity_table  # the module; quantities() below is the map
 
-VARS = ("mu", "omega", "nu", "tau")
-
-# group -> (family, derivative order needed at a point, names)
-_MOMENT_PARTIALS = tuple(f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("m", "v") + VARS)
-GROUPS = {
-    "values": ("moments", 0, ("mu_tilde", "xi_tilde", "nu_tilde")),
-    "jacobian": ("moments", 1, ("J11", "J12", "J21", "J22", "S")),
-    "partials": ("moments", 1, _MOMENT_PARTIALS),
-    "dS": ("moments", 2, tuple(f"dS_d{x}" for x in VARS)),
-}
-
-
-AUX_FAMILIES = ("sub", "rm")  # the appendix's sub-functions; x = v, y = m
-
-
-def _aux_names(family):
-    names = []
-    for b in partials.bases(family):
-        names += [b, b + "_x", b + "_y"]
-    return tuple(names)
-
-
-def _groups():
-    g = dict(GROUPS)
-    for fam in AUX_FAMILIES:
-        if partials.has_family(fam):
-            g[fam] = (fam, 1, _aux_names(fam))
-    return g
+VARS = quantity_table.VARS
+MOMENTS = quantity_table.MOMENTS
+AUX_FAMILIES = quantity_table.SUB_FAMILIES  # the appendix's sub-functions; x = v, y = m
 
 
 def quantity_names() -> tuple:
-    return tuple(n for _, _, names in _groups().values() for n in names)
+    """The names the moment map computes (from the quantity table)."""
+    return quantity_table.computed_names()
 
 
-# Names that see mu or omega (nu or tau) other than through m = mu*omega (v = nu*tau).
-_SEES_MU_OMEGA = {"mu", "omega", "J11", "J21", "S"} | {f"dS_d{x}" for x in VARS} | \
-    {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("mu", "omega")}
-_SEES_NU_TAU = {"nu", "tau", "J12", "J22", "S"} | {f"dS_d{x}" for x in VARS} | \
-    {f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("nu", "tau")}
-
-
-def reducible_pairs(names) -> tuple:
-    """(mu-omega pair reducible, nu-tau pair reducible): a pair is reducible when the
-    expression sees it only through its product, so the range over the box equals the
-    range with the pair replaced by (product, 1)."""
-    names = set(names)
-    return (not (names & _SEES_MU_OMEGA), not (names & _SEES_NU_TAU))
+reducible_pairs = quantity_table.reducible_pairs
+requirements = quantity_table.requirements
 
 
 def depends_only_on_mv(names) -> bool:
     return all(reducible_pairs(names))
-
-
-def requirements(names) -> dict:
-    """{family: point derivative order} needed to evaluate ``names``."""
-    req = {}
-    for fam, order, group in _groups().values():
-        if set(names) & set(group):
-            req[fam] = max(req.get(fam, 0), order)
-    return req
 
 
 def _chain(g_m, g_v, mu, omega, nu, tau):
@@ -80,10 +37,22 @@ def _chain(g_m, g_v, mu, omega, nu, tau):
 def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
     names = set(names)
     env = {"mu": mu, "omega": omega, "nu": nu, "tau": tau}
-    groups = _groups()
-    want = {g for g, (_, _, ns) in groups.items() if names & set(ns)}
+    table = quantity_table.table()
+    rows = [table[n] for n in names if n in table and table[n].family is not None]
+    moment_rows = [r for r in rows if r.family == MOMENTS]
+    # Stages: values; J and S (first partials); the partial names; dS (second partials).
+    want = set()
+    if moment_rows:
+        want.add("values")
+    if any(r.order >= 1 for r in moment_rows):
+        want.add("jacobian")
+    if any(r.kind == "partial" and r.order == 1 for r in moment_rows):
+        want.add("partials")
+    if any(r.order >= 2 for r in moment_rows):
+        want.add("dS")
+    want |= {r.family for r in rows if r.family != MOMENTS}
     if want & {"values", "jacobian", "partials", "dS"}:
-        b = base["moments"]
+        b = base[MOMENTS]
         mt, xt = b["mu"], b["xi"]
         env.update(mu_tilde=mt, xi_tilde=xt, nu_tilde=xt - ops.sqr(mt))
     if want & {"jacobian", "partials", "dS"}:

@@ -114,7 +114,9 @@ def text_of(q) -> str:
     if d != 1:
         return f"{q.numerator}/{q.denominator}"
     with localcontext() as ctx:
-        ctx.prec = max(50, len(str(q.numerator)) + len(str(q.denominator)) + 5)
+        # n / (2^a 5^b) has at most digits(n) + 0.7 max(a, b) significant digits, and
+        # 0.7 a <= 2.33 digits(2^a): 3 digits per denominator digit keep it exact.
+        ctx.prec = max(50, len(str(q.numerator)) + 3 * len(str(q.denominator)) + 5)
         s = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
     if "." in s:
         s = s.rstrip("0").rstrip(".")

@@ -1,73 +1,211 @@
-"""The SELU parameters (alpha, lambda) as exact specifications.
+"""An activation's parameters as exact specifications: (activation, {parameter: value}).
 
-A parameter is either a named constant ("alpha01", "lambda01", computed from its closed
-form at whatever precision is asked) or an exact rational given as decimal text.  Keeping
-the specification rather than a float lets every evaluation, and the certificate checker,
-rebuild the same ball at its own precision.
+A parameter value is either a named constant ("alpha01", "lambda01", computed from its
+closed form at whatever precision is asked) or an exact rational given as text (decimal,
+p/q or hex float, read by ``selu_theory.numbers.parse``).  Keeping the specification
+rather than a float lets every evaluation, and the certificate checker, rebuild the same
+ball at its own precision.
+
+Two ``Params`` are equal when they mean the same values: "1.0507" equals "1.05070", but
+"lambda01" does not equal any decimal (a named constant is irrational).  The text a
+value was given as is kept (``spec``) for certificates and messages.
+
+``ACTIVATIONS`` says, per activation id, which parameters it has, their named constants
+and defaults, and which structure its moments have (``structure``, read by the fixed-point
+solver's fast path).  It is the hook the activation spec (``selu_theory.activations``)
+replaces: a second activation adds one entry here until then.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flint import arb
 
 from selu_theory import constants
+from selu_theory.numbers import NumberError, parse
 
-NAMED = {"alpha01": constants.alpha01, "lambda01": constants.lambda01}
-
-
-class ParamError(ValueError):
-    pass
-
-
-def _rational(text: str, what: str) -> Fraction:
-    try:
-        q = Fraction(str(text).strip())
-    except (ValueError, ZeroDivisionError):
-        raise ParamError(f"{what} must be a finite number or one of {', '.join(NAMED)}; got {text!r}") from None
-    return q
-
-
-def check_spec(text, what: str) -> str:
-    t = str(text).strip()
-    if t in NAMED:
-        return t
-    try:
-        f = float(t)
-    except ValueError:
-        f = None
-    if f is not None and not math.isfinite(f):
-        raise ParamError(f"{what} must be finite; got {text!r}")
-    q = _rational(t, what)
-    if q <= 0:
-        raise ParamError(f"{what} must be positive; got {text!r}")
-    return t
+# Structure of the moments in the parameters, declared by an activation.  SELU: for fixed
+# (m, v), mu~ = lam (a0 + a1 alpha) is affine in alpha and xi~ = lam^2 (b0 + b1 alpha +
+# b2 alpha^2) quadratic, which lets fixed_point.solve_alpha_lambda find every real root.
+SCALE_AFFINE_QUADRATIC = "mean lam*(affine in alpha), second moment lam^2*(quadratic in alpha)"
 
 
 @dataclass(frozen=True)
+class Parameter:
+    name: str        # the name in expressions and in ``Params`` ("lam")
+    label: str       # the name in messages and certificates ("lambda")
+    default: str     # a named constant or exact decimal
+    meaning: str     # one line, for the quantity table and the docs
+
+
+@dataclass(frozen=True)
+class ActivationParameters:
+    activation: str
+    parameters: tuple   # of Parameter, in positional order
+    named: dict         # named constant -> function(bits) -> arb
+    structure: str | None = None
+
+    @property
+    def names(self) -> tuple:
+        return tuple(p.name for p in self.parameters)
+
+
+ACTIVATIONS = {
+    "selu": ActivationParameters(
+        "selu",
+        (Parameter("alpha", "alpha", "alpha01",
+                   "the SELU α in use (`--alpha`, alpha01 by default), an exact ball"),
+         Parameter("lam", "lambda", "lambda01",
+                   "the SELU λ in use (`--lambda`, lambda01 by default), an exact ball")),
+        {"alpha01": constants.alpha01, "lambda01": constants.lambda01},
+        structure=SCALE_AFFINE_QUADRATIC),
+}
+DEFAULT_ACTIVATION = "selu"
+
+# The SELU named constants (kept for callers that look them up by name).
+NAMED = ACTIVATIONS["selu"].named
+
+
+class ParamError(ValueError):
+    """A parameter specification that is not a positive finite number or a named constant."""
+
+
+def activation_parameters(activation: str = DEFAULT_ACTIVATION) -> ActivationParameters:
+    try:
+        return ACTIVATIONS[activation]
+    except KeyError:
+        raise ParamError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}") from None
+
+
+def parameter_names(activation: str = DEFAULT_ACTIVATION) -> tuple:
+    """The parameter names an expression may use as constants for ``activation``."""
+    return activation_parameters(activation).names
+
+
+def _value(text: str, what: str, named: dict):
+    """The value a specification means: the named id itself, or the exact Fraction."""
+    if text in named:
+        return text
+    try:
+        q = parse(text, what)
+    except NumberError as exc:
+        raise ParamError(f"{exc} (or one of {', '.join(named)})") from None
+    if q <= 0:
+        raise ParamError(f"{what} must be positive; got {text!r}")
+    return q
+
+
+def check_spec(text, what: str, activation: str = DEFAULT_ACTIVATION) -> str:
+    """The stripped specification text; ParamError unless it is a named constant of the
+    activation or a positive finite number."""
+    t = str(text).strip()
+    _value(t, what, activation_parameters(activation).named)
+    return t
+
+
 class Params:
-    alpha: str = "alpha01"
-    lam: str = "lambda01"
+    """(activation, {parameter: value}) as exact specifications; immutable, compared by value.
 
-    def __post_init__(self):
-        object.__setattr__(self, "alpha", check_spec(self.alpha, "alpha"))
-        object.__setattr__(self, "lam", check_spec(self.lam, "lambda"))
+    ``Params()`` is SELU at alpha01, lambda01; ``Params("1.8", "1.05")`` and
+    ``Params(alpha="1.8", lam="1.05")`` give the parameters in the activation's order or by
+    name; a missing or None value takes the default."""
 
-    @staticmethod
-    def _ball(spec: str, bits: int) -> arb:
-        if spec in NAMED:
-            return NAMED[spec](bits)
-        q = Fraction(spec)
-        return arb(q.numerator) / arb(q.denominator)
+    def __init__(self, *args, activation: str = DEFAULT_ACTIVATION, **kwargs):
+        spec = activation_parameters(activation)
+        if len(args) > len(spec.parameters):
+            raise ParamError(f"{activation} has {len(spec.parameters)} parameters; got {len(args)} values")
+        given = dict(zip(spec.names, args))
+        for k, val in kwargs.items():
+            if k not in spec.names:
+                raise ParamError(f"{activation} has no parameter {k!r}; its parameters: {', '.join(spec.names)}")
+            if k in given:
+                raise ParamError(f"parameter {k!r} given twice")
+            given[k] = val
+        specs, values = {}, {}
+        for p in spec.parameters:
+            raw = given.get(p.name)
+            t = p.default if raw is None else str(raw).strip()
+            values[p.name] = _value(t, p.label, spec.named)
+            specs[p.name] = t
+        object.__setattr__(self, "activation", activation)
+        object.__setattr__(self, "_spec", spec)
+        object.__setattr__(self, "specs", specs)
+        object.__setattr__(self, "values", values)
 
-    def balls(self, bits: int):
-        return self._ball(self.alpha, bits), self._ball(self.lam, bits)
+    def __setattr__(self, name, value):
+        raise AttributeError("Params is immutable")
 
-    def floats(self):
-        a, l = self.balls(128)
-        return float(a.mid()), float(l.mid())
+    def __reduce__(self):  # pickling (worker processes) rebuilds from the specifications
+        return (_rebuild, (self.activation, tuple(self.specs.items())))
+
+    # ---- identity: by value, never by spelling
+    def _key(self):
+        return (self.activation, tuple(self.values[n] for n in self._spec.names))
+
+    def same_values(self, other) -> bool:
+        """Whether ``other`` means the same activation and parameter values."""
+        return isinstance(other, Params) and self._key() == other._key()
+
+    def __eq__(self, other):
+        if not isinstance(other, Params):
+            return NotImplemented
+        return self.same_values(other)
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.specs.items())
+        extra = "" if self.activation == DEFAULT_ACTIVATION else f", activation={self.activation!r}"
+        return f"Params({inner}{extra})"
+
+    # ---- reading
+    @property
+    def names(self) -> tuple:
+        """The parameter names, in order: the expression language's constants."""
+        return self._spec.names
+
+    @property
+    def structure(self) -> str | None:
+        """The moment structure the activation declares (see SCALE_AFFINE_QUADRATIC)."""
+        return self._spec.structure
+
+    def spec(self, name: str) -> str:
+        return self.specs[name]
+
+    @property
+    def alpha(self) -> str:
+        return self.specs["alpha"]
+
+    @property
+    def lam(self) -> str:
+        return self.specs["lam"]
+
+    def _ball(self, name: str, bits: int) -> arb:
+        v = self.values[name]
+        if isinstance(v, str):
+            return self._spec.named[v](bits)
+        return arb(v.numerator) / arb(v.denominator)
+
+    def balls(self, bits: int) -> tuple:
+        """The parameters as Arb balls, in order (named constants to ``bits`` bits;
+        rationals divided at the current working precision)."""
+        return tuple(self._ball(n, bits) for n in self._spec.names)
+
+    def ball_env(self, bits: int) -> dict:
+        """{parameter name: ball}, for an expression's environment."""
+        return dict(zip(self._spec.names, self.balls(bits)))
+
+    def floats(self) -> tuple:
+        return tuple(float(b.mid()) for b in self.balls(128))
+
+    def labelled_specs(self) -> dict:
+        """{label: specification text}, e.g. {"alpha": "alpha01", "lambda": "lambda01"}."""
+        return {p.label: self.specs[p.name] for p in self._spec.parameters}
 
     def describe(self) -> str:
-        return f"alpha={self.alpha}, lambda={self.lam}"
+        return ", ".join(f"{k}={v}" for k, v in self.labelled_specs().items())
+
+
+def _rebuild(activation, items):
+    return Params(activation=activation, **dict(items))

@@ -51,7 +51,7 @@ def _known_names():
 def test_every_expression_name_is_documented():
     missing = [n for n in _known_names() if catalogue.describe(n) is None]
     assert not missing, (f"names of the expression language without a meaning in "
-                         f"verification/catalogue.py (FIXED_MEANINGS or a pattern): {missing}")
+                         f"the quantity table selu_theory/quantities.py: {missing}")
 
 
 def test_catalogue_without_report_lists_claims_and_names():

@@ -1,6 +1,7 @@
 """selu_theory.fixed_point: Krawczyk-proven (alpha, lambda) for a prescribed fixed point."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from fractions import Fraction
@@ -16,6 +17,7 @@ except ImportError:  # pragma: no cover - depends on how pytest is launched
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from selu_theory import constants
+from selu_theory import params as params_module
 from selu_theory.ball import exact, precision
 from selu_theory.fixed_point import FixedPointError, FixedPointParams, solve_alpha_lambda
 
@@ -182,7 +184,8 @@ def test_notebook_convention_fixed_points_are_repelling(notebook):
     ((0, -1), "nu_star must be > 0"),
     ((0, float("nan")), "nu_star must be finite"),
     ((float("nan"), 1), "mu_star must be finite"),
-    ((0, "nan"), "nu_star must be a finite rational"),
+    ((0, "nan"), "nu_star must be a finite number"),
+    ((0, "1e-999999999"), "nu_star: exponent"),  # refused by its spelling, not after minutes
     ((0, float("inf")), "nu_star must be finite"),
     ((0, 1, float("inf")), "omega must be finite"),
     ((0, 1, 0, 0), "tau must be > 0"),
@@ -241,3 +244,14 @@ def test_fast():
         t = time.perf_counter()
         solve_alpha_lambda(*args)
         assert time.perf_counter() - t < 1.0  # typically ~1 ms; generous for loaded machines
+
+
+def test_fast_path_needs_the_declared_structure(monkeypatch):
+    """The quadratic elimination is valid only for moments affine / quadratic in alpha: an
+    activation that does not declare that structure is refused, not solved wrongly."""
+    with pytest.raises(FixedPointError, match="unknown activation"):
+        solve_alpha_lambda(0, 1, activation="tanh")
+    selu = params_module.ACTIVATIONS["selu"]
+    monkeypatch.setitem(params_module.ACTIVATIONS, "selu", dataclasses.replace(selu, structure=None))
+    with pytest.raises(FixedPointError, match="does not declare"):
+        solve_alpha_lambda(0, 1)

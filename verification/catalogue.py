@@ -20,89 +20,46 @@ import dataclasses
 import json
 import math
 import pathlib
-import re
 import sys
 from fractions import Fraction
 
+from selu_theory import activations, quantities
 from verification import claims as C
 from verification.domain import Domain
+from verification.report import fmt_enclosure
 
 DEFAULT_REPORT = "results/report.json"
 DEFAULT_OUT = "docs/catalogue.md"
 NAMES_ANCHOR = "expression-names"
 
-GREEK = {"mu": "µ", "omega": "ω", "nu": "ν", "tau": "τ", "xi": "ξ"}
-QUANTITY = {"mu": "µ̃ (the mean)", "xi": "ξ̃ (the second moment)", "nu": "ν̃ (the variance)"}
-
-# Names with a meaning of their own; derivative names follow patterns (see ``describe``).
-FIXED_MEANINGS = {
-    "mu": ("variable", "µ: the mean of the incoming activations xᵢ"),
-    "omega": ("variable", "ω = Σ wᵢ: n times the mean weight"),
-    "nu": ("variable", "ν: the variance of the incoming activations xᵢ"),
-    "tau": ("variable", "τ = Σ wᵢ²: n times the second moment of the weights"),
-    "mu_tilde": ("moment map", "µ̃(µ, ω, ν, τ) = E[selu(z)] with z ~ N(µω, ντ): the mean after the layer "
-                               "(paper Eq. 4)"),
-    "xi_tilde": ("moment map", "ξ̃ = E[selu(z)²]: the second moment after the layer"),
-    "nu_tilde": ("moment map", "ν̃ = ξ̃ − µ̃²: the variance after the layer (paper Eq. 5)"),
-    "J11": ("Jacobian", "∂µ̃/∂µ = ω ∂µ̃/∂m"),
-    "J12": ("Jacobian", "∂µ̃/∂ν = τ ∂µ̃/∂v"),
-    "J21": ("Jacobian", "∂ν̃/∂µ = ω ∂ν̃/∂m"),
-    "J22": ("Jacobian", "∂ν̃/∂ν = τ ∂ν̃/∂v"),
-    "S": ("Jacobian", "the spectral norm (largest singular value) of J = [[J11, J12], [J21, J22]], in closed "
-                      "form (√((J11+J22)² + (J21−J12)²) + √((J11−J22)² + (J21+J12)²)) / 2"),
-    "alpha": ("constant", "the SELU α in use (`--alpha`, alpha01 by default), an exact ball"),
-    "lam": ("constant", "the SELU λ in use (`--lambda`, lambda01 by default), an exact ball"),
-    "pi": ("constant", "π, as a ball"),
-}
-
-_D_MOMENT = re.compile(r"^d(mu|xi|nu)_d(m|v|mu|omega|nu|tau)$")
-_D_S = re.compile(r"^dS_d(mu|omega|nu|tau)$")
-_CHAIN = {"mu": "ω ∂/∂m", "omega": "µ ∂/∂m", "nu": "τ ∂/∂v", "tau": "ν ∂/∂v"}
 
 
 def _sub_bases() -> dict:
-    """{base name: sympy text} of the sub-function families, when they can be read."""
-    try:
-        from selu_theory import activations
-        from selu_theory.moment_map import AUX_FAMILIES
-        spec = activations.get("selu")
-    except Exception:  # pragma: no cover - a broken spec module shows up elsewhere
-        return {}
-    return {name: str(expr) for fam in spec.families if fam.name in AUX_FAMILIES for name, expr in fam.functions}
+    """{base name: sympy text} of the sub-function families, to show their formulas."""
+    spec = activations.get("selu")
+    return {name: str(expr) for fam in spec.families if fam.name in quantities.SUB_FAMILIES
+            for name, expr in fam.functions}
 
 
 def describe(name: str, sub_bases: dict | None = None):
-    """(kind, meaning) of a name of the expression language, or None if undocumented."""
-    if name in FIXED_MEANINGS:
-        return FIXED_MEANINGS[name]
-    m = _D_MOMENT.match(name)
-    if m:
-        q, x = m.groups()
-        if x in ("m", "v"):
-            red = "m = µω" if x == "m" else "v = ντ"
-            return "partial", f"∂{QUANTITY[q].split(' ')[0]}/∂{x}: partial in the reduced variable {red}"
-        return "partial", f"∂{QUANTITY[q].split(' ')[0]}/∂{GREEK[x]} = {_CHAIN[x]} of {QUANTITY[q]}"
-    m = _D_S.match(name)
-    if m:
-        return "partial", (f"∂S/∂{GREEK[m.group(1)]}, from the closed form of S (undefined where one of its "
-                           "two square roots is 0)")
-    sub = _sub_bases() if sub_bases is None else sub_bases
-    base, _, suffix = name.partition("_")
-    if base in sub and suffix in ("", "x", "y"):
-        if suffix == "":
-            return "sub-function", (f"{base}(x, y), a base function of the appendix lemmas 44–47 (x = v = ντ, "
-                                    f"y = m = µω): `{sub[base]}` (sympy, in m and v)")
-        var = "x = v = ντ" if suffix == "x" else "y = m = µω"
-        return "sub-function", f"∂{base}/∂{suffix}, the partial in {var}"
-    return None
+    """(kind, meaning) of a name of the expression language, from the quantity table
+    (``selu_theory.quantities``), or None if the name is not in it.  A sub-function's
+    meaning gets its formula appended."""
+    q = quantities.lookup(name)
+    if q is None:
+        return None
+    if q.kind == "sub-function":
+        sub = _sub_bases() if sub_bases is None else sub_bases
+        if name in sub:  # a base function, not one of its partials
+            return q.kind, f"{q.meaning}: `{sub[name]}` (sympy, in m and v)"
+    return q.kind, q.meaning
 
 
 def name_table() -> list:
-    """[(name, kind, meaning or None)] for every name ``selu_theory.expr`` accepts."""
-    from selu_theory.expr import known_names
+    """[(name, kind, meaning or None)] for every name of the quantity table."""
     sub = _sub_bases()
     rows = []
-    for n in known_names():
+    for n in quantities.names():
         d = describe(n, sub)
         rows.append((n, d[0] if d else "?", d[1] if d else None))
     return rows
@@ -130,7 +87,6 @@ def load_report(path) -> dict:
 
 
 def _enclosure_text(enc, key: str) -> str:
-    from verification.report import fmt_enclosure
     lo, hi = (_num(x) for x in enc)
     if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
         return "no enclosure"
@@ -338,7 +294,7 @@ def render(report: dict | None = None, report_label: str | None = None, docs_dir
 
     lines += [f"## Expression names {{#{NAMES_ANCHOR}}}", "",
               "Every name `selu-verify bound` and the registry accept (from "
-              "`selu_theory.expr.known_names()`), generated from the code. m = µω and v = ντ are the mean and "
+              "the quantity table `selu_theory.quantities`), generated from the code. m = µω and v = ντ are the mean and "
               "variance of the net input z; all quantities are functions of (µ, ω, ν, τ) and of α, λ.", ""]
     rows = [[code(n), esc(k), meaning if meaning else "**undocumented**"] for n, k, meaning in name_table()]
     lines += _table(["name", "kind", "meaning"], rows)

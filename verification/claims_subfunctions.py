@@ -7,7 +7,7 @@ Lemma 46, which is about tau itself).  Names: F_x = dF/dx, F_y = dF/dy (moment_m
 
 The Ren-MacKenzie approximation errors the paper minimised and maximised numerically
 (BFGS, Nelder-Mead) are written from the base functions D1, D2 of
-selu_theory/subfunctions.py (D_k = erfcx(u_k) - R(u_k), u1 = (x+y)/sqrt(2x),
+selu_theory/activations/selu_subfunctions.py (D_k = erfcx(u_k) - R(u_k), u1 = (x+y)/sqrt(2x),
 u2 = (2x+y)/sqrt(2x)).  Which reading of the OCR is meant was decided by float
 experiments: a reading is taken when it reproduces the paper's printed numbers.
 

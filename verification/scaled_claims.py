@@ -34,12 +34,19 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+import numpy as np
 from flint import arb
 
-from selu_theory import ball
+from selu_theory import ball, constants, krawczyk
+from selu_theory.evaluate import Evaluator
+from selu_theory.expr import parse
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, spectral_norm, spectral_radius
+from selu_theory.numbers import NumberError, text_of
+from selu_theory.numbers import parse as parse_user_number
 from selu_theory.params import ParamError, Params
+from verification import checker
 from verification import claims as C
-from verification.domain import Domain
+from verification.domain import VARS, Domain
 
 __all__ = ["Centre", "Shape", "Target", "DesignInputError", "theorem_claims", "resolve_target",
            "locate_fixed_point", "certificate_claim", "claims_for_args", "add_target_arguments",
@@ -58,40 +65,19 @@ class NoFixedPoint(ValueError):
 
 # --------------------------------------------------------------------------- numbers
 
-def dec(q) -> str:
-    """An exact decimal string for a rational with a terminating expansion, else 'p/q'."""
-    q = F(q)
-    d = q.denominator
-    while d % 2 == 0:
-        d //= 2
-    while d % 5 == 0:
-        d //= 5
-    if d != 1:
-        return f"{q.numerator}/{q.denominator}"
-    with localcontext() as ctx:
-        ctx.prec = 200
-        s = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+# An exact decimal string for a rational with a terminating expansion, else 'p/q'.
+dec = text_of
 
 
-def parse_number(text, what: str, positive: bool = False, limit: float = 1e3) -> Fraction:
-    """A finite rational from user text ('-0.1', '2', '1e-3', '1/3'); DesignInputError if not."""
-    t = str(text).strip()
+def parse_number(text, what: str, positive: bool = False, limit: float | None = 1e3) -> Fraction:
+    """A finite rational from user text ('-0.1', '2', '1e-3', '1/3') through the one user
+    number parser (``selu_theory.numbers.parse``); DesignInputError (one line) if not.
+    ``limit`` bounds the absolute value (None: no bound beyond the parser's)."""
     try:
-        f = float(t) if "/" not in t else None
-    except ValueError:
-        f = None
-    if f is not None and not math.isfinite(f):
-        raise DesignInputError(f"{what} must be a finite number; got {text!r}")
-    try:
-        q = F(t)
-    except (ValueError, ZeroDivisionError):
-        raise DesignInputError(f"{what} must be a number; got {text!r}") from None
-    if positive and q <= 0:
-        raise DesignInputError(f"{what} must be > 0; got {text!r}")
-    if abs(q) > limit:
+        q = parse_user_number(text, what, positive=positive)
+    except NumberError as exc:
+        raise DesignInputError(str(exc)) from None
+    if limit is not None and abs(q) > Fraction(limit):
         raise DesignInputError(f"{what} must be at most {limit:g} in absolute value; got {text!r}")
     return q
 
@@ -186,7 +172,6 @@ class Shape:
 
 def describe(domain: Domain) -> str:
     """'mu in [a, b], omega in [..], ...' with exact decimals."""
-    from verification.domain import VARS
     return ", ".join(f"{v} in [{dec(lo)}, {dec(hi)}]" if lo != hi else f"{v} = {dec(lo)}"
                      for v, (lo, hi) in zip(VARS, domain.bounds))
 
@@ -243,8 +228,10 @@ def theorem_claims(params: Params, fixed_point=(0, 1), omega=0, tau=1, tol: floa
 
     ``tol``: width of the Theorem 1 extremum enclosures; ``tol_variance``: of Theorems 2-3.
     """
-    c = fixed_point if isinstance(fixed_point, Centre) else Centre(F(str(fixed_point[0])), F(str(fixed_point[1])),
-                                                                   F(str(omega)), F(str(tau)))
+    c = fixed_point if isinstance(fixed_point, Centre) else Centre(
+        parse_number(fixed_point[0], "mu*", limit=None),
+        parse_number(fixed_point[1], "nu*", positive=True, limit=None),
+        parse_number(omega, "omega", limit=None), parse_number(tau, "tau", positive=True, limit=None))
     paper = params == Params() and c == PAPER_CENTRE
     om, op, m3a, m3b = (s.domain(c) for s in (OMEGA_SHAPE, OMEGA_PLUS_SHAPE, THM3A_SHAPE, THM3B_SHAPE))
     where = f" (domains centred on {c.describe()}; {params.describe()})"
@@ -286,7 +273,6 @@ def theorem_claims(params: Params, fixed_point=(0, 1), omega=0, tau=1, tol: floa
 
 def checker_accepts_custom_ids() -> bool:
     """Whether verification.checker replays claims with ids 'registered-id@...' itself."""
-    from verification import checker
     return getattr(checker, "CUSTOM_ID_SEPARATOR", None) == "@"
 
 
@@ -330,18 +316,19 @@ class LocatedFixedPoint:
 _EVALS = {}
 
 
-def _evaluator(expr: str, params: Params, bits: int):
-    from selu_theory.evaluate import Evaluator
-    from selu_theory.expr import parse
+def evaluator(expr: str, params: Params, bits: int) -> Evaluator:
+    """A cached Evaluator of ``expr`` for ``params`` at ``bits`` bits."""
     key = (expr, params, bits)
     if key not in _EVALS:
         _EVALS[key] = Evaluator(parse(expr), params, bits)
     return _EVALS[key]
 
 
+_evaluator = evaluator  # the old name, still imported by verification.domain_search
+
+
 def _float_fixed_point(params: Params, omega: float, tau: float):
-    import numpy as np
-    ev = {k: _evaluator(k, params, 80) for k in ("mu_tilde", "nu_tilde", "J11", "J12", "J21", "J22")}
+    ev = {k: evaluator(k, params, 80) for k in ("mu_tilde", "nu_tilde", "J11", "J12", "J21", "J22")}
 
     def val(k, mu, nu):
         return float(ev[k].floats(np.array([mu]), np.array([float(omega)]), np.array([nu]), np.array([float(tau)]))[0])
@@ -376,50 +363,48 @@ def _float_fixed_point(params: Params, omega: float, tau: float):
     return None
 
 
+def fixed_point_system(params: Params, omega: Fraction, tau: Fraction, bits: int) -> krawczyk.System:
+    """(mu, nu) -> (mu~ - mu, nu~ - nu) at fixed weights (omega, tau), on the evaluator's
+    jets: value and Jacobian enclosures over a box of (mu, nu)."""
+    fm, fn = evaluator("mu_tilde - mu", params, bits), evaluator("nu_tilde - nu", params, bits)
+
+    def evaluate(X):
+        bx = (ball.fraction_bounds(X[0]), (omega, omega), ball.fraction_bounds(X[1]), (tau, tau))
+        jm, jn = fm.box(bx), fn.box(bx)
+        return (jm.val, jn.val), ((jm.grad[0], jm.grad[2]), (jn.grad[0], jn.grad[2]))
+
+    return krawczyk.System(evaluate, 2)
+
+
+def _outward_floats(x: arb) -> tuple:
+    lo, hi = ball.fraction_bounds(x)
+    return (math.nextafter(float(lo), -math.inf), math.nextafter(float(hi), math.inf))
+
+
 def locate_fixed_point(params: Params, omega=0, tau=1, bits: int = 128) -> LocatedFixedPoint:
     """The fixed point (mu*, nu*) of g for ``params`` under weights (omega, tau), with a
     Krawczyk proof in Arb that exactly one fixed point lies in the returned box.  Raises
     NoFixedPoint when none is found or the test fails."""
-    from selu_theory.fixed_point import _spectral_norm, _spectral_radius
-    omega, tau = F(str(omega)), F(str(tau))
+    omega, tau = parse_number(omega, "omega", limit=None), parse_number(tau, "tau", positive=True, limit=None)
     guess = _float_fixed_point(params, float(omega), float(tau))
     if guess is None:
         raise NoFixedPoint(f"no fixed point of (mu, nu) -> (mu~, nu~) found for {params.describe()}, "
                            f"omega = {dec(omega)}, tau = {dec(tau)} (iteration and Newton from several starts)")
     mu0, nu0 = guess
-    fm, fn = _evaluator("mu_tilde - mu", params, bits), _evaluator("nu_tilde - nu", params, bits)
+    system = fixed_point_system(params, omega, tau, bits)
     with ball.precision(bits):
         for rel in (1e-12, 1e-10, 1e-8, 1e-6):
             r = rel * (1 + abs(mu0) + nu0)
             X = ((mu0 - r, mu0 + r), (nu0 - r, nu0 + r))
             if X[1][0] <= 0:
                 continue
-            bx = (X[0], (omega, omega), X[1], (tau, tau))
-            jm, jn = fm.box(bx), fn.box(bx)
-            D = ((jm.grad[0], jm.grad[2]), (jn.grad[0], jn.grad[2]))
-            x0 = (mu0, nu0)
-            p0 = (F(mu0), omega, F(nu0), tau)
-            f0 = (fm.point(p0), fn.point(p0))
-            (a, b), (c, d) = ((float(e.mid()) for e in row) for row in D)
-            det = a * d - b * c
-            if not math.isfinite(det) or det == 0:
+            root = krawczyk.verify(system, tuple(ball.interval(*x) for x in X), bits=bits - 16, max_iterations=8)
+            if not root.unique:
                 continue
-            Y = ((d / det, -b / det), (-c / det, a / det))
-            K = []
-            for i in range(2):
-                acc = arb(x0[i]) - (Y[i][0] * f0[0] + Y[i][1] * f0[1])
-                for j in range(2):
-                    mij = (1 if i == j else 0) - (Y[i][0] * D[0][j] + Y[i][1] * D[1][j])
-                    acc = acc + mij * (ball.interval(*X[j]) - arb(x0[j]))
-                K.append(acc)
-            if not all(ball.interval(*X[i]).contains_interior(K[i]) for i in range(2)):
-                continue
-            kb = tuple((float(ball.fraction_bounds(k)[0]), float(ball.fraction_bounds(k)[1])) for k in K)
-            kb = ((math.nextafter(kb[0][0], -math.inf), math.nextafter(kb[0][1], math.inf)),
-                  (math.nextafter(kb[1][0], -math.inf), math.nextafter(kb[1][1], math.inf)))
-            kbox = (kb[0], (omega, omega), kb[1], (tau, tau))
-            J = tuple(tuple(_evaluator(f"J{i}{j}", params, bits).box(kbox).val for j in (1, 2)) for i in (1, 2))
-            S, rho = _spectral_norm(J), _spectral_radius(J)
+            K = root.enclosure
+            kbox = (_outward_floats(K[0]), (omega, omega), _outward_floats(K[1]), (tau, tau))
+            J = tuple(tuple(evaluator(f"J{i}{j}", params, bits).box(kbox).val for j in (1, 2)) for i in (1, 2))
+            S, rho = spectral_norm(J), spectral_radius(J)
             stable = True if S < 1 else (False if S > 1 else None)
             return LocatedFixedPoint(K[0], K[1], X, S, rho, stable, J)
     raise NoFixedPoint(f"the Krawczyk test did not verify the fixed point near (mu, nu) = ({mu0!r}, {nu0!r}) "
@@ -476,9 +461,6 @@ def resolve_target(alpha=None, lam=None, fixed_point=None, omega="0", tau="1") -
 
     DesignInputError for invalid input, NoFixedPoint when the target has no certified
     alpha, lambda (or the parameters no fixed point)."""
-    from selu_theory import constants
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-
     om = parse_number(omega, "omega")
     ta = parse_number(tau, "tau", positive=True)
     if fixed_point is not None and (alpha is not None or lam is not None):
