@@ -21,7 +21,6 @@ import math
 import os
 import pathlib
 import re
-import tempfile
 from dataclasses import dataclass
 
 import flint
@@ -595,20 +594,22 @@ def load(path) -> Certificate:
 
 
 def write(cert, path) -> pathlib.Path:
-    """Write a certificate (typed, its JSON object or its bytes) atomically: a temporary file in the same folder, then a rename, so a reader
-    never sees half a certificate."""
+    """Write a certificate (typed, its JSON object or its bytes) atomically: a temporary
+    file in the same folder, then a rename, so a reader never sees half a certificate."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(cert, bytes):
         data = cert
     else:
         data = cert.to_bytes() if isinstance(cert, Certificate) else canonical(cert) + b"\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # a name of this process's own in the same folder (so the rename is atomic); plain
+    # open() so the file gets the usual permissions (mkstemp would make it 0600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

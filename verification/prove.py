@@ -1,4 +1,4 @@
-"""Run a claim: decide each part, collect enclosures, build the certificate body."""
+"""Run a claim: decide each part, collect enclosures, build the typed certificate parts."""
 from __future__ import annotations
 
 import math
@@ -14,10 +14,10 @@ from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import Params
 from verification import claims as C
-from verification.verdicts import paper_verdicts
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
 from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
                                  objective_point)
+from verification.verdicts import paper_verdicts
 
 DEFAULT_BITS = ball.DEFAULT_PREC
 
