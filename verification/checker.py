@@ -345,6 +345,8 @@ def _replay_contained(part: FixedPointPart, bounds):
 def check_fixed_point(part: FixedPointPart, params: Params):
     if part.status != "proved":
         return "undecided", 0
+    if part.unique is not True:
+        raise Rejected("a proved fixed point must be recorded as unique")
     bounds = [(_q(a), _q(b)) for a, b in (part.alpha_bounds, part.lambda_bounds)]
     for lo, hi in bounds:
         # the claimed digits, exactly: half-width < 10^-digits * |midpoint|
