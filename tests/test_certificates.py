@@ -157,3 +157,15 @@ def test_typed_parts_round_trip_through_the_strict_loader():
     cert = cert_io.Certificate.from_json(body)
     assert cert.to_json() == body
     assert cert_io.loads(cert.to_bytes()).to_json() == body
+
+
+def test_certify_pipeline_writes_byte_identical_files_for_one_and_two_workers(tmp_path):
+    from verification.certify import certify_claim
+    files = []
+    for w in (1, 2):
+        with Runner(w) as r:
+            res, done = certify_claim(C.get("thm1-mean-image"), r, tmp_path / f"w{w}.json")
+        assert done.status == res.status == "proved" and done.check.registered
+        files.append(done.path.read_bytes())
+    assert files[0] == files[1]
+    assert cert_io.load(tmp_path / "w1.json").to_bytes() == files[0]
