@@ -129,3 +129,43 @@ def test_certificate_uses_exact_hex_floats():
     for lo, hi in p["box"]:
         assert float.fromhex(lo).hex() == lo and float.fromhex(hi).hex() == hi
     json.dumps(body)  # plain JSON
+
+
+def test_acceptance_rule_needs_checker_acceptance_and_the_same_status():
+    from verification.certify import accept
+    assert accept("proved", checker.CheckResult(True, "x", "proved")) == ("proved", "")
+    status, reason = accept("proved", checker.CheckResult(True, "x", "undecided"))
+    assert status == "undecided" and "replay gives undecided" in reason
+    status, reason = accept("proved", checker.CheckResult(False, "x", "proved", ["bad leaf"]))
+    assert status == "undecided" and "bad leaf" in reason
+
+
+def test_registered_claim_for_other_parameters_is_written_under_an_at_id():
+    """Never under the registered name: the checker replays it on its own terms."""
+    from selu_theory.params import Params
+    from verification import api
+    proof = api.prove("jacobian-at-fixed-point", params=Params("1.7", "1.05"))
+    assert proof.certificate["claim"] == "jacobian-at-fixed-point@alpha=1.7,lambda=1.05"
+    assert proof.check.ok and not proof.check.registered
+    assert proof.check.label.startswith("unregistered claim")
+    assert "(alpha=1.7, lambda=1.05)" in proof.check.proves
+    assert proof.status == proof.check.status
+
+
+def test_typed_parts_round_trip_through_the_strict_loader():
+    _, body = proved("jacobian-at-fixed-point")
+    cert = cert_io.Certificate.from_json(body)
+    assert cert.to_json() == body
+    assert cert_io.loads(cert.to_bytes()).to_json() == body
+
+
+def test_certify_pipeline_writes_byte_identical_files_for_one_and_two_workers(tmp_path):
+    from verification.certify import certify_claim
+    files = []
+    for w in (1, 2):
+        with Runner(w) as r:
+            res, done = certify_claim(C.get("thm1-mean-image"), r, tmp_path / f"w{w}.json")
+        assert done.status == res.status == "proved" and done.check.registered
+        files.append(done.path.read_bytes())
+    assert files[0] == files[1]
+    assert cert_io.load(tmp_path / "w1.json").to_bytes() == files[0]

@@ -17,7 +17,7 @@ import numpy as np
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import parse
 from selu_theory.params import Params
-from verification import certificate as cert_io
+from verification import certify as _certify
 from verification import checker, prove as _prove
 from verification import claims as C
 from verification.domain import Domain
@@ -36,7 +36,8 @@ class Proof:
 
     @property
     def status(self) -> str:
-        return self.result.status if self.check.ok else "undecided"
+        """The accepted status (``certify.accept``: checker accepted and replayed the same)."""
+        return self.result.status
 
     @property
     def enclosures(self) -> dict:
@@ -93,10 +94,8 @@ def prove(claim, workers: int = 1, params: Params = None) -> Proof:
     claim = _claim(claim)
     params = params or claim.params
     with Runner(workers) as r:
-        res = _prove.run_claim(claim, r, params=params)
-    body = cert_io.build(claim, params, _prove.DEFAULT_BITS, [p.certificate for p in res.parts])
-    chk = checker.check(body, workers=workers, claim=claim if params == claim.params else None)
-    return Proof(res, body, chk)
+        res, done = _certify.certify_claim(claim, r, params=params)
+    return Proof(res, done.certificate.to_json(), done.check)
 
 
 def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
@@ -121,13 +120,7 @@ def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = No
                       tol=tol if tol is not None else (C.DEFAULT_TOL if threshold is None else C.NO_TOL))
     params = params or Params()
     with Runner(workers) as r:
-        res = _prove.run_extremum(part, params, r, _prove.DEFAULT_BITS)
-    claim = C.Claim("bound", f"{sense} of {part.expr}", f"{sense} of {part.expr} on {d.describe()}", "user",
-                    (part,), params=params)
-    chk = checker.check(cert_io.build(claim, params, _prove.DEFAULT_BITS, [res.certificate]), workers=workers)
-    if not chk.ok:
-        res.status = "undecided"
-        res.detail = "checker rejected: " + "; ".join(chk.messages)
+        res, _ = _certify.certify_part(part, params, r)
     return res
 
 

@@ -1,34 +1,52 @@
 """The independent checker: replays a certificate in Arb and accepts it or says why not.
 
-It shares only the mathematics with the search (the expression language, the moment
-map, the generated ball kernels); the leaf tests below are its own, run at a higher
-precision than the engine's, and it trusts nothing in the file but the tree's shape:
-every leaf box is re-derived from the domain and the split points, every bound is
-recomputed, and the domain must be the registered one.
+It imports the certificate schema, the mathematics (the expression language, the moment
+map, the generated ball kernels, the Krawczyk solver) and the claims registry -- never
+the engine or the search.  Its leaf tests are its own, run at a higher precision than the
+engine's, and it trusts nothing in the file but the tree's shape: every leaf box is
+re-derived from the domain and the split points and every bound is recomputed.
+
+What a certificate proves is decided here, not read from it:
+  * a registered claim id must match the registry exactly -- parameters (named constant
+    or rational value), every part's expression, sense, domain and threshold as values --
+    or the certificate is rejected;
+  * any other certificate (a user 'bound', a claim id with '@') is replayed on its own
+    terms and reported by what it proves, the statement rebuilt from the verified parts;
+  * the ``statement`` text in the file must be that registered or rebuilt statement;
+  * recorded enclosures must contain what the replay computes.
 """
 from __future__ import annotations
 
 import math
 import multiprocessing
+import pathlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball
+from selu_theory import ball, constants, numbers
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
 from selu_theory.moment_map import reducible_pairs
+from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import ParamError, Params
 from verification import certificate as cert_io
 from verification import claims as C
+from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
 from verification.domain import Domain, DomainError, contains_box
 
 CHECK_BITS = 112
-# 'thm1-contraction@mu*=..,nu*=..': a registered theorem re-centred on another fixed
-# point; its domains are its own, so it is checked like a 'bound'.
+# 'thm1-contraction@mu*=..,nu*=..': a registered theorem re-centred or re-parametrised;
+# its certificate is replayed on its own terms, like a 'bound', and never reported under
+# the registered name.
 CUSTOM_ID_SEPARATOR = "@"
+USER_BOUND_ID = "bound"
+# Krawczyk replays of a fixed point, in bits above the prover's: a replay ball must lie
+# inside the recorded enclosure, and a finer one does when the true value is inside.
+FIXED_POINT_EXTRA_BITS = (32, 96, 224)
 
 
 class Rejected(Exception):
@@ -42,38 +60,109 @@ class CheckResult:
     status: str  # the status the certificate proves: proved | disproved | undecided
     messages: list = field(default_factory=list)
     leaves: int = 0
+    registered: bool = False  # the claim id is a registered claim, matched exactly
+    proves: str = ""  # what the replayed parts state, rebuilt from their verified fields
+    params: tuple = ()  # (alpha, lambda) as written: named constants or rationals
+
+    @property
+    def label(self) -> str:
+        if self.registered:
+            return f"claim {self.claim}"
+        if self.claim == USER_BOUND_ID:
+            return "user bound"
+        return f"unregistered claim {self.claim!r}"
 
 
-def _hex(s) -> float:
+def _q(text: str) -> Fraction:
+    """A rational text the schema has already read through the user-number parser."""
+    return numbers.parse(text)
+
+
+def _hex(s: str) -> float:
+    return float.fromhex(s)
+
+
+def _box(b) -> tuple:
+    return tuple((_hex(lo), _hex(hi)) for lo, hi in b)
+
+
+def _point(texts) -> tuple:
+    return tuple(_q(x) for x in texts)
+
+
+def _domain(part) -> Domain:
     try:
-        return float.fromhex(s)
-    except (TypeError, ValueError):
-        raise Rejected(f"not a hex float: {s!r}") from None
+        return Domain(tuple((_q(lo), _q(hi)) for lo, hi in part.domain))
+    except DomainError as exc:
+        raise Rejected(f"part {part.key}: bad domain: {exc}") from None
 
 
-def _box(j):
+def _expr(part):
     try:
-        b = tuple((_hex(lo), _hex(hi)) for lo, hi in j)
-    except (TypeError, ValueError):
-        raise Rejected("malformed box") from None
-    if len(b) != 4 or any(not (lo <= hi) for lo, hi in b):
-        raise Rejected("malformed box")
-    return b
-
-
-def _point(j):
-    try:
-        pt = tuple(Fraction(x) for x in j)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise Rejected("malformed point") from None
-    if len(pt) != 4:
-        raise Rejected("malformed point")
-    return pt
+        return parse(part.expr)
+    except ExprError as exc:
+        raise Rejected(f"part {part.key}: bad expression: {exc}") from None
 
 
 def _in_domain(pt, domain: Domain) -> bool:
     return all(lo <= x <= hi for x, (lo, hi) in zip(pt, domain.bounds))
 
+
+def same_param(a: str, b: str) -> bool:
+    """Parameters as values: a named constant is only itself; rationals compare exactly."""
+    if a in NAMED_PARAMS or b in NAMED_PARAMS:
+        return a == b
+    return _q(a) == _q(b)
+
+
+def _ends(enclosure) -> tuple:
+    lo, hi = enclosure
+    return (-math.inf if lo is None else _hex(lo)), (math.inf if hi is None else _hex(hi))
+
+
+def _inside(x: arb, lo: Fraction, hi: Fraction) -> bool:
+    """Every point of the ball x lies in [lo, hi] (exact comparison of the ends)."""
+    if not x.is_finite():
+        return False
+    xlo, xhi = ball.fraction_bounds(x)
+    return lo <= xlo and xhi <= hi
+
+
+# --------------------------------------------------------------------------- the registry
+
+def _registry_mismatch(cert: Certificate, claim: C.Claim):
+    """Why the certificate is not exactly the registered claim, or None."""
+    if not (same_param(cert.alpha, claim.params.alpha) and same_param(cert.lam, claim.params.lam)):
+        return (f"parameters alpha={cert.alpha}, lambda={cert.lam} are not the registered claim's "
+                f"({claim.params.describe()})")
+    if cert.statement != claim.statement:
+        return "statement differs from the registered claim's"
+    want = {p.key: p for p in claim.parts}
+    have = [p.key for p in cert.parts]
+    if sorted(have) != sorted(want):
+        return f"parts {sorted(set(want) ^ set(have)) or have} missing, unexpected or repeated"
+    for p in cert.parts:
+        reg = want[p.key]
+        if isinstance(reg, C.Extremum) and isinstance(p, ExtremumPart):
+            dom = Domain(tuple((_q(lo), _q(hi)) for lo, hi in p.domain))
+            th = None if p.threshold is None else _q(p.threshold)
+            reg_th = None if reg.threshold is None else _q(reg.threshold)
+            if (p.expr, p.sense, dom, th) != (reg.expr, reg.sense, reg.domain, reg_th):
+                return f"part {p.key}: expression, sense, domain or threshold differ from the registered claim"
+        elif isinstance(reg, C.PointCheck) and isinstance(p, PointPart):
+            if (p.expr, _point(p.point), p.relation, _q(p.value)) != \
+                    (reg.expr, _point(reg.point), reg.relation, _q(reg.value)):
+                return f"part {p.key}: differs from the registered claim"
+        elif isinstance(reg, C.FixedPoint) and isinstance(p, FixedPointPart):
+            if p.error is None and ((_q(p.mu_star), _q(p.nu_star), _q(p.omega), _q(p.tau), p.digits) !=
+                                    (_q(reg.mu_star), _q(reg.nu_star), _q(reg.omega), _q(reg.tau), reg.digits)):
+                return "fixed-point target differs from the registered claim"
+        else:
+            return f"part {p.key}: kind {p.kind} is not the registered part's"
+    return None
+
+
+# --------------------------------------------------------------------------- extremum parts
 
 def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
     """Upper bound of sign*f on the box, by the method the leaf names."""
@@ -82,8 +171,6 @@ def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> ar
     grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
     if reason == "enclosure":
         return val
-    if reason != "mvf":
-        raise Rejected(f"unknown leaf reason {reason!r}")
     # Mean-value form about the corner the certain signs of the partials point to.
     corner = []
     for (lo, hi), g in zip(bx, grad):
@@ -110,11 +197,7 @@ def _walk(tree, root):
         if not stack:
             raise Rejected("tree has nodes beyond its leaves")
         bx = stack.pop()
-        if not isinstance(node, list) or not node:
-            raise Rejected("malformed tree node")
         if node[0] == "s":
-            if len(node) != 3 or node[1] not in (0, 1, 2, 3):
-                raise Rejected("malformed split node")
             dim, x = node[1], _hex(node[2])
             lo, hi = bx[dim]
             if not (lo < x < hi):
@@ -123,24 +206,12 @@ def _walk(tree, root):
             left[dim], right[dim] = (lo, x), (x, hi)
             stack.append(tuple(right))
             stack.append(tuple(left))
-        elif node[0] in ("l", "u"):
-            stored = _box(node[2] if node[0] == "l" else node[1])
-            if stored != bx:
+        else:
+            if _box(node[2] if node[0] == "l" else node[1]) != bx:
                 raise Rejected("a leaf box does not match the tree's splits")
             yield node, bx
-        else:
-            raise Rejected(f"unknown tree node {node[0]!r}")
     if stack:
         raise Rejected("tree does not cover the domain (boxes missing)")
-
-
-def _registered_part(claim, key):
-    if claim is None:
-        return None
-    for p in claim.parts:
-        if getattr(p, "key", None) == key:
-            return p
-    raise Rejected(f"part {key!r} is not part of claim {claim.id}")
 
 
 LEAF_CHUNK = 64
@@ -152,12 +223,9 @@ def _check_leaves(args):
     ev = Evaluator(parse(expr), params, CHECK_BITS)
     with ball.precision(CHECK_BITS):
         for bx, reason in leaves:
-            try:
-                u = _leaf_upper(ev, sign, domain, bx, reason)
-            except Rejected as exc:
-                return str(exc), 0
+            u = _leaf_upper(ev, sign, domain, bx, reason)
             ok = (u < target) if strict else (u <= target)
-            if not (ok and (u <= hi_s or math.isinf(hi_s))):
+            if not (ok and u <= hi_s):
                 return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})", 0
     return None, len(leaves)
 
@@ -173,42 +241,28 @@ def _map(fn, items, workers):
         yield from pool.map(fn, items)
 
 
-def check_extremum(part: dict, params: Params, reg, progress=None, workers: int = 1):
-    try:
-        domain = Domain.from_json(part["domain"])
-        expr = parse(part["expr"])
-    except (KeyError, TypeError, DomainError, ExprError, ValueError) as exc:
-        raise Rejected(f"malformed extremum part: {exc}") from None
-    sense = part.get("sense")
-    if sense not in ("max", "min"):
-        raise Rejected("sense must be max or min")
-    sign = 1 if sense == "max" else -1
-    if reg is not None:
-        if (reg.expr, reg.sense, reg.domain, reg.threshold) != (part["expr"], sense, domain, part.get("threshold")):
-            raise Rejected(f"part {part['key']}: expression, domain or threshold differ from the registered claim")
+def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
+    domain, expr = _domain(part), _expr(part)
+    sign = part.objective_sign
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
     # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
-    reduced = part.get("reduced") or False
-    if reduced:
-        if not (isinstance(reduced, list) and len(reduced) == 2 and all(isinstance(x, bool) for x in reduced)):
-            raise Rejected("malformed 'reduced' field")
+    if part.reduced:
         allowed = reducible_pairs(expr.names)
-        if any(r and not a for r, a in zip(reduced, allowed)):
+        if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
-    tree_domain = domain.reduced(tuple(reduced)) if reduced else domain
-    root = _box(part["box"])
-    if not contains_box(root, tree_domain):
-        raise Rejected("the root box does not cover the domain")
-    status = part.get("status")
-    lo, hi = (_hex(x) for x in part["enclosure"])
+    tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
+    root = _box(part.box)
+    if root != tree_domain.outward() or not contains_box(root, tree_domain):
+        raise Rejected("the root box is not the domain's outward box")
+    lo, hi = _ends(part.enclosure)
     lo_s, hi_s = (lo, hi) if sign > 0 else (-hi, -lo)
-    threshold = part.get("threshold")
-    th_s = None if threshold is None else Fraction(threshold) * sign
+    th_s = None if part.threshold is None else _q(part.threshold) * sign
     ev = Evaluator(expr, params, CHECK_BITS)
 
-    if status == "disproved":
-        cex = part.get("counterexample") or {}
-        pt = _point(cex.get("point"))
+    if part.status == "disproved":
+        if part.counterexample is None:
+            raise Rejected("a disproof needs a counterexample")
+        pt = _point(part.counterexample.point)
         if not _in_domain(pt, domain):
             raise Rejected("counterexample lies outside the domain")
         if th_s is None:
@@ -219,15 +273,16 @@ def check_extremum(part: dict, params: Params, reg, progress=None, workers: int 
                 raise Rejected("the counterexample does not violate the threshold")
         return "disproved", 0
 
-    target = _hex(part["target"])
-    strict = bool(part.get("strict"))
+    if part.target is None:
+        raise Rejected("a proof tree needs a target")
+    target = _hex(part.target)
     leaves, undecided = [], 0
-    for node, bx in _walk(part["tree"], root):
+    for node, bx in _walk(part.tree, root):
         if node[0] == "u":
             undecided += 1
         else:
             leaves.append((bx, node[1]))
-    job = (part["expr"], params, sign, tree_domain, target, strict, hi_s)
+    job = (part.expr, params, sign, tree_domain, target, part.strict, hi_s)
     chunks = [leaves[i:i + LEAF_CHUNK] for i in range(0, len(leaves), LEAF_CHUNK)]
     for failure, n in _map(_check_leaves, [(job, c) for c in chunks], workers):
         if failure:
@@ -235,139 +290,154 @@ def check_extremum(part: dict, params: Params, reg, progress=None, workers: int 
         if progress:
             for _ in range(n):
                 progress()
-    leaves = len(leaves)
-    if status == "proved" and undecided:
+    if part.status == "proved" and undecided:
         raise Rejected("certificate says proved but has undecided leaves")
     if not undecided and not (hi_s <= target):
         raise Rejected("enclosure upper end above the proved target")
-    w = part["witness"]
-    wpt = _point(w["point"])
+    wpt = _point(part.witness.point)
     if not _in_domain(wpt, domain):
         raise Rejected("witness point lies outside the domain")
-    with ball.precision(CHECK_BITS):
-        wv = ev.point(wpt) * sign
-        if not (wv >= lo_s):
-            raise Rejected("witness value does not reach the enclosure's lower end")
-    if status == "proved" and th_s is not None and not (Fraction(hi_s) < th_s):
+    if math.isfinite(lo_s):
+        with ball.precision(CHECK_BITS):
+            if not (ev.point(wpt) * sign >= lo_s):
+                raise Rejected("witness value does not reach the enclosure's lower end")
+    if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
         raise Rejected("enclosure does not prove the threshold")
-    return ("proved" if not undecided else "undecided"), leaves
+    return ("proved" if not undecided else "undecided"), len(leaves)
 
 
-def check_point(part: dict, params: Params, reg):
-    try:
-        expr = parse(part["expr"])
-        pt = _point(part["point"])
-        c = Fraction(part["value"])
-    except (KeyError, TypeError, ExprError, ValueError, ZeroDivisionError) as exc:
-        raise Rejected(f"malformed point part: {exc}") from None
-    if reg is not None and (reg.expr, tuple(Fraction(x) for x in reg.point), reg.relation, Fraction(reg.value)) != \
-            (part["expr"], pt, part["relation"], c):
-        raise Rejected(f"part {part['key']} differs from the registered claim")
-    ev = Evaluator(expr, params, CHECK_BITS)
+# --------------------------------------------------------------------------- point and fixed-point parts
+
+def check_point(part: PointPart, params: Params):
+    ev = Evaluator(_expr(part), params, CHECK_BITS)
+    lo, hi = _ends(part.enclosure)
     with ball.precision(CHECK_BITS):
-        v = ev.point(pt)
-        cb = ball.exact(c)
-        rel = part["relation"]
-        if rel == "==":
+        v = ev.point(_point(part.point))
+        cb = ball.exact(_q(part.value))
+        if not (v >= lo and v <= hi):
+            raise Rejected(f"part {part.key}: the recorded enclosure does not contain the replayed value")
+        if part.relation == "==":
             ok, bad = v.is_exact() and bool(v == cb), not v.contains(cb)
-        elif rel == ">":
+        elif part.relation == ">":
             ok, bad = bool(v > cb), bool(v <= cb)
-        elif rel == "<":
-            ok, bad = bool(v < cb), bool(v >= cb)
         else:
-            raise Rejected(f"unknown relation {rel!r}")
+            ok, bad = bool(v < cb), bool(v >= cb)
     return "proved" if ok else "disproved" if bad else "undecided", 0
 
 
-def check_fixed_point(part: dict, params: Params, reg):
-    from selu_theory import constants
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+def _replay_contained(part: FixedPointPart, bounds):
+    """Krawczyk replays at rising precision until each ball lies inside its recorded
+    enclosure (the true value is in the ball, hence in the enclosure); None if none does."""
+    target = [str(_q(x)) for x in (part.mu_star, part.nu_star, part.omega, part.tau)]
+    for extra in FIXED_POINT_EXTRA_BITS:
+        bits = part.bits + extra
+        try:
+            fp = solve_alpha_lambda(*target, bits=bits)
+        except FixedPointError as exc:
+            raise Rejected(f"fixed point not replayed: {exc}") from None
+        if not fp.unique:
+            raise Rejected("Krawczyk replay does not prove the fixed point unique")
+        if all(_inside(x, lo, hi) for x, (lo, hi) in zip((fp.alpha, fp.lam), bounds)):
+            return bits
+    return None
 
-    if part.get("status") != "proved":
+
+def check_fixed_point(part: FixedPointPart, params: Params):
+    if part.status != "proved":
         return "undecided", 0
-    try:
-        bits = int(part["bits"]) + 32
-        fp = solve_alpha_lambda(part["mu_star"], part["nu_star"], part["omega"], part["tau"], bits=bits)
-        a_rec, l_rec = arb_from_bounds(part["alpha_bounds"]), arb_from_bounds(part["lambda_bounds"])
-    except (KeyError, TypeError, ValueError, FixedPointError) as exc:
-        raise Rejected(f"fixed point not replayed: {exc}") from None
-    if reg is not None and (reg.mu_star, reg.nu_star, reg.omega, reg.tau) != \
-            (part["mu_star"], part["nu_star"], part["omega"], part["tau"]):
-        raise Rejected("fixed-point target differs from the registered claim")
-    with ball.precision(bits):
-        if not fp.unique or not (fp.alpha.overlaps(a_rec) and fp.lam.overlaps(l_rec)):
-            raise Rejected("Krawczyk replay does not confirm the recorded alpha, lambda")
-        digits = int(part["digits"])
-        for x in (a_rec, l_rec):
-            if not (x.rad() < arb(10) ** (-digits) * abs(x.mid())):
-                raise Rejected("recorded enclosure is wider than the claimed digits")
-        if (part["mu_star"], part["nu_star"], part["omega"], part["tau"]) == ("0", "1", "0", "1"):
-            if not (constants.alpha01(bits).overlaps(a_rec) and constants.lambda01(bits).overlaps(l_rec)):
-                raise Rejected("recorded alpha01, lambda01 disagree with the closed forms")
+    if part.unique is not True:
+        raise Rejected("a proved fixed point must be recorded as unique")
+    bounds = [(_q(a), _q(b)) for a, b in (part.alpha_bounds, part.lambda_bounds)]
+    for lo, hi in bounds:
+        # the claimed digits, exactly: half-width < 10^-digits * |midpoint|
+        if not (lo <= hi and (hi - lo) / 2 < Fraction(1, 10 ** part.digits) * abs(lo + hi) / 2):
+            raise Rejected("recorded enclosure is wider than the claimed digits")
+    bits = _replay_contained(part, bounds)
+    if bits is None:
+        raise Rejected("the recorded alpha, lambda enclosures do not contain the Krawczyk replay")
+    if tuple(_q(x) for x in (part.mu_star, part.nu_star, part.omega, part.tau)) == (0, 1, 0, 1):
+        with ball.precision(bits):
+            closed = (constants.alpha01(bits), constants.lambda01(bits))
+            if not all(_inside(x, lo, hi) for x, (lo, hi) in zip(closed, bounds)):
+                raise Rejected("recorded alpha01, lambda01 enclosures do not contain the closed forms")
     return "proved", 0
 
 
-def arb_from_bounds(pair) -> arb:
-    lo, hi = Fraction(pair[0]), Fraction(pair[1])
-    return ball.interval(lo, hi)
+# --------------------------------------------------------------------------- the certificate
+
+def _typed(source) -> Certificate:
+    """The typed certificate from a path, bytes, its JSON object or itself (CertificateError if malformed)."""
+    if isinstance(source, Certificate):
+        if cert_io.digest(source.to_json()) != source.sha256:
+            raise CertificateError("sha256 does not match the contents (altered certificate)")
+        return source
+    if isinstance(source, dict):
+        return Certificate.from_json(source)
+    if isinstance(source, (bytes, bytearray)):
+        return cert_io.loads(bytes(source))
+    if isinstance(source, (str, pathlib.Path)):
+        return cert_io.load(source)
+    raise CertificateError(f"not a certificate: {type(source).__name__}")
 
 
-def check(path_or_cert, progress=None, workers: int = 1, claim=None) -> CheckResult:
-    """Replay a certificate.  Its claim must be registered (its parts, domains and
-    thresholds are compared with the registry), be a user 'bound', or be given as
-    ``claim`` (for claims built in code, e.g. scaled to other parameters)."""
-    cert = cert_io.load(path_or_cert) if not isinstance(path_or_cert, dict) else path_or_cert
-    cid = str(cert.get("claim"))
-    res = CheckResult(False, cid, "undecided")
+def _replay(cert: Certificate, res: CheckResult, progress, workers):
     try:
-        if not cert_io.verify_seal(cert):
-            raise Rejected("sha256 does not match the contents (altered certificate)")
-        try:
-            params = Params(cert["params"]["alpha"], cert["params"]["lambda"])
-        except (KeyError, TypeError, ParamError) as exc:
-            raise Rejected(f"bad parameters: {exc}") from None
-        if claim is not None and claim.id != cid:
-            raise Rejected(f"certificate is for {cid!r}, not {claim.id!r}")
-        claim = claim if claim is not None else C.REGISTRY.get(cid)
-        if claim is not None and params != claim.params:
-            claim = None  # a registered claim re-run for other (alpha, lambda): its own domains
-        elif claim is None and cid != "bound" and CUSTOM_ID_SEPARATOR not in cid:
-            raise Rejected(f"unknown claim {cid!r}")
-        parts = cert.get("parts")
-        if not isinstance(parts, list) or not parts:
-            raise Rejected("certificate has no parts")
-        if claim is not None:
-            want = {p.key for p in claim.parts}
-            have = {p.get("key") for p in parts if isinstance(p, dict)}
-            if want != have:
-                raise Rejected(f"parts {sorted(want ^ have)} missing or unexpected")
-        statuses = []
-        with ball.precision(CHECK_BITS):
-            for part in parts:
-                if not isinstance(part, dict):
-                    raise Rejected("malformed part")
-                reg = _registered_part(claim, part.get("key"))
-                kind = part.get("kind")
-                if kind == "extremum":
-                    st, n = check_extremum(part, params, reg, progress, workers)
-                elif kind == "point":
-                    st, n = check_point(part, params, reg)
-                elif kind == "fixed-point":
-                    st, n = check_fixed_point(part, params, reg)
-                else:
-                    raise Rejected(f"unknown part kind {kind!r}")
-                if st != part.get("status"):
-                    raise Rejected(f"part {part.get('key')}: certificate says {part.get('status')}, replay gives {st}")
-                if reg is None or C.required(reg):
-                    statuses.append(st)
-                res.leaves += n
-        res.status = "disproved" if "disproved" in statuses else "undecided" if "undecided" in statuses else "proved"
+        params = Params(cert.alpha, cert.lam)
+    except ParamError as exc:
+        raise Rejected(f"bad parameters: {exc}") from None
+    reg = C.REGISTRY.get(cert.claim)
+    if reg is not None:
+        why = _registry_mismatch(cert, reg)
+        if why:
+            raise Rejected(f"not the registered claim {cert.claim}: {why}")
+        res.registered = True
+    elif cert.claim != USER_BOUND_ID and CUSTOM_ID_SEPARATOR not in cert.claim:
+        raise Rejected(f"unknown claim {cert.claim!r}")
+    elif cert.statement != res.proves:
+        raise Rejected("statement is not what the parts prove (it is rebuilt from them, not trusted)")
+    required = {p.key: C.required(p) for p in reg.parts} if reg is not None else {}
+    statuses = []
+    with ball.precision(CHECK_BITS):
+        for part in cert.parts:
+            if isinstance(part, ExtremumPart):
+                st, n = check_extremum(part, params, progress, workers)
+            elif isinstance(part, PointPart):
+                st, n = check_point(part, params)
+            else:
+                st, n = check_fixed_point(part, params)
+            if st != part.status:
+                raise Rejected(f"part {part.key}: certificate says {part.status}, replay gives {st}")
+            if required.get(part.key, True):
+                statuses.append(st)
+            res.leaves += n
+    return "disproved" if "disproved" in statuses else "undecided" if "undecided" in statuses else "proved"
+
+
+def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
+    """Replay a certificate (a path, its bytes, its JSON object, or a ``Certificate``).
+
+    ``claim``: when given, the certificate must carry this claim's id.  Malformed
+    input is a rejection here; callers that must tell it apart (``selu-verify check``:
+    exit 2) load the file with ``certificate.load`` first."""
+    res = CheckResult(False, "?", "undecided")
+    try:
+        cert = _typed(source)
+    except CertificateError as exc:
+        res.messages.append(str(exc))
+        return res
+    res.claim, res.params = cert.claim, (cert.alpha, cert.lam)
+    try:
+        res.proves = cert_io.rebuilt_statement(cert.alpha, cert.lam, cert.parts)
+        if claim is not None and claim.id != cert.claim:
+            raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
+        res.status = _replay(cert, res, progress, workers)
         res.ok = True
         res.messages.append(f"{res.leaves} leaves replayed at {CHECK_BITS} bits")
     except Rejected as exc:
-        res.ok = False
         res.messages.append(str(exc))
-    except (KeyError, TypeError, ValueError) as exc:
-        res.ok = False
-        res.messages.append(f"malformed certificate: {type(exc).__name__}: {exc}")
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RecursionError, MemoryError) as exc:
+        # the schema admits only well-formed values; this is the last line, not the plan
+        res.messages.append(f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}")
+    if not res.ok:
+        res.status = "undecided"
     return res

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import importlib
 import math
 import pathlib
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from selu_theory import numbers
 from selu_theory.expr import ExprError, parse
 from selu_theory.params import ParamError, Params
 from verification import certificate as cert_io
@@ -76,7 +76,8 @@ def _workers(args) -> int:
 
 
 def _run_claims(args, claims) -> int:
-    from verification import checker, prove, report
+    from verification import report
+    from verification.certify import certify_claim
     from verification.engine import Runner
 
     out = pathlib.Path(args.out)
@@ -87,17 +88,10 @@ def _run_claims(args, claims) -> int:
     with Runner(_workers(args)) as runner:
         for claim in claims:
             with _progress(args, f"proving {claim.id}", _units(claim)) as tick:
-                res = prove.run_claim(claim, runner, on_done=tick, max_boxes=args.max_boxes)
-            body = cert_io.build(claim, claim.params, prove.DEFAULT_BITS,
-                                 [p.certificate for p in res.parts])
-            path = cert_io.write(body, cert_dir / f"{claim.id}.json")
-            res.certificate_path = str(path)
-            leaves = sum(1 for p in body["parts"] if p.get("kind") == "extremum" for n in p["tree"] if n[0] == "l")
-            with _progress(args, f"checking {claim.id}", leaves) as tick:
-                chk = checker.check(body, progress=tick, workers=runner.workers)
-            checks[claim.id] = chk
-            if not chk.ok or chk.status != res.status:
-                res.status = "undecided"
+                res, done = certify_claim(claim, runner, cert_dir / f"{claim.id}.json", on_done=tick,
+                                          max_boxes=args.max_boxes,
+                                          check_progress=lambda n, c=claim: _progress(args, f"checking {c.id}", n))
+            checks[claim.id] = done.check
             res.seconds = time.perf_counter() - t0 - sum(r.seconds for r in results)
             results.append(res)
     _print_table(console, results, checks)
@@ -161,6 +155,7 @@ def cmd_list(args) -> int:
 
 def cmd_check(args) -> int:
     from verification import checker
+    from verification.certify import leaf_count
     console = _console(args)
     worst = EXIT_OK
     for f in args.files:
@@ -170,12 +165,12 @@ def cmd_check(args) -> int:
             print(f"selu-verify: error: {exc}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
             continue
-        leaves = sum(1 for p in cert.get("parts", []) if isinstance(p, dict) and p.get("kind") == "extremum"
-                     for n in p.get("tree", []) if isinstance(n, list) and n[:1] == ["l"])
-        with _progress(args, f"checking {f}", leaves) as tick:
+        with _progress(args, f"checking {f}", leaf_count(cert)) as tick:
             res = checker.check(cert, progress=tick, workers=_workers(args))
         if res.ok:
-            console.print(f"ACCEPTED {f}: claim {res.claim} {res.status} ({'; '.join(res.messages)})")
+            console.print(f"ACCEPTED {f}: {res.label} {res.status} ({'; '.join(res.messages)})")
+            # what was verified, rebuilt from the replayed parts (never the file's own text)
+            console.print(f"  {'proves' if res.status == 'proved' else 'statement'}: {res.proves}", soft_wrap=True)
             if res.status != "proved":
                 worst = max(worst, EXIT_FAIL)
         else:
@@ -186,12 +181,9 @@ def cmd_check(args) -> int:
 
 def _threshold(text: str, what: str) -> Fraction:
     try:
-        f = float(text)
-        if not math.isfinite(f):
-            raise ValueError
-        return Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise BadInput(f"{what} must be a finite number; got {text!r}") from None
+        return numbers.parse(text, what)
+    except numbers.NumberError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def add_bound_arguments(sp, expr_help: str, extra=None):
@@ -224,7 +216,7 @@ def bound_request(args):
 
 
 def cmd_bound(args) -> int:
-    from verification import checker, prove, report
+    from verification import report
     from verification.engine import Runner
 
     expr, params, domain, mode = bound_request(args)
@@ -240,18 +232,13 @@ def cmd_bound(args) -> int:
         part = C.Extremum("bound", expr.source, mode, domain, tol=tol)
     console = _console(args)
     console.print(f"{part.sense} of {expr.source} on {domain.describe()} ({params.describe()})")
+    from verification.certify import certify_part
     from verification.engine import top_boxes
     t0 = time.perf_counter()
     with Runner(_workers(args)) as runner, _progress(args, "bounding", len(top_boxes(domain)[1])) as tick:
-        pr = prove.run_extremum(part, params, runner, prove.DEFAULT_BITS, tick, args.max_boxes)
-    stmt = {"below": f"{expr.source} < {part.threshold}", "above": f"{expr.source} > {part.threshold}",
-            "max": f"max of {expr.source}", "min": f"min of {expr.source}"}[mode]
-    claim = C.Claim("bound", stmt, f"{stmt} on {domain.describe()}", "user", (part,), params=params)
-    body = cert_io.build(claim, params, prove.DEFAULT_BITS, [pr.certificate])
-    digest = hashlib.sha256(cert_io.canonical(body)).hexdigest()[:10]
-    path = cert_io.write(body, pathlib.Path(args.out) / "certificates" / f"bound-{digest}.json")
-    chk = checker.check(body, workers=_workers(args))
-    status = pr.status if chk.ok else "undecided"
+        pr, done = certify_part(part, params, runner, lambda cert: pathlib.Path(args.out) / "certificates" /
+                                f"bound-{cert.sha256[:10]}.json", args.max_boxes, tick)
+    status, path, chk = pr.status, done.path, done.check
     secs = time.perf_counter() - t0
     lo, hi = pr.enclosure
     verb = {"below": f"< {getattr(args, 'below', '')}", "above": f"> {getattr(args, 'above', '')}"}.get(mode, "")
@@ -263,7 +250,8 @@ def cmd_bound(args) -> int:
         console.print(f"counterexample: (mu, omega, nu, tau) = ({', '.join(c['point'])}), "
                       f"value {c['value_text']}")
     console.print(f"boxes: {pr.boxes}, seconds: {secs:.2f}, certificate: {path} "
-                  f"({'checker accepted' if chk.ok else 'checker REJECTED: ' + '; '.join(chk.messages)})")
+                  f"({'checker accepted' if chk.ok else 'checker REJECTED: ' + '; '.join(chk.messages)})"
+                  f"{'; ' + done.reason if done.reason and chk.ok else ''}")
     if args.json:
         report.write_json(args.json, {"claims": [{
             "id": "bound", "status": status, "quantity": f"{part.sense} {expr.source}",

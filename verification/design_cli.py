@@ -224,10 +224,9 @@ def cmd_theorems(args) -> int:
 
 def run_theorem_claims(args, target, claims) -> int:
     """Prove the claims, write certificates and a report under OUT/theorems/, replay them."""
-    from verification import certificate as cert_io
-    from verification import checker, prove, report
+    from verification import report
+    from verification.certify import certify_claim
     from verification.engine import Runner
-    from verification.scaled_claims import certificate_claim
 
     out = pathlib.Path(args.out) / "theorems"
     _print(args, *target.lines(), "")
@@ -236,16 +235,9 @@ def run_theorem_claims(args, target, claims) -> int:
     with Runner(_workers(args)) as runner:
         for claim in claims:
             t1 = time.perf_counter()
-            res = prove.run_claim(claim, runner, max_boxes=args.max_boxes)
-            body = cert_io.build(certificate_claim(claim), claim.params, prove.DEFAULT_BITS,
-                                 [p.certificate for p in res.parts])
             name = claim.id.replace("@", "_at_").replace("*", "").replace("=", "").replace(",", "_")
-            path = cert_io.write(body, out / "certificates" / f"{name}.json")
-            res.certificate_path = str(path)
-            chk = checker.check(body)
-            checks[claim.id] = chk
-            if not chk.ok or chk.status != res.status:
-                res.status = "undecided"
+            res, done = certify_claim(claim, runner, out / "certificates" / f"{name}.json", max_boxes=args.max_boxes)
+            chk = checks[claim.id] = done.check
             res.seconds = time.perf_counter() - t1
             results.append(res)
             _print(args, _claim_line(res, chk))

@@ -5,6 +5,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from selu_theory import numbers
+
 VARS = ("mu", "omega", "nu", "tau")
 
 
@@ -13,17 +15,10 @@ class DomainError(ValueError):
 
 
 def _number(text: str, what: str) -> Fraction:
-    t = text.strip()
     try:
-        f = float(t)
-    except ValueError:
-        f = None
-    if f is not None and not math.isfinite(f):
-        raise DomainError(f"{what}: {t!r} is not a finite number")
-    try:
-        return Fraction(t)
-    except (ValueError, ZeroDivisionError):
-        raise DomainError(f"{what}: {t!r} is not a number") from None
+        return numbers.parse(text, what)
+    except numbers.NumberError as exc:
+        raise DomainError(str(exc)) from None
 
 
 def down(q: Fraction) -> float:

@@ -554,9 +554,8 @@ def domain_claim(name: str, theorem: str, domain: Domain, params: Params, centre
 
 
 def _certify(res: DomainResult, dcd: Decider, tol: float, out, say):
-    from verification import certificate as cert_io
-    from verification import checker, prove
-    from verification.scaled_claims import certificate_claim
+    from verification import prove
+    from verification.certify import certify
     for name, theorem, shape, axes in final_domains(res):
         t0 = time.perf_counter()
         domain = shape.domain(res.centre)
@@ -568,13 +567,10 @@ def _certify(res: DomainResult, dcd: Decider, tol: float, out, say):
         else:  # prove again, with enclosures of width tol
             r = prove.run_claim(claim, dcd.runner, params=res.params, max_boxes=max(dcd.max_boxes, 200_000))
             parts, status = r.parts, r.status
-        body = cert_io.build(certificate_claim(claim), res.params, prove.DEFAULT_BITS,
-                             [p.certificate for p in parts])
-        path = ""
-        if out is not None:
-            path = str(cert_io.write(body, pathlib.Path(out) / "certificates" / f"domain-{name}.json"))
-        chk = checker.check(body)  # the independent replay: every leaf re-derived at higher precision
-        status = status if (chk.ok and chk.status == status) else "undecided"
+        path = None if out is None else pathlib.Path(out) / "certificates" / f"domain-{name}.json"
+        # the independent replay: every leaf re-derived at higher precision; one acceptance rule
+        done = certify(claim, res.params, status, [p.record for p in parts], path)
+        status, chk, path = done.status, done.check, "" if done.path is None else str(done.path)
         enlarged = []
         for ax in axes:
             big = shape_at(shape, ax, 1)

@@ -1,4 +1,4 @@
-"""Run a claim: decide each part, collect enclosures, build the certificate body."""
+"""Run a claim: decide each part, collect enclosures, build the typed certificate parts."""
 from __future__ import annotations
 
 import math
@@ -8,11 +8,16 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball
+from selu_theory import ball, constants
+from selu_theory.expr import parse
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import Params
 from verification import claims as C
+from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
 from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
                                  objective_point)
+from verification.verdicts import paper_verdicts
 
 DEFAULT_BITS = ball.DEFAULT_PREC
 
@@ -22,11 +27,16 @@ class PartResult:
     key: str
     status: str  # proved | disproved | undecided
     enclosure: tuple  # (lo, hi) floats, the certified quantity
-    certificate: dict
+    record: object  # its typed certificate part (ExtremumPart, PointPart, FixedPointPart) or None
     boxes: int = 0
     counterexample: dict = None
     detail: str = ""
     required: bool = True  # False for an alternative reading of the paper
+
+    @property
+    def certificate(self):
+        """The certificate part as JSON (None for a part recorded with another)."""
+        return None if self.record is None else self.record.to_json()
 
 
 @dataclass
@@ -53,7 +63,12 @@ def _fr(q) -> str:
 
 
 def _pt_json(pt):
-    return [_fr(x) for x in pt]
+    return tuple(_fr(x) for x in pt)
+
+
+def _ends(lo: float, hi: float) -> tuple:
+    """An enclosure's ends as exact hex floats; None for an unbounded end."""
+    return tuple(hexf(x) if math.isfinite(x) else None for x in (lo, hi))
 
 
 def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on_done=None,
@@ -63,9 +78,6 @@ def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on
 
 def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int = 400_000):
     """Step generator (see ``engine.drive``) deciding one extremum part."""
-    from selu_theory.expr import parse
-    from selu_theory.moment_map import reducible_pairs
-
     obj = Objective(part.expr, params, part.sign, bits)
     th = None
     if part.threshold is not None:
@@ -91,22 +103,18 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
     if b.status == "disproved" and b.counterexample is not None:
         cpt, cval = b.counterexample
         cval = cval if s > 0 else -cval
-        cex = {"point": _pt_json(cpt), "value": [hexf(float_down(cval)), hexf(float_up(cval))],
-               "value_text": cval.str(12, radius=False)}
-    cert = {
-        "kind": "extremum", "key": part.key, "expr": part.expr, "sense": part.sense,
-        "domain": part.domain.to_json(),
-        "reduced": list(pairs) if reduced else False,
-        "box": [[hexf(a), hexf(z)] for a, z in search_domain.outward()],
-        "threshold": part.threshold, "objective_sign": s,
-        "target": hexf(b.target) if math.isfinite(b.target) else None, "strict": b.strict,
-        "status": b.status,
-        "enclosure": [hexf(lo), hexf(hi)],
-        "witness": {"point": _pt_json(out.witness),
-                    "value": [hexf(float_down(wval)), hexf(float_up(wval))]},
-        "counterexample": cex,
-        "tree": b.tree,
-    }
+        cex = Counterexample(_pt_json(cpt), _ends(float_down(cval), float_up(cval)), cval.str(12, radius=False))
+    cert = ExtremumPart(
+        key=part.key, expr=part.expr, sense=part.sense,
+        domain=tuple((str(a), str(z)) for a, z in part.domain.bounds),
+        reduced=tuple(pairs) if reduced else False,
+        box=tuple((hexf(a), hexf(z)) for a, z in search_domain.outward()),
+        threshold=part.threshold, objective_sign=s,
+        target=hexf(b.target) if math.isfinite(b.target) else None, strict=b.strict,
+        status=b.status, enclosure=_ends(lo, hi),
+        witness=Witness(_pt_json(out.witness), _ends(float_down(wval), float_up(wval))),
+        counterexample=cex, tree=b.tree)
+    cex = None if cex is None else cex.to_json()
     return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, required=C.required(part))
 
 
@@ -124,22 +132,17 @@ def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
             ok, bad = bool(val < c), bool(val >= c)
     status = "proved" if ok else ("disproved" if bad else "undecided")
     enc = (float_down(val), float_up(val))
-    cert = {"kind": "point", "key": part.key, "expr": part.expr, "point": _pt_json(pt),
-            "relation": part.relation, "value": part.value, "status": status,
-            "enclosure": [hexf(enc[0]), hexf(enc[1])], "ball": val.repr()}
-    cex = {"point": _pt_json(pt), "value": [hexf(enc[0]), hexf(enc[1])]} if status == "disproved" else None
+    cert = PointPart(part.key, part.expr, _pt_json(pt), part.relation, part.value, status, _ends(*enc), val.repr())
+    cex = {"point": list(_pt_json(pt)), "value": list(_ends(*enc))} if status == "disproved" else None
     return PartResult(part.key, status, enc, cert, 0, cex)
 
 
 def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
-    from selu_theory import constants
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-
     wp = max(256, int(part.digits * 3.33) + 64)
     try:
         fp = solve_alpha_lambda(part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
     except FixedPointError as exc:
-        cert = {"kind": "fixed-point", "key": part.key, "status": "undecided", "error": str(exc)}
+        cert = FixedPointPart(part.key, "undecided", error=str(exc))
         return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc))]
     digits_ok = all(x.rad() < arb(10) ** (-part.digits) * abs(x.mid()) for x in (fp.alpha, fp.lam))
     closed = (part.mu_star, part.nu_star, part.omega, part.tau) == ("0", "1", "0", "1")
@@ -147,12 +150,12 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
     if closed:
         agree = fp.alpha.overlaps(constants.alpha01(wp)) and fp.lam.overlaps(constants.lambda01(wp))
     status = "proved" if (fp.unique and digits_ok and agree) else "undecided"
-    cert = {"kind": "fixed-point", "key": part.key, "mu_star": part.mu_star, "nu_star": part.nu_star,
-            "omega": part.omega, "tau": part.tau, "bits": wp, "digits": part.digits,
-            "alpha_bounds": [str(q) for q in ball.fraction_bounds(fp.alpha)],
-            "lambda_bounds": [str(q) for q in ball.fraction_bounds(fp.lam)],
-            "alpha_text": fp.alpha.str(part.digits + 5), "lambda_text": fp.lam.str(part.digits + 5),
-            "unique": fp.unique, "closed_forms_agree": agree if closed else None, "status": status}
+    cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
+                          digits=part.digits,
+                          alpha_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.alpha)),
+                          lambda_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.lam)),
+                          alpha_text=fp.alpha.str(part.digits + 5), lambda_text=fp.lam.str(part.digits + 5),
+                          unique=fp.unique, closed_forms_agree=agree if closed else None)
     # Exact rational ends: a float would hide the 30 digits being compared.
     return [PartResult("alpha", status, ball.fraction_bounds(fp.alpha), cert,
                        detail=fp.alpha.str(part.digits + 3)),
@@ -202,6 +205,5 @@ def run_claim(claim: C.Claim, runner: Runner, bits: int = ball.DEFAULT_PREC, on_
     statuses = {p.status for p in parts if p.required}
     status = "disproved" if "disproved" in statuses else ("undecided" if "undecided" in statuses else "proved")
     res = ClaimResult(claim, status, parts, enclosures, time.perf_counter() - t0, sum(p.boxes for p in parts))
-    from verification.verdicts import paper_verdicts
     res.verdicts = paper_verdicts(claim, enclosures)
     return res

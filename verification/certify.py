@@ -1,0 +1,132 @@
+"""The one certify pipeline: prove -> seal -> write -> check -> accept.
+
+Every path that reports "proved" (``selu-verify all``/``claim``/``bound``/``theorems``/
+``domain`` and ``api.prove``/``api.bound``) goes through here, so there is one acceptance
+rule (``accept``): a result counts as proved only if the independent checker accepted
+the certificate *and* its replay gives the prover's status; anything else is
+"undecided", with the reason.
+
+Certificate ids: a claim that is exactly a registered one (same parts, same parameters)
+keeps its id; any other claim -- a registered id re-run for other parameters, a claim
+built in code -- is written under an id with '@', which the checker replays on its own
+terms and never reports under a registered name.  The statement written is the
+registered one, or the one the checker rebuilds from the parts.
+"""
+from __future__ import annotations
+
+import contextlib
+import pathlib
+from dataclasses import dataclass
+
+from selu_theory.params import Params
+from verification import certificate as cert_io
+from verification import checker
+from verification import claims as C
+from verification import prove
+from verification.certificate import Certificate
+from verification.checker import CUSTOM_ID_SEPARATOR, USER_BOUND_ID, CheckResult
+
+UNDECIDED = "undecided"
+
+
+@dataclass
+class Certified:
+    """A sealed certificate, where it was written, the checker's verdict and the status
+    the pipeline accepts (``status``; ``reason`` says why it is not the prover's)."""
+
+    certificate: Certificate
+    path: pathlib.Path  # None when not written
+    check: CheckResult
+    prover_status: str
+    status: str
+    reason: str = ""
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+
+def accept(prover_status: str, chk: CheckResult) -> tuple:
+    """The acceptance rule: (status, reason).  The prover's status stands only when the
+    checker accepted the certificate and replayed the same status."""
+    if not chk.ok:
+        return UNDECIDED, "checker rejected the certificate: " + "; ".join(chk.messages)
+    if chk.status != prover_status:
+        return UNDECIDED, f"checker replay gives {chk.status}, the prover said {prover_status}"
+    return prover_status, ""
+
+
+def certificate_id(claim: C.Claim, params: Params) -> str:
+    """The id to write: the registered id only for the registered claim itself."""
+    reg = C.REGISTRY.get(claim.id)
+    if reg is not None and reg == claim and params == reg.params:
+        return claim.id
+    if reg is None and (claim.id == USER_BOUND_ID or CUSTOM_ID_SEPARATOR in claim.id):
+        return claim.id
+    return f"{claim.id}{CUSTOM_ID_SEPARATOR}alpha={params.alpha},lambda={params.lam}"
+
+
+def seal(claim: C.Claim, params: Params, parts, bits: int = prove.DEFAULT_BITS) -> Certificate:
+    """The sealed certificate of typed parts (None entries skipped) for ``claim``."""
+    parts = [p for p in parts if p is not None]
+    cid = certificate_id(claim, params)
+    reg = C.REGISTRY.get(cid)
+    statement = reg.statement if reg is not None else cert_io.rebuilt_statement(params.alpha, params.lam, parts)
+    return cert_io.seal_parts(cid, statement, params, bits, parts)
+
+
+def leaf_count(cert: Certificate) -> int:
+    return sum(1 for p in cert.extrema() for n in p.tree if n[0] == "l")
+
+
+def _no_progress(total: int):
+    return contextlib.nullcontext(lambda: None)
+
+
+def certify(claim: C.Claim, params: Params, prover_status: str, parts, path=None, workers: int = 1,
+            check_progress=None, bits: int = prove.DEFAULT_BITS) -> Certified:
+    """Seal the typed ``parts`` the prover produced for ``claim`` (status
+    ``prover_status``), write them atomically to ``path`` (a path, a function of the
+    certificate giving one, or None), replay the written bytes and accept.
+    ``check_progress(total_leaves)`` is a context manager yielding a tick function."""
+    cert = seal(claim, params, parts, bits)
+    data = cert.to_bytes()
+    if callable(path):
+        path = path(cert)
+    if path is not None:
+        path = cert_io.write(data, path)
+    with (check_progress or _no_progress)(leaf_count(cert)) as tick:
+        chk = checker.check(data, progress=tick, workers=workers)
+    status, reason = accept(prover_status, chk)
+    return Certified(cert, path, chk, prover_status, status, reason)
+
+
+def certify_result(res: prove.ClaimResult, params: Params, path=None, workers: int = 1,
+                   check_progress=None) -> Certified:
+    """Certify a claim result the prover computed; ``res.status`` becomes the accepted
+    status and ``res.certificate_path`` the written file."""
+    done = certify(res.claim, params, res.status, [p.record for p in res.parts], path, workers, check_progress)
+    res.status = done.status
+    res.certificate_path = None if done.path is None else str(done.path)
+    return done
+
+
+def certify_claim(claim: C.Claim, runner, path=None, params: Params = None, max_boxes: int = 400_000,
+                  on_done=None, check_progress=None) -> tuple:
+    """Prove a claim with ``runner``, then certify it: (ClaimResult, Certified)."""
+    params = params or claim.params
+    res = prove.run_claim(claim, runner, on_done=on_done, params=params, max_boxes=max_boxes)
+    return res, certify_result(res, params, path, runner.workers, check_progress)
+
+
+def certify_part(part: C.Extremum, params: Params, runner, path=None, max_boxes: int = 400_000,
+                 on_done=None, check_progress=None, claim_id: str = USER_BOUND_ID) -> tuple:
+    """Prove one extremum part (a user bound) and certify it: (PartResult, Certified);
+    the part's status becomes the accepted one, with the reason in ``detail``."""
+    pr = prove.run_extremum(part, params, runner, prove.DEFAULT_BITS, on_done, max_boxes)
+    claim = C.Claim(claim_id, part.key, "", "user", (part,), params=params)
+    done = certify(claim, params, pr.status, [pr.record], path, runner.workers, check_progress)
+    pr.status = done.status
+    if done.reason:
+        pr.detail = done.reason
+    return pr, done
