@@ -311,7 +311,7 @@ class Sweep:
         return self.point(self.imin[c]), float(self.amin[c]), float(self.rad[c])
 
 
-def _cell_bounds(n: int, c: int) -> np.ndarray:
+def cell_index_bounds(n: int, c: int) -> np.ndarray:
     c = max(1, min(int(c), n))
     return np.array([(i * n) // c for i in range(c + 1)], dtype=np.int64)
 
@@ -334,7 +334,7 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
     kind, tape, cm, cr, nreg = compile_expr(expr_text)
     K = gk.constants(params)
     cells = tuple(cells) if cells else default_cells(axes)
-    bnds = tuple(_cell_bounds(ax.n, c) for ax, c in zip(axes, cells))
+    bnds = tuple(cell_index_bounds(ax.n, c) for ax, c in zip(axes, cells))
     cells = tuple(len(b) - 1 for b in bnds)
     ncell = int(np.prod(cells))
     xs = tuple(np.ascontiguousarray(ax.points) for ax in axes)
@@ -375,7 +375,7 @@ def sweep_float_max(axes, kind_expr: str, params: Params, cells=None, threads=No
     kind = gk.KIND_S if kind_expr == "S" else gk.KIND_MU2
     a, l = params.floats()
     cells = tuple(cells) if cells else default_cells(axes)
-    bnds = tuple(_cell_bounds(ax.n, c) for ax, c in zip(axes, cells))
+    bnds = tuple(cell_index_bounds(ax.n, c) for ax, c in zip(axes, cells))
     ncell = int(np.prod([len(b) - 1 for b in bnds]))
     amax = np.zeros(ncell)
     imax = np.zeros((ncell, 4), np.int64)

@@ -24,9 +24,14 @@ by hand.  Here:
 * grid bound = (max of mid + rad, rounded up) + slack.  It is a true upper bound of the
   continuous maximum whenever the derivative bounds are certified.
 
-A claim "max f < T" is *proved* when the bound is < T; *disproved* when a grid point's
-certified lower end is >= T (re-checked in Arb); *undecided* otherwise (including a
-derivative bound that could not be certified, or a grid point the kernels cannot enclose).
+A claim "max f < T" is *proved* when the bound is < T and the grid certificate recording
+it (``verification.grid_certificate``) replays; *disproved* when a grid point's certified
+lower end is >= T (re-checked in Arb); *undecided* otherwise (including a derivative bound
+that could not be certified, or a grid point the kernels cannot enclose).
+
+The grid mechanics (axes, sweep, per-cell gradients, the mean-value bound) live in
+``verification.grid_sweep`` and are re-exported here; this module adds the paper's grids
+and the box-engine certification of global derivative bounds.
 """
 from __future__ import annotations
 
@@ -51,7 +56,7 @@ from verification.engine import Runner
 from verification.grid_sweep import (MAX_AXIS_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError,  # noqa: F401
                                      Sweep,
                                      axis_count, cell_boxes, cell_gradients, compile_expr, counterexample,
-                                     decide, default_cells, grid_values, make_axis, parse_steps, slack,
+                                     cell_index_bounds, decide, default_cells, grid_values, make_axis, parse_steps, slack,
                                      sweep, sweep_float_max)
 from verification.report import decimal_text
 
