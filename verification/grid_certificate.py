@@ -28,6 +28,7 @@ API:
 from __future__ import annotations
 
 import hashlib
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -40,8 +41,9 @@ from selu_theory.params import ParamError, Params
 from verification import certificate as cert_io
 from verification import checker
 from verification.domain import Domain, DomainError
-from verification.grid_sweep import (READINGS, VARS, GridError, cell_boxes, cell_gradients, compile_expr,
-                                     decide, make_axis, sweep)
+from verification.grid_sweep import (MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READINGS, VARS, GridError,
+                                     axis_count, cell_boxes, cell_gradients, compile_expr, decide, make_axis,
+                                     sweep)
 
 KIND = "grid"
 CLAIM = "grid"
@@ -156,7 +158,7 @@ def _definition(cert):
         raise GridRejected("malformed grid certificate: unknown reading")
     steps_json = _field(grid, "steps", dict, "grid")
     cells = _field(grid, "cells", list, "grid")
-    if len(cells) != 4 or not all(type(c) is int and c >= 1 for c in cells):
+    if len(cells) != 4 or not all(type(c) is int and c >= 1 for c in cells) or math.prod(cells) > MAX_CELLS:
         raise GridRejected("malformed grid certificate: cells")
     steps, axes = {}, []
     for v, (lo, hi) in zip(VARS, domain.bounds):
@@ -164,6 +166,11 @@ def _definition(cert):
         steps[v] = None if s is None else _number(s, f"step of {v}", positive=True)
         if lo != hi and steps[v] is None:
             raise GridRejected(f"malformed grid certificate: no step for {v}")
+    # a hostile file must not make the replay sweep for days: count before building
+    counts = [axis_count(lo, hi, steps[v], reading) for v, (lo, hi) in zip(VARS, domain.bounds)]
+    if max(counts) > MAX_AXIS_POINTS or math.prod(counts) > MAX_GRID_POINTS:
+        raise GridRejected("the grid is larger than any grid command makes")
+    for v, (lo, hi) in zip(VARS, domain.bounds):
         try:
             axes.append(make_axis(v, lo, hi, steps[v], reading))
         except GridError as exc:

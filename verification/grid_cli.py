@@ -26,7 +26,6 @@ from selu_theory.numbers import parse as parse_number
 from selu_theory.params import Params
 
 VARS = ("mu", "omega", "nu", "tau")
-MAX_POINTS = 10 ** 11   # ~1 hour at the S kernel's speed on 2 cores
 MAX_SCALE = 10 ** 4
 
 
@@ -112,6 +111,8 @@ def _cells(text):
         raise _bad("--cells needs four integers, e.g. 8,4,16,16") from None
     if len(c) != 4 or min(c) < 1:
         raise _bad("--cells needs four positive integers")
+    if math.prod(c) > 10 ** 7:   # grid_sweep.MAX_CELLS: the replay refuses more
+        raise _bad("--cells: at most 10000000 cells in all")
     return c
 
 
@@ -154,8 +155,8 @@ def _check_size(pg, domain, steps: dict, reading: str):
     if max(counts) > pg.MAX_AXIS_POINTS:
         raise _bad(f"an axis of the grid would have more than {pg.MAX_AXIS_POINTS:,} points: use larger steps")
     total = math.prod(counts)
-    if total > MAX_POINTS:
-        raise _bad(f"the grid would have {total:.3g} points (more than {MAX_POINTS:.0e}): use larger steps")
+    if total > pg.MAX_GRID_POINTS:
+        raise _bad(f"the grid would have {total:.3g} points (more than {pg.MAX_GRID_POINTS:.0e}): use larger steps")
 
 
 def cmd_paper_grid(args) -> int:
@@ -290,7 +291,8 @@ def cmd_grid(args) -> int:
     if decisive.status == "proved":
         cert = grid_certificate.build(expr.source, sense, threshold, domain, params, args.reading, steps, sw.cells,
                                       method, sw, decisive)
-        cert_path = grid_certificate.write(cert, pathlib.Path(args.out) / "certificates" / f"grid-{cert['sha256'][:10]}.json")
+        name = f"grid-{cert['sha256'][:10]}.json"
+        cert_path = grid_certificate.write(cert, pathlib.Path(args.out) / "certificates" / name)
         replay = grid_certificate.replay(cert, workers)
     if cex is not None:
         status = "disproved"
@@ -321,12 +323,14 @@ def cmd_grid(args) -> int:
     if replay is not None:
         t.add_row("certificate", f"{cert_path}: " + ("replayed, " + replay[1] if replay[0] else
                                                      "replay REJECTED: " + "; ".join(replay[2])))
-    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, {sw.threads} threads)")
+    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, "
+                         f"{sw.threads} threads)")
     console.print(t)
     verb = {"below": f"< {args.below}", "above": f"> {args.above}"}.get(mode)
     if status == "proved":
-        what = f"{expr.source} {verb}" if verb else \
-            f"{sense} of {expr.source} {'<=' if sense == 'max' else '>='} {pg.fmt(decisive.bound, 12, 1 if sense == 'max' else -1)}"
+        rel, rounding = ("<=", 1) if sense == "max" else (">=", -1)
+        what = (f"{expr.source} {verb}" if verb
+                else f"{sense} of {expr.source} {rel} {pg.fmt(decisive.bound, 12, rounding)}")
         console.print(f"status: proved ({what} on the whole domain; certificate {cert_path} replayed)")
     elif status == "disproved":
         console.print("status: disproved (a grid point violates the bound, re-checked in Arb)")

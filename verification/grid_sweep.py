@@ -69,6 +69,8 @@ class Axis:
 
 
 MAX_AXIS_POINTS = 50_000_000
+MAX_GRID_POINTS = 10 ** 11   # ~1 hour at the S kernel's speed on 2 cores
+MAX_CELLS = 10 ** 7          # per-cell state is 10 floats a cell: <= 1 GB
 
 
 def make_axis(name: str, lo, hi, step, reading: str) -> Axis:

@@ -53,11 +53,10 @@ from verification import claims as C
 from verification import grid_certificate, prove, search
 from verification.domain import Domain, up
 from verification.engine import Runner
-from verification.grid_sweep import (MAX_AXIS_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError,  # noqa: F401
-                                     Sweep,
-                                     axis_count, cell_boxes, cell_gradients, compile_expr, counterexample,
-                                     cell_index_bounds, decide, default_cells, grid_values, make_axis, parse_steps, slack,
-                                     sweep, sweep_float_max)
+from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
+    MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError, Sweep,
+    axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
+    grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
 from verification.report import decimal_text
 
 OMEGA_WIDE_TAU = C.OMEGA_WIDE_TAU
