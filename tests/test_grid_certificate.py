@@ -182,3 +182,9 @@ def test_bad_scale_is_refused_before_any_work(cli):
     for bad in ("1e-999999999", "nan", "1/0", "20000"):
         code, out, err = cli("paper-grid", "lemma12", "--scale", bad)
         assert code == 2 and len(err.strip().splitlines()) == 1, (bad, out, err)
+
+
+def test_certificate_is_the_same_for_1_and_2_workers(cli, tmp_path):
+    one = _proved_grid(cli, tmp_path / "w1")
+    two = _proved_grid(cli, tmp_path / "w2", "--workers", "2", "--threads", "1")
+    assert cert_io.canonical(one) == cert_io.canonical(two)
