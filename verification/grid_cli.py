@@ -228,7 +228,7 @@ def _parse_deriv(text):
             raise _bad(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
         if name in out:
             raise _bad(f"--deriv: {name} given twice")
-        out[name] = _number(val, f"--deriv {name}", nonnegative=True)
+        out[name] = _number(val, f"--deriv {name}", nonnegative=True, limit="1e300")
     return out
 
 
@@ -249,7 +249,7 @@ def cmd_grid(args) -> int:
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):
-        threshold = _number(getattr(args, mode), f"--{mode}")
+        threshold = _number(getattr(args, mode), f"--{mode}", limit="1e300")
     if args.reading not in pg.READINGS:
         raise _bad(f"--reading must be one of {', '.join(pg.READINGS)}")
     try:

@@ -460,12 +460,12 @@ def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int
 
 
 def slack(M, widths) -> Fraction:
-    """sum_i M_i w_i, exactly (M_i = inf gives inf)."""
+    """sum_i M_i w_i, exactly (a float M_i = inf or NaN gives 10^300: no bound)."""
     total = Fraction(0)
     for m, w in zip(M, widths):
         if w == 0:
             continue
-        if not math.isfinite(float(m)):
+        if isinstance(m, float) and not math.isfinite(m):   # exact M_i may exceed the float range
             return Fraction(10) ** 300
         total += Fraction(m) * Fraction(w)
     return total
