@@ -188,3 +188,14 @@ def test_certificate_is_the_same_for_1_and_2_workers(cli, tmp_path):
     one = _proved_grid(cli, tmp_path / "w1")
     two = _proved_grid(cli, tmp_path / "w2", "--workers", "2", "--threads", "1")
     assert cert_io.canonical(one) == cert_io.canonical(two)
+
+
+def test_replay_does_not_load_the_search():
+    # the replay re-derives everything from the kernels, the checker and the grid mechanics
+    import subprocess
+    import sys
+    code = ("import sys, verification.grid_certificate; "
+            "print(sorted(m for m in sys.modules if m in ('verification.engine', 'verification.search', "
+            "'verification.prove')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
