@@ -6,6 +6,8 @@ not be proved; a proved grid's certificate must replay; a tampered certificate (
 only the replay can catch it) must be rejected."""
 import copy
 import json
+import subprocess
+import sys
 import time
 from fractions import Fraction
 
@@ -192,8 +194,6 @@ def test_certificate_is_the_same_for_1_and_2_workers(cli, tmp_path):
 
 def test_replay_does_not_load_the_search():
     # the replay re-derives everything from the kernels, the checker and the grid mechanics
-    import subprocess
-    import sys
     code = ("import sys, verification.grid_certificate; "
             "print(sorted(m for m in sys.modules if m in ('verification.engine', 'verification.search', "
             "'verification.prove')))")
