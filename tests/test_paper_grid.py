@@ -17,6 +17,7 @@ from selu_theory.evaluate import Evaluator
 from selu_theory.expr import parse
 from selu_theory.params import Params
 from verification import claims as C
+from verification import grid_certificate
 from verification import paper_grid as pg
 
 P = Params()
@@ -145,7 +146,7 @@ def test_grid_bound_is_an_upper_bound_of_the_continuous_max(cli, tmp_path):
     dom = "mu=0.05:0.1,omega=0.05:0.1,nu=0.8:0.9,tau=1.05:1.1"
     js = tmp_path / "g.json"
     code, out, err = cli("grid", "S", "--domain", dom, "--steps", "mu=0.01,omega=0.01,nu=0.02,tau=0.01",
-                             "--max", "--workers", "1", "--json", str(js))
+                             "--max", "--workers", "1", "--out", str(tmp_path), "--json", str(js))
     assert code == 0, out + err
     data = json.loads(js.read_text())
     with Runner(1) as r:
@@ -207,22 +208,41 @@ def test_bad_input_exits_2_from_the_command_line():
 
 def test_paper_grid_cli_scaled_down(cli, tmp_path):
     # CI: Lemma 43's grid at 8x the paper's spacing, every reading; the paper's derivative
-    # bounds are certified, the slack at 8x spacing is too big (undecided: exit 1), the
-    # tight modes prove it, and the endpoint readings reproduce the paper's grid max.
+    # bounds are certified, the paper's slack at 8x spacing is too big (undecided), the
+    # per-cell bounds prove every grid, each by a certificate that replays: status proved,
+    # exit 0, and the table's status row says proved in every column.  The endpoint
+    # readings reproduce the paper's grid max.
     js = tmp_path / "l43.json"
     code, out, err = cli("paper-grid", "lemma43", "--scale", "8", "--reading", "all", "--workers", "1",
                              "--no-certified", "--out", str(tmp_path), "--json", str(js))
-    assert code == 1, out + err
+    assert code == 0, out + err
     assert "0.00451457" in out and "paper vs reproduced" in out
+    assert "status: proved" in out and "paper's own slack (its M_i, sum M_i*Delta_i) at this spacing: undecided" in out
+    status_rows = [line for line in out.splitlines() if line.startswith("│ status ")]
+    assert len(status_rows) == 1 and status_rows[0].count("proved") == len(pg.READINGS), status_rows
     data = json.loads(js.read_text())
+    assert data["status"] == "proved" and data["paper_method"] == "undecided"
     res = {r["reading"]: r for r in data["results"]}
     assert set(res) == set(pg.READINGS)
     for r in res.values():
         assert r["paper_M"] == "proved" and r["bad_points"] == 0 and r["max_error_bound"] < 1e-15
         modes = {b["mode"]: b for b in r["bounds"]}
         assert modes["paper"]["status"] == "undecided" and modes["per-cell"]["status"] == "proved"
+        assert r["status"] == "proved" and r["certified_mode"] == "per-cell" and r["replay"]["accepted"]
+        cert = json.loads(open(r["certificate"]).read())
+        assert grid_certificate.replay(cert)[:2] == (True, "proved")
     # mu = 0.1, omega = -0.1 is on the grid only when the construction includes both ends
     for rd in ("both", "linspace"):
         assert abs(res[rd]["max_mid"] - 0.00451457) < 5e-9
     for rd in ("start", "end"):
         assert abs(res[rd]["max_mid"] - 0.00451457) > 5e-8
+
+
+def test_paper_grid_is_undecided_when_no_bound_proves(cli, tmp_path):
+    # at 40x the spacing no bound gets below 0.005: undecided, exit 1, no certificate
+    js = tmp_path / "l43.json"
+    code, out, err = cli("paper-grid", "lemma43", "--scale", "40", "--reading", "both", "--workers", "1",
+                         "--no-certified", "--out", str(tmp_path), "--json", str(js))
+    data = json.loads(js.read_text())
+    assert code == 1 and "status: undecided" in out and data["status"] == "undecided", out + err
+    assert all(r["certificate"] is None and r["status"] == "undecided" for r in data["results"])

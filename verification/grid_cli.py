@@ -1,22 +1,38 @@
 """``selu-verify paper-grid`` and ``selu-verify grid``: the paper's grid proofs, and the
-same method on your own grid (see ``verification/paper_grid.py``)."""
+same method on your own grid (see ``verification/paper_grid.py``).
+
+A grid result is *proved* only when its certificate (kind "grid",
+``verification/grid_certificate.py``) has been written and replayed; exit 0 means exactly
+that.  Exit 1: disproved or undecided; exit 2: bad input (one line, before any work)."""
 from __future__ import annotations
 
 import contextlib
 import json
 import math
 import pathlib
+import sys
 from fractions import Fraction
 
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from selu_theory import ball
+from selu_theory.evaluate import Evaluator
+from selu_theory.expr import parse
+from selu_theory.numbers import NumberError, text_of
+from selu_theory.numbers import parse as parse_number
+from selu_theory.params import Params
+
 VARS = ("mu", "omega", "nu", "tau")
-MAX_POINTS = 10 ** 11   # ~1 hour at the S kernel's speed on 2 cores
+MAX_SCALE = 10 ** 4
 
 
 def _bad(msg):
     """verification.cli.BadInput (imported lazily: cli imports this module).  Under
     ``python -m verification.cli`` the running module is ``__main__``, whose BadInput is
     the class main() catches."""
-    import sys
     running = sys.modules.get("__main__")
     spec = getattr(running, "__spec__", None)
     if spec is not None and spec.name == "verification.cli" and hasattr(running, "BadInput"):
@@ -25,14 +41,18 @@ def _bad(msg):
     return BadInput(msg)
 
 
-def _number(text, what) -> Fraction:
+def _number(text, what, **limits) -> Fraction:
     try:
-        q = Fraction(str(text).strip())
-        if not math.isfinite(float(q)):
-            raise ValueError
-    except (ValueError, ZeroDivisionError, OverflowError):
-        raise _bad(f"{what} must be a finite number; got {text!r}") from None
-    return q
+        return parse_number(text, what, **limits)
+    except NumberError as exc:
+        raise _bad(str(exc)) from None
+
+
+def _grid_modules():
+    """paper_grid and grid_certificate, imported when a grid command runs: they load
+    numba and the kernels, which the other commands do not need."""
+    from verification import grid_certificate, paper_grid
+    return paper_grid, grid_certificate
 
 
 def register(subparsers, common):
@@ -91,6 +111,8 @@ def _cells(text):
         raise _bad("--cells needs four integers, e.g. 8,4,16,16") from None
     if len(c) != 4 or min(c) < 1:
         raise _bad("--cells needs four positive integers")
+    if math.prod(c) > 10 ** 7:   # grid_sweep.MAX_CELLS: the replay refuses more
+        raise _bad("--cells: at most 10000000 cells in all")
     return c
 
 
@@ -102,8 +124,6 @@ def _threads(args):
 
 @contextlib.contextmanager
 def _progress(args, description, total):
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     err = Console(stderr=True)
     if getattr(args, "quiet", False) or total <= 0 or not err.is_terminal:
         yield (lambda done: None)
@@ -116,8 +136,8 @@ def _progress(args, description, total):
 
 
 def _workers(args):
-    from verification.paper_grid import default_workers
-    w = args.workers if args.workers is not None else default_workers()
+    pg, _ = _grid_modules()
+    w = args.workers if args.workers is not None else pg.default_workers()
     if w < 1:
         raise _bad("--workers must be at least 1")
     return w
@@ -129,12 +149,19 @@ def _write_json(path, data):
     p.write_text(json.dumps(data, indent=1, default=str) + "\n")
 
 
-def cmd_paper_grid(args) -> int:
-    from rich.table import Table
+def _check_size(pg, domain, steps: dict, reading: str):
+    """Refuse a grid too large to sweep, from the point counts alone (before any work)."""
+    counts = [pg.axis_count(lo, hi, steps.get(v), reading) for v, (lo, hi) in zip(VARS, domain.bounds)]
+    if max(counts) > pg.MAX_AXIS_POINTS:
+        raise _bad(f"an axis of the grid would have more than {pg.MAX_AXIS_POINTS:,} points: use larger steps")
+    total = math.prod(counts)
+    if total > pg.MAX_GRID_POINTS:
+        raise _bad(f"the grid would have {total:.3g} points (more than {pg.MAX_GRID_POINTS:.0e}): use larger steps")
 
-    from selu_theory.params import Params
-    from verification import paper_grid as pg
+
+def cmd_paper_grid(args) -> int:
     from verification.cli import EXIT_FAIL, EXIT_OK, _console
+    pg, _ = _grid_modules()
 
     g = pg.PAPER_GRIDS[args.lemma]
     reading = args.reading or g.default_reading
@@ -147,23 +174,24 @@ def cmd_paper_grid(args) -> int:
         domains = (args.domains,)
     else:
         raise _bad(f"--domain for {g.id} must be one of {', '.join(g.domains)} or all")
-    try:
-        scale = Fraction(args.scale)
-        if not (0 < scale <= 10 ** 4):
-            raise ValueError
-    except (ValueError, ZeroDivisionError):
-        raise _bad("--scale must be a number in (0, 10000]") from None
+    scale = _number(args.scale, "--scale", positive=True, limit=MAX_SCALE)
+    steps = pg.scaled_steps(g, text_of(scale))
+    for dk in domains:
+        for rd in readings:
+            _check_size(pg, g.domains[dk], steps, rd)
+    workers, threads, cells = _workers(args), _threads(args), _cells(args.cells)
     params = Params(args.alpha, args.lam)
     console = _console(args)
-    console.print(f"{g.title}; {params.describe()}; spacings x{args.scale}; readings: {', '.join(readings)}")
+    console.print(f"{g.title}; {params.describe()}; spacings x{text_of(scale)}; readings: {', '.join(readings)}")
 
     def log(msg):
         if not args.quiet:
             console.print(f"  {msg}")
 
-    run = pg.run_paper_grid(g, params, readings, domains, str(scale), _cells(args.cells), _threads(args),
-                            _workers(args), per_cell=not args.no_per_cell, certified=not args.no_certified,
-                            max_boxes=args.max_boxes, progress_factory=lambda d, n: _progress(args, d, n), log=log)
+    run = pg.run_paper_grid(g, params, readings, domains, text_of(scale), cells, threads, workers,
+                            per_cell=not args.no_per_cell, certified=not args.no_certified,
+                            max_boxes=args.max_boxes, progress_factory=lambda d, n: _progress(args, d, n), log=log,
+                            certificate_dir=pathlib.Path(args.out) / "certificates")
     head, rows = pg.table_rows(run)
     t = Table(title=f"{g.id}: paper vs reproduced (every grid value with a rigorous error bound)", show_lines=True)
     for h in head:
@@ -173,11 +201,17 @@ def cmd_paper_grid(args) -> int:
     console.print(t)
     status = pg.status_of(run)
     for r in run.results:
-        for b in r.bounds:
-            if b.status != "proved":
-                console.print(f"{g.domain_text[r.domain_key]}, reading {r.reading}, {b.mode}: {b.status} -- {b.reason}")
-    console.print(f"status: {status} ({g.expr} < {g.threshold} by the paper's method with certified bounds) "
-                  f"in {run.seconds:.1f} s")
+        if r.status != "proved":
+            why = "; ".join(f"{b.mode}: {b.status} -- {b.reason}" for b in r.bounds)
+            console.print(f"{g.domain_text[r.domain_key]}, reading {r.reading}: {r.status} "
+                          f"({pg.certificate_text(r)}; {why})")
+    console.print(f"the paper's own slack (its M_i, sum M_i*Delta_i) at this spacing: {pg.paper_method_status(run)}")
+    if status == "proved":
+        console.print(f"status: proved ({g.expr} < {g.threshold} on every grid run, each by a replayed grid "
+                      f"certificate) in {run.seconds:.1f} s")
+    else:
+        console.print(f"status: {status} ({g.expr} < {g.threshold} is proved only when every grid's bound is below "
+                      f"it and its certificate replays: try a finer --scale) in {run.seconds:.1f} s")
     data = pg.to_json(run)
     _write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
     if args.json:
@@ -192,32 +226,35 @@ def _parse_deriv(text):
         name = name.strip()
         if not eq or name not in VARS:
             raise _bad(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
-        try:
-            q = Fraction(val.strip())
-            if not math.isfinite(float(q)) or q < 0:
-                raise ValueError
-        except (ValueError, ZeroDivisionError, OverflowError):
-            raise _bad(f"--deriv {name}: {val.strip()!r} is not a non-negative number") from None
-        out[name] = q
+        if name in out:
+            raise _bad(f"--deriv: {name} given twice")
+        out[name] = _number(val, f"--deriv {name}", nonnegative=True, limit="1e300")
     return out
 
 
-def cmd_grid(args) -> int:
-    import numpy as np
-    from rich.table import Table
+def _user_method(deriv: dict, axes) -> dict:
+    """The grid certificate's method for your global bounds (each checked against the
+    per-cell enclosures, exactly, by the replay)."""
+    names = [v for v, a in zip(VARS, axes) if v in deriv or a.cover > 0]
+    return {"mode": "global", "widths": "covers",
+            "derivatives": [{"axis": v, "M": text_of(deriv.get(v, Fraction(0))), "certified_by": "per-cell"}
+                            for v in names]}
 
-    from verification import paper_grid as pg
+
+def cmd_grid(args) -> int:
     from verification.cli import EXIT_FAIL, EXIT_OK, _console, bound_request
+    pg, grid_certificate = _grid_modules()
 
     expr, params, domain, mode = bound_request(args)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):
-        threshold = _number(getattr(args, mode), f"--{mode}")
+        threshold = _number(getattr(args, mode), f"--{mode}", limit="1e300")
     if args.reading not in pg.READINGS:
         raise _bad(f"--reading must be one of {', '.join(pg.READINGS)}")
     try:
         steps = pg.parse_steps(args.steps, domain)
+        _check_size(pg, domain, steps, args.reading)
         axes = tuple(pg.make_axis(v, lo, hi, steps.get(v), args.reading) for v, (lo, hi) in zip(VARS, domain.bounds))
         pg.compile_expr(expr.source)
     except pg.GridError as exc:
@@ -225,28 +262,44 @@ def cmd_grid(args) -> int:
     deriv = _parse_deriv(args.deriv) if args.deriv else None
     if args.no_per_cell and deriv is None:
         raise _bad("--no-per-cell needs --deriv (the slack needs derivative bounds from somewhere)")
+    workers, threads, cells = _workers(args), _threads(args), _cells(args.cells)
     npts = int(np.prod([a.n for a in axes], dtype=object))
-    if npts > MAX_POINTS:
-        raise _bad(f"the grid has {npts:.3g} points (more than {MAX_POINTS:.0e}): use larger steps")
     console = _console(args)
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
     with _progress(args, "grid", npts) as tick:
-        sw = pg.sweep(axes, expr.source, params, _cells(args.cells), _threads(args), tick)
-    bounds, cell_M = [], None
+        sw = pg.sweep(axes, expr.source, params, cells, threads, tick)
+    bounds, cell_M, methods = [], None, []
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
         with _progress(args, "per-cell gradients", len(boxes)) as tick:
-            cell_M = pg.cell_gradients(expr.source, params, boxes, _workers(args), progress=tick)
+            cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick)
         bounds.append(pg.decide(sw, sense, threshold, "per-cell", cell_M=cell_M))
+        methods.append({"mode": "per-cell"})
     if deriv is not None:
         M = tuple(deriv.get(v, Fraction(0)) for v in VARS)
-        st, reason = _check_deriv(M, axes, cell_M, expr.source, params, sw)
+        st, reason = _check_deriv(deriv, axes, cell_M, expr.source, params, sw)
         bounds.append(pg.decide(sw, sense, threshold, "your bounds", M, m_status=st, m_reason=reason))
+        methods.append(_user_method(deriv, axes))
     cex = pg.counterexample(sw, sense, threshold, expr.source, params)
     if cex is not None:
         for b in bounds:
             b.status, b.reason = "disproved", f"grid point {pg.fmt_point(cex['point'])} has value {cex['value']}"
+    # with --deriv the verdict is that of your bounds (the per-cell enclosures only check them)
+    decisive, method = bounds[-1], methods[-1]
+    cert_path, replay = None, None
+    if decisive.status == "proved":
+        cert = grid_certificate.build(expr.source, sense, threshold, domain, params, args.reading, steps, sw.cells,
+                                      method, sw, decisive)
+        name = f"grid-{cert['sha256'][:10]}.json"
+        cert_path = grid_certificate.write(cert, pathlib.Path(args.out) / "certificates" / name)
+        replay = grid_certificate.replay(cert, workers)
+    if cex is not None:
+        status = "disproved"
+    elif replay is not None and replay[0]:
+        status = replay[1]
+    else:
+        status = "undecided"
     t = Table(title=f"grid bound of {sense} {expr.source}")
     t.add_column("quantity")
     t.add_column("value", overflow="fold")
@@ -267,19 +320,31 @@ def cmd_grid(args) -> int:
         t.add_row(f"slack ({b.mode})", pg.fmt(b.slack, 8, 1))
         t.add_row(f"bound ({b.mode})", f"{pg.fmt(b.bound, 12, 1 if sense == 'max' else -1)}  {b.status}"
                   + (f": {b.reason}" if b.reason else ""))
-    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, {sw.threads} threads)")
+    if replay is not None:
+        t.add_row("certificate", f"{cert_path}: " + ("replayed, " + replay[1] if replay[0] else
+                                                     "replay REJECTED: " + "; ".join(replay[2])))
+    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, "
+                         f"{sw.threads} threads)")
     console.print(t)
-    # with --deriv the verdict is that of your bounds (the per-cell enclosures only check them)
-    decisive = bounds[-1]
-    status = decisive.status
-    verb = {"below": f"< {args.below}", "above": f"> {args.above}"}.get(mode, "bounded")
-    console.print(f"status: {status}" + (f" ({expr.source} {verb} on the whole domain)" if status == "proved" else ""))
-    data = {"expr": expr.source, "sense": sense, "threshold": str(threshold) if threshold is not None else None,
+    verb = {"below": f"< {args.below}", "above": f"> {args.above}"}.get(mode)
+    if status == "proved":
+        rel, rounding = ("<=", 1) if sense == "max" else (">=", -1)
+        what = (f"{expr.source} {verb}" if verb
+                else f"{sense} of {expr.source} {rel} {pg.fmt(decisive.bound, 12, rounding)}")
+        console.print(f"status: proved ({what} on the whole domain; certificate {cert_path} replayed)")
+    elif status == "disproved":
+        console.print("status: disproved (a grid point violates the bound, re-checked in Arb)")
+    else:
+        console.print(f"status: undecided ({decisive.reason or 'the certificate replay did not agree'}; finer "
+                      f"--steps or certified --deriv bounds for every axis with a nonzero covering radius would be "
+                      f"needed)")
+    data = {"expr": expr.source, "sense": sense, "threshold": None if threshold is None else text_of(threshold),
             "domain": domain.to_json(), "params": params.describe(), "reading": args.reading,
             "axes": [a.n for a in axes], "steps": [str(a.step) for a in axes], "points": npts,
             "extreme_point": list(pt), "extreme_mid": mid, "max_upper": sw.max_upper, "min_lower": sw.min_lower,
             "max_error_bound": sw.max_rad, "bad_points": sw.n_bad, "seconds": round(sw.seconds, 3),
-            "status": status, "counterexample": cex,
+            "status": status, "counterexample": cex, "certificate": None if cert_path is None else str(cert_path),
+            "replay": None if replay is None else {"accepted": replay[0], "status": replay[1], "messages": replay[2]},
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
     if args.json:
@@ -287,18 +352,22 @@ def cmd_grid(args) -> int:
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
-def _check_deriv(M, axes, cell_M, expr, params, sw):
-    """Your global bounds M_i are certified if they dominate the per-cell enclosures on
-    every cell; refuted if a point's gradient enclosure exceeds one; else not certified."""
-    import numpy as np
-    free = [i for i, a in enumerate(axes) if a.lo != a.hi]
-    if cell_M is not None and all(float(M[i]) >= float(np.max(cell_M[:, i])) for i in free):
+def _check_deriv(deriv: dict, axes, cell_M, expr, params, sw):
+    """Your global bounds are certified if, on every axis with a nonzero covering radius
+    (a fixed axis whose value is not a float included), they dominate the per-cell
+    enclosures on every cell, compared exactly; refuted if a point's gradient enclosure
+    exceeds one; else not certified."""
+    pg, _ = _grid_modules()
+    needed = [i for i, a in enumerate(axes) if a.cover > 0]
+    missing = [VARS[i] for i in needed if VARS[i] not in deriv]
+    if missing:
+        return "undecided", (f"no bound on |d/d{', d/d'.join(missing)}|, but the covering radius of "
+                             f"{', '.join(missing)} is > 0 (a fixed value that is not a float counts)")
+    M = [deriv.get(v, Fraction(0)) for v in VARS]
+    if cell_M is not None and all(np.all(np.isfinite(cell_M[:, i])) and M[i] >= Fraction(float(np.max(cell_M[:, i])))
+                                  for i in needed):
         return "proved", ""
     # look for a violation at the cells' centres, largest enclosures first
-    from selu_theory import ball
-    from selu_theory.evaluate import Evaluator
-    from selu_theory.expr import parse
-    from verification import paper_grid as pg
     ev = Evaluator(parse(expr), params)
     boxes = pg.cell_boxes(sw)
     order = range(len(boxes))
@@ -309,7 +378,7 @@ def _check_deriv(M, axes, cell_M, expr, params, sw):
         centre = tuple((lo + hi) / 2 for lo, hi in boxes[int(c)])
         with ball.precision(80):
             j = ev.box(tuple((x, x) for x in centre))
-            for i in free:
+            for i in needed:
                 if bool(abs(j.grad[i]) > ball.exact(M[i])):
                     return "disproved", (f"|d/d{VARS[i]}| > {float(M[i]):g} at {pg.fmt_point(centre)} "
                                          f"(enclosure {j.grad[i].str(6)})")

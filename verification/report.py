@@ -22,6 +22,11 @@ def _dec(x, digits: int, rounding) -> str:
     return format(ctx.plus(d), "f") if abs(d) >= Decimal("1e-4") or d == 0 else format(ctx.plus(d), "e")
 
 
+def decimal_text(x, digits: int, rounding) -> str:
+    """x as a decimal of ``digits`` significant digits, rounded by ``rounding`` (decimal module)."""
+    return _dec(x, digits, rounding)
+
+
 def fmt_enclosure(lo, hi, digits: int = 13) -> str:
     """Decimal enclosure rounded outward, so the printed interval still contains the value."""
     if lo == hi:
