@@ -96,7 +96,7 @@ class Decision:
             return "proved"
         s = f"{self.status} ({self.failed})"
         if self.counterexample:
-            from verification.design_cli import point_text
+            from verification.cli.design import point_text
             s += f", counterexample at (mu, omega, nu, tau) = {point_text(self.counterexample['point'])}"
             if self.counterexample.get("value_text"):
                 s += f", value {self.counterexample['value_text']}"

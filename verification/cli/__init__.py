@@ -26,7 +26,7 @@ from verification.domain import Domain, DomainError
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 # Modules with a ``register(subparsers, common)`` adding their own subcommands.
-PLUGIN_MODULES = ("verification.grid_cli", "verification.design_cli")
+PLUGIN_MODULES = ("verification.cli.grid", "verification.cli.design")
 
 
 class BadInput(Exception):
