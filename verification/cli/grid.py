@@ -36,7 +36,7 @@ def _number(text, what) -> Fraction:
 
 
 def register(subparsers, common):
-    from verification.cli import add_bound_arguments  # lazily: cli imports this module
+    from verification.cli.bound import add_bound_arguments  # lazily: cli imports this module
     s = subparsers.add_parser(
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
@@ -134,7 +134,7 @@ def cmd_paper_grid(args) -> int:
 
     from selu_theory.params import Params
     from verification import paper_grid as pg
-    from verification.cli import EXIT_FAIL, EXIT_OK, _console
+    from verification.cli.common import EXIT_FAIL, EXIT_OK, _console
 
     g = pg.PAPER_GRIDS[args.lemma]
     reading = args.reading or g.default_reading
@@ -207,7 +207,8 @@ def cmd_grid(args) -> int:
     from rich.table import Table
 
     from verification import paper_grid as pg
-    from verification.cli import EXIT_FAIL, EXIT_OK, _console, bound_request
+    from verification.cli.bound import bound_request
+    from verification.cli.common import EXIT_FAIL, EXIT_OK, _console
 
     expr, params, domain, mode = bound_request(args)
     sense = "max" if mode in ("below", "max") else "min"

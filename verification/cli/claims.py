@@ -1,0 +1,133 @@
+"""``selu-verify all``, ``claim``, ``list``, ``check``: certify the registered claims and
+replay certificates."""
+from __future__ import annotations
+
+import pathlib
+import sys
+import time
+
+from rich.table import Table
+
+from verification import certificate as cert_io
+from verification import claims as C
+from verification.certificate import CertificateError
+from verification.cli.common import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, BadInput, _console, _progress, _workers
+
+
+def _units(claim) -> int:
+    from verification.engine import top_boxes
+    n = 0
+    for p in claim.parts:
+        if isinstance(p, C.Extremum):
+            n += len(top_boxes(p.domain)[1])
+    return n
+
+
+def _run_claims(args, claims) -> int:
+    from verification import checker, prove, report
+    from verification.engine import Runner
+
+    out = pathlib.Path(args.out)
+    cert_dir = out / "certificates"
+    console = _console(args)
+    results, checks = [], {}
+    t0 = time.perf_counter()
+    with Runner(_workers(args)) as runner:
+        for claim in claims:
+            with _progress(args, f"proving {claim.id}", _units(claim)) as tick:
+                res = prove.run_claim(claim, runner, on_done=tick, max_boxes=args.max_boxes)
+            body = cert_io.build(claim, claim.params, prove.DEFAULT_BITS,
+                                 [p.certificate for p in res.parts])
+            path = cert_io.write(body, cert_dir / f"{claim.id}.json")
+            res.certificate_path = str(path)
+            leaves = sum(1 for p in body["parts"] if p.get("kind") == "extremum" for n in p["tree"] if n[0] == "l")
+            with _progress(args, f"checking {claim.id}", leaves) as tick:
+                chk = checker.check(body, progress=tick, workers=runner.workers)
+            checks[claim.id] = chk
+            if not chk.ok or chk.status != res.status:
+                res.status = "undecided"
+            res.seconds = time.perf_counter() - t0 - sum(r.seconds for r in results)
+            results.append(res)
+    _print_table(console, results, checks)
+    out.mkdir(parents=True, exist_ok=True)
+    data = report.to_json(results, checks)
+    report.write_json(out / "report.json", data)
+    (out / "report.md").write_text(report.markdown(results, checks))
+    if args.json:
+        report.write_json(args.json, data)
+    ok = all(r.status == "proved" for r in results)
+    console.print(f"{sum(r.status == 'proved' for r in results)}/{len(results)} claims proved and checked "
+                  f"in {time.perf_counter() - t0:.1f} s; report: {out / 'report.md'}, certificates: {cert_dir}/")
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def _print_table(console, results, checks):
+    from verification.report import claim_rows
+    t = Table(show_lines=False, title="SELU appendix claims: paper vs certified")
+    for col in ("claim", "quantity", "paper", "certified", "verdict", "status", "boxes", "s"):
+        t.add_column(col, overflow="fold")
+    for r in results:
+        st = r.status if checks.get(r.claim.id) is None or checks[r.claim.id].ok else "REJECTED"
+        for i, row in enumerate(claim_rows(r)):
+            t.add_row(r.claim.id if i == 0 else "", row["key"], row["paper"] or "—", row["compact"],
+                      row["verdict"] or "—", st if i == 0 else "",
+                      str(r.boxes) if i == 0 else "", f"{r.seconds:.2f}" if i == 0 else "")
+        t.add_section()
+    console.print(t)
+    for r in results:
+        if r.counterexample:
+            c = r.counterexample
+            which = "" if c.get("required", True) else " (an alternative reading, not the claim)"
+            console.print(f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) = "
+                          f"({', '.join(c['point'])})")
+
+
+def cmd_all(args) -> int:
+    from verification import scaled_claims
+    code = scaled_claims.run_all(args, _run_claims)  # None: no --alpha/--lambda/--fixed-point given
+    return _run_claims(args, C.CLAIMS) if code is None else code
+
+
+def cmd_claim(args) -> int:
+    try:
+        claims = [C.get(i) for i in args.ids]
+    except KeyError as exc:
+        raise BadInput(exc.args[0]) from None
+    return _run_claims(args, claims)
+
+
+def cmd_list(args) -> int:
+    console = _console(args)
+    t = Table(title="registered claims")
+    for col in ("claim", "statement", "reference"):
+        t.add_column(col, overflow="fold")
+    for c in C.CLAIMS:
+        t.add_row(c.id, c.statement, c.reference)
+    console.print(t)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from verification import checker
+    console = _console(args)
+    worst = EXIT_OK
+    for f in args.files:
+        try:
+            cert = cert_io.load(f)
+        except CertificateError as exc:
+            print(f"selu-verify: error: {exc}", file=sys.stderr)
+            worst = EXIT_BAD_INPUT
+            continue
+        leaves = sum(1 for p in cert.get("parts", []) if isinstance(p, dict) and p.get("kind") == "extremum"
+                     for n in p.get("tree", []) if isinstance(n, list) and n[:1] == ["l"])
+        with _progress(args, f"checking {f}", leaves) as tick:
+            res = checker.check(cert, progress=tick, workers=_workers(args))
+        if res.ok:
+            console.print(f"ACCEPTED {f}: claim {res.claim} {res.status} ({'; '.join(res.messages)})")
+            if res.status != "proved":
+                worst = max(worst, EXIT_FAIL)
+        else:
+            console.print(f"REJECTED {f}: {'; '.join(res.messages)}")
+            worst = max(worst, EXIT_FAIL)
+    return worst
+
