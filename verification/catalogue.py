@@ -24,8 +24,12 @@ import re
 import sys
 from fractions import Fraction
 
+from selu_theory import symbolic
+from selu_theory.expr import known_names
+from selu_theory.moment_map import AUX_FAMILIES
 from verification import claims as C
 from verification.domain import Domain
+from verification.report import fmt_enclosure
 
 DEFAULT_REPORT = "results/report.json"
 DEFAULT_OUT = "docs/catalogue.md"
@@ -63,8 +67,6 @@ _CHAIN = {"mu": "ω ∂/∂m", "omega": "µ ∂/∂m", "nu": "τ ∂/∂v", "tau
 def _sub_bases() -> dict:
     """{base name: sympy text} of the sub-function families, when they can be read."""
     try:
-        from selu_theory import symbolic
-        from selu_theory.moment_map import AUX_FAMILIES
         fams = symbolic.families()
     except Exception:  # pragma: no cover - a broken symbolic module shows up elsewhere
         return {}
@@ -99,7 +101,6 @@ def describe(name: str, sub_bases: dict | None = None):
 
 def name_table() -> list:
     """[(name, kind, meaning or None)] for every name ``selu_theory.expr`` accepts."""
-    from selu_theory.expr import known_names
     sub = _sub_bases()
     rows = []
     for n in known_names():
@@ -130,7 +131,6 @@ def load_report(path) -> dict:
 
 
 def _enclosure_text(enc, key: str) -> str:
-    from verification.report import fmt_enclosure
     lo, hi = (_num(x) for x in enc)
     if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
         return "no enclosure"

@@ -520,14 +520,10 @@ def add_target_arguments(sp, fixed_point_help: str = None):
 
 
 def target_from_args(args) -> Target:
-    """resolve_target on parsed arguments; bad input raises verification.cli.BadInput."""
-    from verification.cli import BadInput
-    try:
-        return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
-                              getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
-                              getattr(args, "tau", "1"))
-    except DesignInputError as exc:
-        raise BadInput(str(exc)) from None
+    """resolve_target on parsed arguments; bad input raises DesignInputError (the CLI reports it, exit 2)."""
+    return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
+                          getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
+                          getattr(args, "tau", "1"))
 
 
 def wants_scaled(args) -> bool:

@@ -10,9 +10,19 @@ from fractions import Fraction
 from selu_theory.expr import parse
 from selu_theory.params import Params
 from verification import certificate as cert_io
+from verification import checker, prove, report
 from verification import claims as C
-from verification.cli.common import EXIT_FAIL, EXIT_OK, BadInput, _console, _progress, _workers
+from verification.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_common_options,
+    console_for,
+    progress_bar,
+    workers_for,
+)
 from verification.domain import Domain
+from verification.engine import Runner, top_boxes
 
 
 def _threshold(text: str, what: str) -> Fraction:
@@ -55,9 +65,6 @@ def bound_request(args):
 
 
 def cmd_bound(args) -> int:
-    from verification import checker, prove, report
-    from verification.engine import Runner
-
     expr, params, domain, mode = bound_request(args)
     if args.tol is not None and mode in ("below", "above"):
         raise BadInput("--tol sets the width of a --max/--min enclosure; --below/--above prove a bound")
@@ -69,11 +76,10 @@ def cmd_bound(args) -> int:
         part = C.Extremum("bound", expr.source, "max" if mode == "below" else "min", domain, threshold=th, tol=1e300)
     else:
         part = C.Extremum("bound", expr.source, mode, domain, tol=tol)
-    console = _console(args)
+    console = console_for(args)
     console.print(f"{part.sense} of {expr.source} on {domain.describe()} ({params.describe()})")
-    from verification.engine import top_boxes
     t0 = time.perf_counter()
-    with Runner(_workers(args)) as runner, _progress(args, "bounding", len(top_boxes(domain)[1])) as tick:
+    with Runner(workers_for(args)) as runner, progress_bar(args, "bounding", len(top_boxes(domain)[1])) as tick:
         pr = prove.run_extremum(part, params, runner, prove.DEFAULT_BITS, tick, args.max_boxes)
     stmt = {"below": f"{expr.source} < {part.threshold}", "above": f"{expr.source} > {part.threshold}",
             "max": f"max of {expr.source}", "min": f"min of {expr.source}"}[mode]
@@ -81,7 +87,7 @@ def cmd_bound(args) -> int:
     body = cert_io.build(claim, params, prove.DEFAULT_BITS, [pr.certificate])
     digest = hashlib.sha256(cert_io.canonical(body)).hexdigest()[:10]
     path = cert_io.write(body, pathlib.Path(args.out) / "certificates" / f"bound-{digest}.json")
-    chk = checker.check(body, workers=_workers(args))
+    chk = checker.check(body, workers=workers_for(args))
     status = pr.status if chk.ok else "undecided"
     secs = time.perf_counter() - t0
     lo, hi = pr.enclosure
@@ -103,3 +109,12 @@ def cmd_bound(args) -> int:
             "seconds": round(secs, 3), "certificate": str(path)}]})
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
+
+
+def register(sub) -> None:
+    s = sub.add_parser("bound", help="certify your own inequality over a box")
+    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")
+    s.add_argument("--tol", type=float, default=None,
+                   help="width of the extremum enclosure for --max/--min (default 1e-10)")
+    add_common_options(s)
+    s.set_defaults(func=cmd_bound)

@@ -9,13 +9,26 @@ import time
 from rich.table import Table
 
 from verification import certificate as cert_io
+from verification import checker, prove, report, scaled_claims
 from verification import claims as C
 from verification.certificate import CertificateError
-from verification.cli.common import EXIT_BAD_INPUT, EXIT_FAIL, EXIT_OK, BadInput, _console, _progress, _workers
+from verification.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_common_options,
+    add_workers_option,
+    console_for,
+    progress_bar,
+    workers_for,
+)
+from verification.engine import Runner, top_boxes
+from verification.report import claim_rows
+from verification.scaled_claims import add_target_arguments
 
 
 def _units(claim) -> int:
-    from verification.engine import top_boxes
     n = 0
     for p in claim.parts:
         if isinstance(p, C.Extremum):
@@ -24,24 +37,21 @@ def _units(claim) -> int:
 
 
 def _run_claims(args, claims) -> int:
-    from verification import checker, prove, report
-    from verification.engine import Runner
-
     out = pathlib.Path(args.out)
     cert_dir = out / "certificates"
-    console = _console(args)
+    console = console_for(args)
     results, checks = [], {}
     t0 = time.perf_counter()
-    with Runner(_workers(args)) as runner:
+    with Runner(workers_for(args)) as runner:
         for claim in claims:
-            with _progress(args, f"proving {claim.id}", _units(claim)) as tick:
+            with progress_bar(args, f"proving {claim.id}", _units(claim)) as tick:
                 res = prove.run_claim(claim, runner, on_done=tick, max_boxes=args.max_boxes)
             body = cert_io.build(claim, claim.params, prove.DEFAULT_BITS,
                                  [p.certificate for p in res.parts])
             path = cert_io.write(body, cert_dir / f"{claim.id}.json")
             res.certificate_path = str(path)
             leaves = sum(1 for p in body["parts"] if p.get("kind") == "extremum" for n in p["tree"] if n[0] == "l")
-            with _progress(args, f"checking {claim.id}", leaves) as tick:
+            with progress_bar(args, f"checking {claim.id}", leaves) as tick:
                 chk = checker.check(body, progress=tick, workers=runner.workers)
             checks[claim.id] = chk
             if not chk.ok or chk.status != res.status:
@@ -62,7 +72,6 @@ def _run_claims(args, claims) -> int:
 
 
 def _print_table(console, results, checks):
-    from verification.report import claim_rows
     t = Table(show_lines=False, title="SELU appendix claims: paper vs certified")
     for col in ("claim", "quantity", "paper", "certified", "verdict", "status", "boxes", "s"):
         t.add_column(col, overflow="fold")
@@ -83,7 +92,6 @@ def _print_table(console, results, checks):
 
 
 def cmd_all(args) -> int:
-    from verification import scaled_claims
     code = scaled_claims.run_all(args, _run_claims)  # None: no --alpha/--lambda/--fixed-point given
     return _run_claims(args, C.CLAIMS) if code is None else code
 
@@ -97,7 +105,7 @@ def cmd_claim(args) -> int:
 
 
 def cmd_list(args) -> int:
-    console = _console(args)
+    console = console_for(args)
     t = Table(title="registered claims")
     for col in ("claim", "statement", "reference"):
         t.add_column(col, overflow="fold")
@@ -108,8 +116,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from verification import checker
-    console = _console(args)
+    console = console_for(args)
     worst = EXIT_OK
     for f in args.files:
         try:
@@ -120,8 +127,8 @@ def cmd_check(args) -> int:
             continue
         leaves = sum(1 for p in cert.get("parts", []) if isinstance(p, dict) and p.get("kind") == "extremum"
                      for n in p.get("tree", []) if isinstance(n, list) and n[:1] == ["l"])
-        with _progress(args, f"checking {f}", leaves) as tick:
-            res = checker.check(cert, progress=tick, workers=_workers(args))
+        with progress_bar(args, f"checking {f}", leaves) as tick:
+            res = checker.check(cert, progress=tick, workers=workers_for(args))
         if res.ok:
             console.print(f"ACCEPTED {f}: claim {res.claim} {res.status} ({'; '.join(res.messages)})")
             if res.status != "proved":
@@ -131,3 +138,23 @@ def cmd_check(args) -> int:
             worst = max(worst, EXIT_FAIL)
     return worst
 
+
+
+def register(sub) -> None:
+    s = sub.add_parser("all", help="certify every registered claim (or, with --alpha/--lambda or "
+                       "--fixed-point, Theorems 1-3 around that fixed point)")
+    add_common_options(s)
+    add_target_arguments(s)
+    s.set_defaults(func=cmd_all)
+    s = sub.add_parser("claim", help="certify the named claims")
+    s.add_argument("ids", nargs="+")
+    add_common_options(s)
+    s.set_defaults(func=cmd_claim)
+    s = sub.add_parser("list", help="list registered claims")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_list)
+    s = sub.add_parser("check", help="replay certificates with the independent checker")
+    s.add_argument("files", nargs="+")
+    s.add_argument("--quiet", action="store_true")
+    add_workers_option(s)
+    s.set_defaults(func=cmd_check)

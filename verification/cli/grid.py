@@ -2,27 +2,33 @@
 same method on your own grid (see ``verification/paper_grid.py``)."""
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import pathlib
 from fractions import Fraction
 
+import numpy as np
+from rich.table import Table
+
+from selu_theory import ball
+from selu_theory.evaluate import Evaluator
+from selu_theory.expr import parse
+from selu_theory.params import Params
+from verification import paper_grid as pg
+from verification.cli.bound import add_bound_arguments, bound_request
+from verification.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_common_options,
+    console_for,
+    progress_bar,
+    worker_count,
+    workers_for,
+    write_json,
+)
+
 VARS = ("mu", "omega", "nu", "tau")
 MAX_POINTS = 10 ** 11   # ~1 hour at the S kernel's speed on 2 cores
-
-
-def _bad(msg):
-    """verification.cli.BadInput (imported lazily: cli imports this module).  Under
-    ``python -m verification.cli`` the running module is ``__main__``, whose BadInput is
-    the class main() catches."""
-    import sys
-    running = sys.modules.get("__main__")
-    spec = getattr(running, "__spec__", None)
-    if spec is not None and spec.name == "verification.cli" and hasattr(running, "BadInput"):
-        return running.BadInput(msg)
-    from verification.cli import BadInput
-    return BadInput(msg)
 
 
 def _number(text, what) -> Fraction:
@@ -31,12 +37,11 @@ def _number(text, what) -> Fraction:
         if not math.isfinite(float(q)):
             raise ValueError
     except (ValueError, ZeroDivisionError, OverflowError):
-        raise _bad(f"{what} must be a finite number; got {text!r}") from None
+        raise BadInput(f"{what} must be a finite number; got {text!r}") from None
     return q
 
 
-def register(subparsers, common):
-    from verification.cli.bound import add_bound_arguments  # lazily: cli imports this module
+def register(subparsers):
     s = subparsers.add_parser(
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
@@ -53,7 +58,7 @@ def register(subparsers, common):
                    help="skip the tight certified global derivative bounds (the paper's bounds are still certified)")
     s.add_argument("--alpha", default="alpha01")
     s.add_argument("--lambda", dest="lam", default="lambda01")
-    common(s)
+    add_common_options(s)
     s.set_defaults(func=cmd_paper_grid)
 
     s = subparsers.add_parser(
@@ -71,12 +76,12 @@ def register(subparsers, common):
                    help="global bounds on |d EXPR/d x| to use for the slack (checked against certified "
                         "per-cell enclosures: an unproven bound does not prove anything)")
     _sweep_options(s)
-    common(s)
+    add_common_options(s)
     s.set_defaults(func=cmd_grid)
 
 
 def _sweep_options(s):
-    s.add_argument("--threads", type=int, default=None, help="numba threads for the sweep (default: all cores)")
+    s.add_argument("--threads", type=worker_count, default=None, help="numba threads for the sweep (default: all cores)")
     s.add_argument("--cells", default=None, metavar="A,B,C,D",
                    help="cells per axis (mu, omega, nu, tau): units of parallel work and of the per-cell bounds")
     s.add_argument("--no-per-cell", action="store_true", help="skip the per-cell mean-value bound")
@@ -88,82 +93,41 @@ def _cells(text):
     try:
         c = tuple(int(x) for x in text.split(","))
     except ValueError:
-        raise _bad("--cells needs four integers, e.g. 8,4,16,16") from None
+        raise BadInput("--cells needs four integers, e.g. 8,4,16,16") from None
     if len(c) != 4 or min(c) < 1:
-        raise _bad("--cells needs four positive integers")
+        raise BadInput("--cells needs four positive integers")
     return c
 
 
-def _threads(args):
-    if args.threads is not None and args.threads < 1:
-        raise _bad("--threads must be at least 1")
-    return args.threads
-
-
-@contextlib.contextmanager
-def _progress(args, description, total):
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-    err = Console(stderr=True)
-    if getattr(args, "quiet", False) or total <= 0 or not err.is_terminal:
-        yield (lambda done: None)
-        return
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
-    with prog:
-        task = prog.add_task(description, total=total)
-        yield (lambda done: prog.update(task, completed=done))
-
-
-def _workers(args):
-    from verification.paper_grid import default_workers
-    w = args.workers if args.workers is not None else default_workers()
-    if w < 1:
-        raise _bad("--workers must be at least 1")
-    return w
-
-
-def _write_json(path, data):
-    p = pathlib.Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, indent=1, default=str) + "\n")
-
-
 def cmd_paper_grid(args) -> int:
-    from rich.table import Table
-
-    from selu_theory.params import Params
-    from verification import paper_grid as pg
-    from verification.cli.common import EXIT_FAIL, EXIT_OK, _console
-
     g = pg.PAPER_GRIDS[args.lemma]
     reading = args.reading or g.default_reading
     if reading != "all" and reading not in pg.READINGS:
-        raise _bad(f"--reading must be one of {', '.join(pg.READINGS)} or all")
+        raise BadInput(f"--reading must be one of {', '.join(pg.READINGS)} or all")
     readings = pg.READINGS if reading == "all" else (reading,)
     if args.domains in (None, "all"):
         domains = tuple(g.domains)
     elif args.domains in g.domains:
         domains = (args.domains,)
     else:
-        raise _bad(f"--domain for {g.id} must be one of {', '.join(g.domains)} or all")
+        raise BadInput(f"--domain for {g.id} must be one of {', '.join(g.domains)} or all")
     try:
         scale = Fraction(args.scale)
         if not (0 < scale <= 10 ** 4):
             raise ValueError
     except (ValueError, ZeroDivisionError):
-        raise _bad("--scale must be a number in (0, 10000]") from None
+        raise BadInput("--scale must be a number in (0, 10000]") from None
     params = Params(args.alpha, args.lam)
-    console = _console(args)
+    console = console_for(args)
     console.print(f"{g.title}; {params.describe()}; spacings x{args.scale}; readings: {', '.join(readings)}")
 
     def log(msg):
         if not args.quiet:
             console.print(f"  {msg}")
 
-    run = pg.run_paper_grid(g, params, readings, domains, str(scale), _cells(args.cells), _threads(args),
-                            _workers(args), per_cell=not args.no_per_cell, certified=not args.no_certified,
-                            max_boxes=args.max_boxes, progress_factory=lambda d, n: _progress(args, d, n), log=log)
+    run = pg.run_paper_grid(g, params, readings, domains, str(scale), _cells(args.cells), args.threads,
+                            workers_for(args), per_cell=not args.no_per_cell, certified=not args.no_certified,
+                            max_boxes=args.max_boxes, progress_factory=lambda d, n: progress_bar(args, d, n), log=log)
     head, rows = pg.table_rows(run)
     t = Table(title=f"{g.id}: paper vs reproduced (every grid value with a rigorous error bound)", show_lines=True)
     for h in head:
@@ -179,9 +143,9 @@ def cmd_paper_grid(args) -> int:
     console.print(f"status: {status} ({g.expr} < {g.threshold} by the paper's method with certified bounds) "
                   f"in {run.seconds:.1f} s")
     data = pg.to_json(run)
-    _write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
+    write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
     if args.json:
-        _write_json(args.json, data)
+        write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
@@ -191,54 +155,47 @@ def _parse_deriv(text):
         name, eq, val = item.partition("=")
         name = name.strip()
         if not eq or name not in VARS:
-            raise _bad(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
+            raise BadInput(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
         try:
             q = Fraction(val.strip())
             if not math.isfinite(float(q)) or q < 0:
                 raise ValueError
         except (ValueError, ZeroDivisionError, OverflowError):
-            raise _bad(f"--deriv {name}: {val.strip()!r} is not a non-negative number") from None
+            raise BadInput(f"--deriv {name}: {val.strip()!r} is not a non-negative number") from None
         out[name] = q
     return out
 
 
 def cmd_grid(args) -> int:
-    import numpy as np
-    from rich.table import Table
-
-    from verification import paper_grid as pg
-    from verification.cli.bound import bound_request
-    from verification.cli.common import EXIT_FAIL, EXIT_OK, _console
-
     expr, params, domain, mode = bound_request(args)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):
         threshold = _number(getattr(args, mode), f"--{mode}")
     if args.reading not in pg.READINGS:
-        raise _bad(f"--reading must be one of {', '.join(pg.READINGS)}")
+        raise BadInput(f"--reading must be one of {', '.join(pg.READINGS)}")
     try:
         steps = pg.parse_steps(args.steps, domain)
         axes = tuple(pg.make_axis(v, lo, hi, steps.get(v), args.reading) for v, (lo, hi) in zip(VARS, domain.bounds))
         pg.compile_expr(expr.source)
     except pg.GridError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     deriv = _parse_deriv(args.deriv) if args.deriv else None
     if args.no_per_cell and deriv is None:
-        raise _bad("--no-per-cell needs --deriv (the slack needs derivative bounds from somewhere)")
+        raise BadInput("--no-per-cell needs --deriv (the slack needs derivative bounds from somewhere)")
     npts = int(np.prod([a.n for a in axes], dtype=object))
     if npts > MAX_POINTS:
-        raise _bad(f"the grid has {npts:.3g} points (more than {MAX_POINTS:.0e}): use larger steps")
-    console = _console(args)
+        raise BadInput(f"the grid has {npts:.3g} points (more than {MAX_POINTS:.0e}): use larger steps")
+    console = console_for(args)
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
-    with _progress(args, "grid", npts) as tick:
-        sw = pg.sweep(axes, expr.source, params, _cells(args.cells), _threads(args), tick)
+    with progress_bar(args, "grid", npts) as tick:
+        sw = pg.sweep(axes, expr.source, params, _cells(args.cells), args.threads, tick)
     bounds, cell_M = [], None
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
-        with _progress(args, "per-cell gradients", len(boxes)) as tick:
-            cell_M = pg.cell_gradients(expr.source, params, boxes, _workers(args), progress=tick)
+        with progress_bar(args, "per-cell gradients", len(boxes)) as tick:
+            cell_M = pg.cell_gradients(expr.source, params, boxes, workers_for(args), progress=tick)
         bounds.append(pg.decide(sw, sense, threshold, "per-cell", cell_M=cell_M))
     if deriv is not None:
         M = tuple(deriv.get(v, Fraction(0)) for v in VARS)
@@ -284,22 +241,17 @@ def cmd_grid(args) -> int:
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
     if args.json:
-        _write_json(args.json, data)
+        write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
 def _check_deriv(M, axes, cell_M, expr, params, sw):
     """Your global bounds M_i are certified if they dominate the per-cell enclosures on
     every cell; refuted if a point's gradient enclosure exceeds one; else not certified."""
-    import numpy as np
     free = [i for i, a in enumerate(axes) if a.lo != a.hi]
     if cell_M is not None and all(float(M[i]) >= float(np.max(cell_M[:, i])) for i in free):
         return "proved", ""
     # look for a violation at the cells' centres, largest enclosures first
-    from selu_theory import ball
-    from selu_theory.evaluate import Evaluator
-    from selu_theory.expr import parse
-    from verification import paper_grid as pg
     ev = Evaluator(parse(expr), params)
     boxes = pg.cell_boxes(sw)
     order = range(len(boxes))
