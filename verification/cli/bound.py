@@ -17,6 +17,7 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     add_common_options,
+    add_params_options,
     console_for,
     progress_bar,
     workers_for,
@@ -43,8 +44,7 @@ def add_bound_arguments(sp, expr_help: str, extra=None):
                     "(missing names: Omega's range)")
     if extra:
         extra(sp)
-    sp.add_argument("--alpha", default="alpha01")
-    sp.add_argument("--lambda", dest="lam", default="lambda01")
+    add_params_options(sp)
     sp.add_argument("--below", metavar="C")
     sp.add_argument("--above", metavar="C")
     sp.add_argument("--max", action="store_true")

@@ -72,6 +72,13 @@ def add_output_options(sp) -> None:
     sp.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
 
 
+def add_params_options(sp) -> None:
+    """--alpha and --lambda of the activation (default: alpha01, lambda01)."""
+    sp.add_argument("--alpha", default="alpha01", help="alpha (exact decimal, or alpha01; default alpha01)")
+    sp.add_argument("--lambda", dest="lam", default="lambda01",
+                    help="lambda (exact decimal, or lambda01; default lambda01)")
+
+
 def add_workers_option(sp, help: str = "worker processes (default: all cores)") -> None:
     sp.add_argument("--workers", type=worker_count, default=None, help=help)
 

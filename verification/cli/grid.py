@@ -20,6 +20,7 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     add_common_options,
+    add_params_options,
     console_for,
     progress_bar,
     worker_count,
@@ -56,8 +57,7 @@ def register(subparsers):
     _sweep_options(s)
     s.add_argument("--no-certified", action="store_true",
                    help="skip the tight certified global derivative bounds (the paper's bounds are still certified)")
-    s.add_argument("--alpha", default="alpha01")
-    s.add_argument("--lambda", dest="lam", default="lambda01")
+    add_params_options(s)
     add_common_options(s)
     s.set_defaults(func=cmd_paper_grid)
 
@@ -81,7 +81,8 @@ def register(subparsers):
 
 
 def _sweep_options(s):
-    s.add_argument("--threads", type=worker_count, default=None, help="numba threads for the sweep (default: all cores)")
+    s.add_argument("--threads", type=worker_count, default=None,
+                   help="numba threads for the sweep (default: all cores)")
     s.add_argument("--cells", default=None, metavar="A,B,C,D",
                    help="cells per axis (mu, omega, nu, tau): units of parallel work and of the per-cell bounds")
     s.add_argument("--no-per-cell", action="store_true", help="skip the per-cell mean-value bound")
