@@ -110,7 +110,6 @@ def cmd_bound(args) -> int:
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
-
 def register(sub) -> None:
     s = sub.add_parser("bound", help="certify your own inequality over a box")
     add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")

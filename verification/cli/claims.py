@@ -139,7 +139,6 @@ def cmd_check(args) -> int:
     return worst
 
 
-
 def register(sub) -> None:
     s = sub.add_parser("all", help="certify every registered claim (or, with --alpha/--lambda or "
                        "--fixed-point, Theorems 1-3 around that fixed point)")
