@@ -49,8 +49,14 @@ LAYERS = {
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,
     "verification.api": 7,                 # the Python API
-    "verification.cli": 8,                 # selu-verify
-    "verification": 9,                     # the package's own __init__ (imports nothing)
+    "verification.cli.common": 8,          # selu-verify: what the commands share ...
+    "verification.cli.claims": 9,          # ... the command groups ...
+    "verification.cli.bound": 9,
+    "verification.cli.design": 9,
+    "verification.cli.grid": 10,           # (grid reuses bound's arguments)
+    "verification.cli": 11,                # ... and the parser that registers them
+    "verification.cli.__main__": 12,
+    "verification": 13,                    # the package's own __init__ (imports nothing)
 }
 # A module not listed above (and not inside a listed package) takes the lowest rank that
 # keeps its own imports legal: the highest rank among the project modules it imports
