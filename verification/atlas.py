@@ -18,6 +18,8 @@ a lock, so give workers one thread each (``dask worker --nthreads 1``) to use ev
 """
 from __future__ import annotations
 
+import contextlib
+import csv
 import hashlib
 import json
 import math
@@ -27,6 +29,22 @@ import threading
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+import numpy as np
+
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.params import Params
+from verification import domain_search as DS
+from verification.engine import Runner
+from verification.scaled_claims import (
+    OMEGA_PLUS_SHAPE,
+    OMEGA_SHAPE,
+    THM3A_SHAPE,
+    Centre,
+    DesignInputError,
+    dec,
+    parse_number,
+)
 
 F = Fraction
 
@@ -45,7 +63,6 @@ class AtlasInputError(ValueError):
 
 def parse_range(text: str, what: str, positive: bool = False) -> list:
     """'LO:HI:N' (N >= 1 points, endpoints included) or a single value -> exact decimals."""
-    from verification.scaled_claims import DesignInputError, dec, parse_number
     parts = str(text).split(":")
     try:
         if len(parts) == 1:
@@ -69,7 +86,6 @@ def parse_range(text: str, what: str, positive: bool = False) -> list:
 
 
 def _round(q: Fraction) -> str:
-    from verification.scaled_claims import dec
     s = dec(q)
     if "/" in s:  # a non-terminating grid value: 12 decimals
         s = dec(F(round(q * 10 ** 12), 10 ** 12))
@@ -125,12 +141,6 @@ def atlas_point(point, cfg: dict) -> dict:
 
 
 def _atlas_point(point, cfg: dict) -> dict:
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-    from selu_theory.params import Params
-    from verification import domain_search as DS
-    from verification.engine import Runner
-    from verification.scaled_claims import OMEGA_PLUS_SHAPE, OMEGA_SHAPE, THM3A_SHAPE, Centre, dec
-
     FIXED_WEIGHTS_SHAPE = OMEGA_SHAPE.replace(name="Omega at omega*, tau*", omega=(F(0), F(0)), tau=(F(1), F(1)))
 
     mu, nu, omega, tau = point
@@ -234,7 +244,7 @@ class AtlasRun:
 
 def local_cluster(n_workers: int = 2, **kw):
     """A LocalCluster of single-threaded worker processes on the loopback interface."""
-    from distributed import LocalCluster
+    from distributed import LocalCluster  # optional and slow to import (~1 s): only when a cluster is made
     opts = dict(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                 dashboard_address=None, silence_logs=40)
     opts.update(kw)
@@ -291,7 +301,6 @@ def _cost_hint(point) -> int:
     """Scheduling priority (no effect on results): the lower S at the fixed point, the larger
     the certified domains and the more boxes the engine needs; unstable or unsolvable
     points are quick.  Costs one Arb solve, about 3 ms."""
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
     try:
         fp = solve_alpha_lambda(*point, bits=64)
     except FixedPointError:
@@ -302,9 +311,7 @@ def _cost_hint(point) -> int:
 
 
 def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
-    import contextlib
-
-    from distributed import Client, as_completed
+    from distributed import Client, as_completed  # optional and slow to import: only in Dask mode
 
     with contextlib.ExitStack() as stack:
         if scheduler:
@@ -352,7 +359,6 @@ def table_markdown(run_: AtlasRun) -> str:
 
 
 def write_csv(run_: AtlasRun, path):
-    import csv
     keys = ["mu", "nu", "omega", "tau", "status", "alpha", "lambda", "alpha_text", "lambda_text", "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
@@ -364,10 +370,9 @@ def write_csv(run_: AtlasRun, path):
 
 
 def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
-    import matplotlib
+    import matplotlib  # optional and slow to import: only when plotting
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     mus = sorted({F(p[0]) for p in run_.points})
     nus = sorted({F(p[1]) for p in run_.points})

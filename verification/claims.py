@@ -10,87 +10,25 @@ A claim is a list of parts, each decided by one certificate section:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
-from selu_theory.params import Params
+from verification import claims_subfunctions
+from verification.claim_types import (
+    DEFAULT_TOL,
+    NO_TOL,
+    Claim,
+    Derived,
+    Extremum,
+    FixedPoint,
+    PaperNumber,
+    PointCheck,
+)
 from verification.domain import Domain
 
 OMEGA = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.8", "1.5"), tau=("0.95", "1.1"))
 OMEGA_PLUS = Domain.of(mu=("-1", "1"), omega=("-0.1", "0.1"), nu=("3", "16"), tau=("0.8", "1.25"))
 OMEGA_MINUS = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.05", "0.24"), tau=("0.8", "1.25"))
 FIXED_POINT_01 = ("0", "0", "1", "1")
-
-DEFAULT_TOL = 1e-10
-NO_TOL = 1e300  # prove the threshold only; the extremum enclosure is whatever the proof gives
-
-
-@dataclass(frozen=True)
-class Extremum:
-    key: str
-    expr: str
-    sense: str  # "max" | "min"
-    domain: Domain
-    threshold: str = None  # max < threshold, or min > threshold
-    tol: float = DEFAULT_TOL
-    reading: str = ""  # non-empty: an alternative reading of the paper, reported but not required
-
-    @property
-    def sign(self) -> int:
-        return 1 if self.sense == "max" else -1
-
-
-@dataclass(frozen=True)
-class PointCheck:
-    key: str
-    expr: str
-    point: tuple  # exact decimal strings for (mu, omega, nu, tau)
-    relation: str  # ">", "<", "=="
-    value: str = "0"
-
-
-@dataclass(frozen=True)
-class FixedPoint:
-    key: str
-    mu_star: str
-    nu_star: str
-    omega: str
-    tau: str
-    digits: int = 30
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A certified interval computed from part enclosures: with op "sum", the sum of
-    coef * enclosure; with op "absmax", max |q| over the enclosures (coefficients ignored)."""
-
-    key: str
-    label: str
-    terms: tuple  # ((key, coefficient), ...)
-    op: str = "sum"
-
-
-@dataclass(frozen=True)
-class PaperNumber:
-    label: str
-    text: str
-    kind: str  # "approx": the paper's value; "upper"/"lower": a bound the paper states
-    key: str  # the certified quantity it is compared with
-    tight: bool = True  # does the paper present the bound as (nearly) attained?
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: str
-    title: str
-    statement: str
-    reference: str
-    parts: tuple
-    paper: tuple = ()
-    derived: tuple = ()
-    params: Params = field(default_factory=Params)
-    group: str = ""
 
 
 def _image(quantity: str, label: str, lo: str, hi: str, domain: Domain):
@@ -341,14 +279,8 @@ CLAIMS += (
 )
 
 
-
-def _subfunction_lemmas():
-    # Lemmas 44-47 live in their own module (they import the dataclasses above).
-    from verification import claims_subfunctions
-    return claims_subfunctions.CLAIMS
-
-
-CLAIMS += _subfunction_lemmas()
+# Lemmas 44-47 live in their own module.
+CLAIMS += claims_subfunctions.CLAIMS
 REGISTRY = {c.id: c for c in CLAIMS}
 
 

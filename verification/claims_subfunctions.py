@@ -29,7 +29,7 @@ experiments: a reading is taken when it reproduces the paper's printed numbers.
 """
 from __future__ import annotations
 
-from verification.claims import Claim, Derived, Extremum, PaperNumber, PointCheck
+from verification.claim_types import Claim, Derived, Extremum, PaperNumber, PointCheck
 from verification.domain import Domain
 
 GROUP = "subfunction-lemmas"

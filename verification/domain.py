@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from selu_theory import numbers
+from selu_theory.numbers import text_of
 
 VARS = ("mu", "omega", "nu", "tau")
 
@@ -138,3 +139,12 @@ def contains_box(outer_float_box, domain: Domain) -> bool:
     """True when the float box covers the exact domain."""
     return all(Fraction(lo) <= dlo and Fraction(hi) >= dhi
                for (lo, hi), (dlo, dhi) in zip(outer_float_box, domain.bounds))
+
+
+def point_text(pt) -> str:
+    """An exact point for reading: short decimals as they are, other rationals as ~float."""
+    out = []
+    for x in pt:
+        d = text_of(Fraction(x))
+        out.append(d if "/" not in d and len(d) <= 14 else f"~{float(Fraction(x)):.12g}")
+    return "(" + ", ".join(out) + ")"

@@ -46,7 +46,10 @@ import numpy as np
 
 from selu_theory.params import Params
 from verification import claims as C
-from verification.domain import VARS, Domain
+from verification import prove
+from verification.certify import certify
+from verification.domain import VARS, Domain, point_text
+from verification.engine import Runner, evaluator
 from verification.scaled_claims import (
     OMEGA_MINUS_SHAPE,
     OMEGA_PLUS_SHAPE,
@@ -96,7 +99,6 @@ class Decision:
             return "proved"
         s = f"{self.status} ({self.failed})"
         if self.counterexample:
-            from verification.design_cli import point_text
             s += f", counterexample at (mu, omega, nu, tau) = {point_text(self.counterexample['point'])}"
             if self.counterexample.get("value_text"):
                 s += f", value {self.counterexample['value_text']}"
@@ -111,7 +113,6 @@ class Decider:
     """Decides 'theorem holds on domain' with the claims engine; caches per domain."""
 
     def __init__(self, params: Params, runner, max_boxes: int = DECISION_MAX_BOXES, bits: int = None):
-        from verification import prove
         self.params = params
         self.runner = runner
         self.max_boxes = max_boxes
@@ -127,14 +128,13 @@ class Decider:
     def margins(self, theorem: str, domain: Domain, n: int = 7) -> dict:
         """Float estimate of each part's margin (threshold minus the grid max, or the grid
         min minus the threshold): a search heuristic, never a proof."""
-        from verification.scaled_claims import _evaluator
         axes = [np.array([float(lo)]) if lo == hi else np.linspace(float(lo), float(hi), n)
                 for lo, hi in domain.bounds]
         g = [x.ravel() for x in np.meshgrid(*axes, indexing="ij")]
         out = {}
         for p in self.parts(theorem, domain):
             with np.errstate(all="ignore"):
-                v = _evaluator(p.expr, self.params, 80).floats(*g)
+                v = evaluator(p.expr, self.params, 80).floats(*g)
             if not np.all(np.isfinite(v)):
                 out[p.key] = -math.inf
                 continue
@@ -152,7 +152,6 @@ class Decider:
         key = (theorem, domain)
         if key in self.cache:
             return self.cache[key]
-        from verification import prove
         t0 = time.perf_counter()
         margins = self.margins(theorem, domain)
         parts = sorted(self.parts(theorem, domain), key=lambda p: margins[p.key])  # likeliest failure first
@@ -476,7 +475,6 @@ def search(params: Params, centre: Centre = PAPER_CENTRE, runner=None, *, variab
     ``certify``, the results are proved again with enclosures, certificates are written
     under ``out`` (if given) and replayed by the checker, and one-step enlargements are
     shown not proved."""
-    from verification.engine import Runner
     t0 = time.perf_counter()
     own = runner is None
     if own:
@@ -554,8 +552,6 @@ def domain_claim(name: str, theorem: str, domain: Domain, params: Params, centre
 
 
 def _certify(res: DomainResult, dcd: Decider, tol: float, out, say):
-    from verification import prove
-    from verification.certify import certify
     for name, theorem, shape, axes in final_domains(res):
         t0 = time.perf_counter()
         domain = shape.domain(res.centre)
@@ -689,7 +685,7 @@ def _short(x) -> str:
 
 def plot(res: DomainResult, path) -> pathlib.Path:
     """Theorem 1 in the (nu, tau) and (mu, omega) planes, Theorems 2-3 on the nu axis."""
-    import matplotlib
+    import matplotlib  # optional and slow to import: only when plotting
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle

@@ -57,7 +57,7 @@ from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mech
     MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError, Sweep,
     axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
     grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
-from verification.report import decimal_text
+from verification.report import rounded_decimal
 
 OMEGA_WIDE_TAU = C.OMEGA_WIDE_TAU
 
@@ -367,7 +367,7 @@ def fmt(q, digits=10, direction=0) -> str:
     if isinstance(q, float) and not math.isfinite(q):
         return str(q)
     mode = ROUND_CEILING if direction > 0 else (ROUND_FLOOR if direction < 0 else ROUND_HALF_EVEN)
-    return decimal_text(Fraction(q), digits, mode)
+    return rounded_decimal(Fraction(q), digits, mode)
 
 
 def fmt_point(pt) -> str:

@@ -10,7 +10,8 @@ from fractions import Fraction
 from verification.verdicts import overall
 
 
-def _dec(x, digits: int, rounding) -> str:
+def rounded_decimal(x, digits: int, rounding) -> str:
+    """x to ``digits`` significant digits, rounded in the direction ``rounding``."""
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
     q = Fraction(x)
@@ -22,16 +23,13 @@ def _dec(x, digits: int, rounding) -> str:
     return format(ctx.plus(d), "f") if abs(d) >= Decimal("1e-4") or d == 0 else format(ctx.plus(d), "e")
 
 
-def decimal_text(x, digits: int, rounding) -> str:
-    """x as a decimal of ``digits`` significant digits, rounded by ``rounding`` (decimal module)."""
-    return _dec(x, digits, rounding)
 
 
 def fmt_enclosure(lo, hi, digits: int = 13) -> str:
     """Decimal enclosure rounded outward, so the printed interval still contains the value."""
     if lo == hi:
-        return _dec(lo, digits, ROUND_FLOOR)
-    return f"[{_dec(lo, digits, ROUND_FLOOR)}, {_dec(hi, digits, ROUND_CEILING)}]"
+        return rounded_decimal(lo, digits, ROUND_FLOOR)
+    return f"[{rounded_decimal(lo, digits, ROUND_FLOOR)}, {rounded_decimal(hi, digits, ROUND_CEILING)}]"
 
 
 def fmt_midrad(lo, hi, digits: int = 13) -> str:
@@ -40,7 +38,7 @@ def fmt_midrad(lo, hi, digits: int = 13) -> str:
         return fmt_enclosure(lo, hi, digits)
     lo_q, hi_q = Fraction(lo), Fraction(hi)
     if lo_q == hi_q:
-        return _dec(lo_q, digits, ROUND_FLOOR) if lo_q.denominator == 1 or Fraction(float(lo_q)) == lo_q and \
+        return rounded_decimal(lo_q, digits, ROUND_FLOOR) if lo_q.denominator == 1 or Fraction(float(lo_q)) == lo_q and \
             len(repr(float(lo_q))) < digits else fmt_enclosure(lo, hi, digits)
     mid = (lo_q + hi_q) / 2
     scale = max(abs(mid), Fraction(1, 10**30))
@@ -51,7 +49,7 @@ def fmt_midrad(lo, hi, digits: int = 13) -> str:
     r_e = math.floor(math.log10(rad)) if rad > 0 else e
     r_dec = math.ceil(rad / Fraction(10) ** r_e) * Fraction(10) ** r_e
     places = max(0, -e)
-    m_txt = f"{float(m_dec):.{places}f}" if places <= 17 else _dec(m_dec, digits + 2, ROUND_FLOOR)
+    m_txt = f"{float(m_dec):.{places}f}" if places <= 17 else rounded_decimal(m_dec, digits + 2, ROUND_FLOOR)
     return f"{m_txt} ± {float(r_dec):.0e}"
 
 

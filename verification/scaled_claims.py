@@ -23,8 +23,8 @@ alpha and lambda are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, n
 (:func:`locate_fixed_point`), and rounded to 8 decimals.
 
 Claim ids: the registered ids when the claim is the registered one, otherwise
-``"<id>@mu*=..,nu*=..,omega=..,tau=.."``.  :func:`certificate_claim` says under which id
-a certificate for such a claim can be written so that ``checker.check`` replays it.
+``"<id>@mu*=..,nu*=..,omega=..,tau=.."``; the checker replays those on their own domains
+and reports them under their rebuilt statements, never under a registered name.
 """
 from __future__ import annotations
 
@@ -44,12 +44,11 @@ from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, spectra
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_user_number
 from selu_theory.params import ParamError, Params
-from verification import checker
 from verification import claims as C
 from verification.domain import VARS, Domain
 
 __all__ = ["Centre", "Shape", "Target", "DesignInputError", "theorem_claims", "resolve_target",
-           "locate_fixed_point", "certificate_claim", "claims_for_args", "add_target_arguments",
+           "locate_fixed_point", "claims_for_args", "add_target_arguments",
            "OMEGA_SHAPE", "OMEGA_PLUS_SHAPE", "OMEGA_MINUS_SHAPE", "THM3A_SHAPE", "THM3B_SHAPE", "PAPER_CENTRE"]
 
 F = Fraction
@@ -271,24 +270,6 @@ def theorem_claims(params: Params, fixed_point=(0, 1), omega=0, tau=1, tol: floa
     return tuple(out)
 
 
-def checker_accepts_custom_ids() -> bool:
-    """Whether verification.checker replays claims with ids 'registered-id@...' itself."""
-    return getattr(checker, "CUSTOM_ID_SEPARATOR", None) == "@"
-
-
-def certificate_claim(claim: C.Claim) -> C.Claim:
-    """The claim under whose id to write the certificate so that ``checker.check`` replays it.
-
-    Registered ids are kept (with other parameters the checker treats them as custom and
-    checks their own domains).  Other ids are written as the checker's generic 'bound'
-    certificates (their own domains, every part replayed), with the real id kept in the
-    statement, unless the checker knows '@' ids (``CUSTOM_ID_SEPARATOR``).
-    """
-    if claim.id in C.REGISTRY or checker_accepts_custom_ids():
-        return claim
-    return dataclasses.replace(claim, id="bound", statement=f"[{claim.id}] {claim.statement}")
-
-
 # --------------------------------------------------------------------------- locating a fixed point
 
 @dataclass(frozen=True)
@@ -502,14 +483,10 @@ def add_target_arguments(sp, fixed_point_help: str = None):
 
 
 def target_from_args(args) -> Target:
-    """resolve_target on parsed arguments; bad input raises verification.cli.BadInput."""
-    from verification.cli import BadInput
-    try:
-        return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
-                              getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
-                              getattr(args, "tau", "1"))
-    except DesignInputError as exc:
-        raise BadInput(str(exc)) from None
+    """resolve_target on parsed arguments; bad input raises DesignInputError (the CLI reports it, exit 2)."""
+    return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
+                          getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
+                          getattr(args, "tau", "1"))
 
 
 def wants_scaled(args) -> bool:

@@ -1,57 +1,51 @@
-"""selu-verify subcommands for designing new SELU parameters (picked up by cli.PLUGIN_MODULES):
+"""selu-verify subcommands for designing new SELU parameters:
 
     params    alpha, lambda for a target fixed point (Krawczyk-certified), or the fixed
               point of given alpha, lambda; stability at it
     theorems  Theorems 1-3 with the domains centred on that fixed point
     domain    the largest certified domains (Theorem 1; Theorems 2-3 variance ends)
     atlas     params and domain sizes over a grid of fixed points, on Dask
-
-Heavy imports happen inside the commands, so registering costs nothing.
 """
 from __future__ import annotations
 
-import json
+import importlib.util
 import math
 import pathlib
 import sys
 import time
 
-EXIT_OK, EXIT_FAIL = 0, 1
+from selu_theory import ball, constants
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.params import Params
+from verification import atlas as A
+from verification import report
+from verification import domain_search as DS
+from verification import scaled_claims as SC
+from verification.certify import certify_claim
+from verification.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_common_options,
+    say,
+    workers_for,
+    write_json,
+)
+from verification.domain import point_text
+from verification.engine import Runner
+from verification.report import fmt_enclosure
+from verification.scaled_claims import add_target_arguments, dec
 
 # Values printed by the authors' getSELUparameters notebook (omega = 1, tau = 1).
 REFERENCES = {
     ("-1/10", "2", "1", "1"): ("getSELUparameters notebook", 1.9769021954242014, 1.073851239616046),
 }
+DECISION_MAX_BOXES_HELP = f"box budget per extremum decision (default {DS.DECISION_MAX_BOXES})"
 FRAMEWORKS = ("deep-learning frameworks", "1.6732632423543772848170429916717", "1.0507009873554804934193349852946")
 
 
-def _bad(msg):
-    from verification.cli import BadInput
-    return BadInput(msg)
-
-
-def _print(args, *lines):
-    if not getattr(args, "quiet", False):
-        for line in lines:
-            print(line)
-
-
-def _write_json(path, data):
-    p = pathlib.Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _workers(args) -> int:
-    from verification.engine import default_workers
-    w = args.workers if getattr(args, "workers", None) is not None else default_workers()
-    if w < 1:
-        raise _bad("--workers must be at least 1")
-    return w
-
-
 def _have(module: str) -> bool:
-    import importlib.util
+    """Is an optional dependency (matplotlib, distributed) installed?"""
     return importlib.util.find_spec(module) is not None
 
 
@@ -60,17 +54,16 @@ def _have(module: str) -> bool:
 def _digits(args) -> int:
     d = args.digits
     if not 5 <= d <= 1000:
-        raise _bad("--digits must be between 5 and 1000")
+        raise BadInput("--digits must be between 5 and 1000")
     return d
 
 
 def cmd_params(args) -> int:
-    from verification import scaled_claims as SC
     digits = _digits(args)
     if args.fixed_point is not None and (args.alpha is not None or args.lam is not None):
-        raise _bad("give either --fixed-point MU NU or --alpha/--lambda, not both")
+        raise BadInput("give either --fixed-point MU NU or --alpha/--lambda, not both")
     if args.fixed_point is None and args.alpha is None and args.lam is None:
-        raise _bad("give --fixed-point MU NU (or --alpha A --lambda L to locate their fixed point)")
+        raise BadInput("give --fixed-point MU NU (or --alpha A --lambda L to locate their fixed point)")
     try:
         om = SC.parse_number(args.omega, "omega")
         ta = SC.parse_number(args.tau, "tau", positive=True)
@@ -78,32 +71,27 @@ def cmd_params(args) -> int:
             mu = SC.parse_number(args.fixed_point[0], "mu*")
             nu = SC.parse_number(args.fixed_point[1], "nu*", positive=True)
     except SC.DesignInputError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     if args.fixed_point is None:
         return _params_locate(args, om, ta)
     return _params_solve(args, mu, nu, om, ta, digits)
 
 
 def _ball_json(x, digits):
-    from selu_theory import ball
     lo, hi = ball.fraction_bounds(x)
     return {"float": float(x.mid()), "text": x.str(digits), "lower": str(lo), "upper": str(hi),
             "lower_float": float(lo), "upper_float": float(hi)}
 
 
 def _params_solve(args, mu, nu, om, ta, digits) -> int:
-    from selu_theory import constants
-    from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-    from verification.scaled_claims import dec
-
     t0 = time.perf_counter()
     bits = max(64, math.ceil(digits * 3.33) + 16)
     try:
         fp = solve_alpha_lambda(mu, nu, om, ta, bits=bits)
     except FixedPointError as exc:
-        _print(args, f"no solution: {exc}")
+        say(args, f"no solution: {exc}")
         if args.json:
-            _write_json(args.json, {"status": "no solution", "mu_star": dec(mu), "nu_star": dec(nu),
+            write_json(args.json, {"status": "no solution", "mu_star": dec(mu), "nu_star": dec(nu),
                                     "omega": dec(om), "tau": dec(ta), "message": str(exc)})
         print(f"selu-verify params: no certified alpha, lambda for (mu*, nu*) = ({dec(mu)}, {dec(nu)}), "
               f"omega = {dec(om)}, tau = {dec(ta)}", file=sys.stderr)
@@ -157,9 +145,9 @@ def _params_solve(args, mu, nu, om, ta, digits) -> int:
         who, fa, fl = FRAMEWORKS
         lines.append(f"{who}: alpha = {fa}, lambda = {fl}")
     lines.append(f"{secs * 1000:.1f} ms")
-    _print(args, *lines)
+    say(args, *lines)
     if args.json:
-        _write_json(args.json, {
+        write_json(args.json, {
             "status": "solved", "mu_star": dec(mu), "nu_star": dec(nu), "omega": dec(om), "tau": dec(ta),
             "convention": fp.convention, "alpha": _ball_json(fp.alpha, digits), "lambda": _ball_json(fp.lam, digits),
             "krawczyk_box": {"alpha": [str(x) for x in _box_fracs(fp.box[0])],
@@ -173,27 +161,25 @@ def _params_solve(args, mu, nu, om, ta, digits) -> int:
 
 
 def _box_fracs(pair):
-    from selu_theory import ball
     return (ball.fraction_bounds(pair[0])[0], ball.fraction_bounds(pair[1])[1])
 
 
 def _params_locate(args, om, ta) -> int:
-    from verification import scaled_claims as SC
     t0 = time.perf_counter()
     try:
         t = SC.resolve_target(args.alpha, args.lam, None, SC.dec(om), SC.dec(ta))
     except SC.DesignInputError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     except SC.NoFixedPoint as exc:
-        _print(args, f"no fixed point: {exc}")
+        say(args, f"no fixed point: {exc}")
         if args.json:
-            _write_json(args.json, {"status": "no fixed point", "message": str(exc)})
+            write_json(args.json, {"status": "no fixed point", "message": str(exc)})
         return EXIT_FAIL
     lf = t.located
-    _print(args, *t.lines(), f"  spectral radius = {lf.spectral_radius.str(12)}",
+    say(args, *t.lines(), f"  spectral radius = {lf.spectral_radius.str(12)}",
            f"{(time.perf_counter() - t0) * 1000:.1f} ms")
     if args.json:
-        _write_json(args.json, {"status": "located", "params": {"alpha": t.params.alpha, "lambda": t.params.lam},
+        write_json(args.json, {"status": "located", "params": {"alpha": t.params.alpha, "lambda": t.params.lam},
                                 "omega": SC.dec(om), "tau": SC.dec(ta),
                                 "mu_star": _ball_json(lf.mu, 17), "nu_star": _ball_json(lf.nu, 17),
                                 "spectral_norm": _ball_json(lf.spectral_norm, 15), "stable": lf.stable,
@@ -204,19 +190,16 @@ def _params_locate(args, om, ta) -> int:
 # --------------------------------------------------------------------------- theorems
 
 def _target(args):
-    from verification import scaled_claims as SC
-    t = SC.target_from_args(args)  # BadInput on invalid input; NoFixedPoint propagates
-    return t
+    return SC.target_from_args(args)  # DesignInputError on invalid input; NoFixedPoint propagates
 
 
 def cmd_theorems(args) -> int:
-    from verification import scaled_claims as SC
     if args.fixed_point is None and args.alpha is None and args.lam is None:
-        raise _bad("give --fixed-point MU NU or --alpha A --lambda L")
+        raise BadInput("give --fixed-point MU NU or --alpha A --lambda L")
     try:
         target = _target(args)
     except SC.NoFixedPoint as exc:
-        _print(args, f"no solution: {exc}")
+        say(args, f"no solution: {exc}")
         return EXIT_FAIL
     claims = SC.theorem_claims(target.params, target.centre)
     return run_theorem_claims(args, target, claims)
@@ -224,15 +207,11 @@ def cmd_theorems(args) -> int:
 
 def run_theorem_claims(args, target, claims) -> int:
     """Prove the claims, write certificates and a report under OUT/theorems/, replay them."""
-    from verification import report
-    from verification.certify import certify_claim
-    from verification.engine import Runner
-
     out = pathlib.Path(args.out) / "theorems"
-    _print(args, *target.lines(), "")
+    say(args, *target.lines(), "")
     results, checks = [], {}
     t0 = time.perf_counter()
-    with Runner(_workers(args)) as runner:
+    with Runner(workers_for(args)) as runner:
         for claim in claims:
             t1 = time.perf_counter()
             name = claim.id.replace("@", "_at_").replace("*", "").replace("=", "").replace(",", "_")
@@ -240,7 +219,7 @@ def run_theorem_claims(args, target, claims) -> int:
             chk = checks[claim.id] = done.check
             res.seconds = time.perf_counter() - t1
             results.append(res)
-            _print(args, _claim_line(res, chk))
+            say(args, _claim_line(res, chk))
     data = report.to_json(results, checks)
     data["target"] = {"lines": target.lines(), "params": {"alpha": target.params.alpha, "lambda": target.params.lam},
                       "centre": {k: str(getattr(target.centre, k)) for k in ("mu", "nu", "omega", "tau")}}
@@ -250,13 +229,12 @@ def run_theorem_claims(args, target, claims) -> int:
     if args.json:
         report.write_json(args.json, data)
     n_ok = sum(r.status == "proved" for r in results)
-    _print(args, "", f"{n_ok}/{len(results)} claims proved and checked in {time.perf_counter() - t0:.1f} s; "
+    say(args, "", f"{n_ok}/{len(results)} claims proved and checked in {time.perf_counter() - t0:.1f} s; "
                  f"report: {out / 'report.md'}")
     return EXIT_OK if n_ok == len(results) else EXIT_FAIL
 
 
 def _claim_line(res, chk) -> str:
-    from verification.report import fmt_enclosure
     encs = "; ".join(f"{p.key} {fmt_enclosure(*p.enclosure, 10)}" for p in res.parts
                      if all(isinstance(x, float) for x in p.enclosure))
     statement = res.claim.statement.split(" (domains centred on")[0]
@@ -271,67 +249,50 @@ def _claim_line(res, chk) -> str:
     return line
 
 
-def point_text(pt) -> str:
-    """An exact point for reading: short decimals as they are, other rationals as ~float."""
-    from fractions import Fraction
-
-    from verification.scaled_claims import dec
-    out = []
-    for x in pt:
-        d = dec(Fraction(x))
-        out.append(d if "/" not in d and len(d) <= 14 else f"~{float(Fraction(x)):.12g}")
-    return "(" + ", ".join(out) + ")"
-
-
 # --------------------------------------------------------------------------- domain
 
 def cmd_domain(args) -> int:
-    from verification import domain_search as DS
-    from verification import scaled_claims as SC
-    from verification.engine import Runner
-
     theorems = _list(args.theorems, ("1", "2", "3"), "--theorems")
     variables = _list(args.variables, DS.THM1_VARS, "--variables")
     if not (args.resolution > 0 and math.isfinite(args.resolution) and args.resolution <= 100):
-        raise _bad("--resolution must be a positive number (at most 100)")
+        raise BadInput("--resolution must be a positive number (at most 100)")
     if args.tol is not None and not (args.tol > 0 and math.isfinite(args.tol)):
-        raise _bad("--tol must be a positive number")
+        raise BadInput("--tol must be a positive number")
     try:
         if args.fixed_point is None and args.alpha is None and args.lam is None and \
                 str(args.omega) == "0" and str(args.tau) == "1":
-            from selu_theory.params import Params
             target = None
             params, centre = Params(), SC.PAPER_CENTRE
         else:
             target = _target(args)
             params, centre = target.params, target.centre
     except SC.NoFixedPoint as exc:
-        _print(args, f"no solution: {exc}")
+        say(args, f"no solution: {exc}")
         return EXIT_FAIL
     out = pathlib.Path(args.out) / "domain"
     if target is not None:
-        _print(args, *target.lines(), "")
+        say(args, *target.lines(), "")
         if target.stable is False:
-            _print(args, "S > 1 at the fixed point: no domain containing it can be a contraction; "
+            say(args, "S > 1 at the fixed point: no domain containing it can be a contraction; "
                          "Theorem 1's searches will find none.", "")
     t0 = time.perf_counter()
-    with Runner(_workers(args)) as runner:
+    with Runner(workers_for(args)) as runner:
         res = DS.search(params, centre, runner, variables=variables if "1" in theorems else (),
                         scale="1" in theorems and args.scale, thm2="2" in theorems, thm3="3" in theorems,
                         resolution=args.resolution, max_boxes=args.max_boxes, certify=True, tol=args.tol, out=out,
                         log=(None if args.quiet else lambda s: print(f"  [{time.perf_counter() - t0:6.1f} s] {s}",
                                                                      flush=True)))
-    _print(args, "", DS.format_result(res))
+    say(args, "", DS.format_result(res))
     data = res.to_json()
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / "domain.json", data)
+    write_json(out / "domain.json", data)
     if args.plot != "none" and _have("matplotlib"):
         path = DS.plot(res, args.plot or out / "domain.png")
-        _print(args, f"plot: {path}; results: {out / 'domain.json'}")
+        say(args, f"plot: {path}; results: {out / 'domain.json'}")
     elif args.plot != "none":
-        _print(args, f"(no plot: matplotlib is not installed); results: {out / 'domain.json'}")
+        say(args, f"(no plot: matplotlib is not installed); results: {out / 'domain.json'}")
     if args.json:
-        _write_json(args.json, data)
+        write_json(args.json, data)
     ok = bool(res.certified) and all(c.status == "proved" and c.checker_ok for c in res.certified) and \
         all(not d.proved for c in res.certified for _, _, d in c.enlarged)
     return EXIT_OK if ok else EXIT_FAIL
@@ -341,56 +302,55 @@ def _list(text, allowed, what):
     items = [s.strip() for s in str(text).split(",") if s.strip()]
     bad = [s for s in items if s not in allowed]
     if bad or not items:
-        raise _bad(f"{what}: use a comma-separated list of {', '.join(allowed)}; got {text!r}")
+        raise BadInput(f"{what}: use a comma-separated list of {', '.join(allowed)}; got {text!r}")
     return tuple(s for s in allowed if s in items)
 
 
 # --------------------------------------------------------------------------- atlas
 
 def cmd_atlas(args) -> int:
-    from verification import atlas as A
     try:
         points = A.grid(_range_arg(args.mu, "--mu"), _range_arg(args.nu, "--nu"), args.omega, args.tau)
         cfg = A.config_with(domain=not args.no_domain, variance=args.variance, scale_step=args.scale_step,
                             max_boxes=args.max_boxes)
     except A.AtlasInputError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise _bad("--timeout must be a positive number of seconds")
+        raise BadInput("--timeout must be a positive number of seconds")
     if args.scheduler is not None and args.in_process:
-        raise _bad("give --scheduler or --in-process, not both")
+        raise BadInput("give --scheduler or --in-process, not both")
     mode = "inprocess" if args.in_process else "dask"
     if mode == "dask" and not _have("distributed"):
-        raise _bad("the atlas runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
-    n_workers = _workers(args)
+        raise BadInput("the atlas runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
+    n_workers = workers_for(args)
     out = pathlib.Path(args.out) / "atlas"
     where = ("in this process" if mode == "inprocess" else
              f"on the Dask scheduler {args.scheduler}" if args.scheduler else
              f"on a local Dask cluster ({n_workers} worker processes, 127.0.0.1)")
-    _print(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
+    say(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
                  f"{where}; results saved to {out / A.RESULTS_FILE} as they arrive")
 
     def progress(p, r):
         if r.get("status") != "solved":
-            _print(args, f"  ({p[0]}, {p[1]}): no solution")
+            say(args, f"  ({p[0]}, {p[1]}): no solution")
         else:
-            _print(args, f"  ({p[0]}, {p[1]}): alpha {r['alpha']:.10g}, lambda {r['lambda']:.10g}, S {r['S']:.4f}"
+            say(args, f"  ({p[0]}, {p[1]}): alpha {r['alpha']:.10g}, lambda {r['lambda']:.10g}, S {r['S']:.4f}"
                          + (f", domain Omega x {r.get('scale_text')} (x {r.get('scale_fixed_weights_text')} at "
                             f"omega*, tau*)" if "scale_text" in r else "") + f"  [{r.get('seconds', 0):.1f} s]")
     try:
         run = A.run(points, out, cfg, mode=mode, scheduler=args.scheduler, n_workers=n_workers, on_result=progress,
                     connect_timeout=args.timeout)
     except A.AtlasInputError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     (out / "atlas.md").write_text(A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
     png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
-    _print(args, "", A.table_markdown(run),
+    say(args, "", A.table_markdown(run),
            f"{len(run.computed)} points computed ({len(run.reused)} reused from an earlier run) in {run.seconds:.1f} s"
            + (f": {run.points_per_minute:.1f} points/min" if run.computed else ""),
            f"table: {out / 'atlas.md'}, {out / 'atlas.csv'}; heat maps: {png}")
     if args.json:
-        _write_json(args.json, {"points": [r for r in run.ordered()], "computed": len(run.computed),
+        write_json(args.json, {"points": [r for r in run.ordered()], "computed": len(run.computed),
                                 "reused": len(run.reused), "seconds": round(run.seconds, 3), "mode": mode,
                                 "workers": run.workers, "config": cfg})
     return EXIT_OK
@@ -401,25 +361,24 @@ def _range_arg(items, what) -> str:
         return items[0]
     if len(items) == 3:
         return ":".join(items)
-    raise _bad(f"{what} takes LO HI N (or LO:HI:N, or one value); got {' '.join(items)!r}")
+    raise BadInput(f"{what} takes LO HI N (or LO:HI:N, or one value); got {' '.join(items)!r}")
 
 
 # --------------------------------------------------------------------------- registration
 
-def register(sub, common):
-    from verification.scaled_claims import add_target_arguments
-
+def register(sub):
     s = sub.add_parser("params", help="alpha, lambda for a target fixed point (certified), and its stability")
     add_target_arguments(s)
     s.add_argument("--digits", type=int, default=30, help="significant digits of the enclosures (default 30)")
-    common(s, proving=False)
+    add_common_options(s, proving=False)
     s.set_defaults(func=cmd_params)
 
     s = sub.add_parser("theorems", help="Theorems 1-3 with the domains centred on a new fixed point")
     add_target_arguments(s)
-    common(s)
+    add_common_options(s)
     s.set_defaults(func=cmd_theorems)
 
+    # domain and atlas decide many small extrema: a smaller box budget per decision
     s = sub.add_parser("domain", help="the largest certified domains (default: alpha01, lambda01)")
     add_target_arguments(s)
     s.add_argument("--theorems", default="1,2,3", help="which searches: any of 1,2,3 (default all)")
@@ -429,12 +388,8 @@ def register(sub, common):
     s.add_argument("--tol", type=float, default=None,
                    help="prove the results again with enclosures this wide (default: certify the search's proof)")
     s.add_argument("--plot", default=None, help="plot file (default OUT/domain/domain.png; 'none' to skip)")
-    common(s)
+    add_common_options(s, max_boxes=DS.DECISION_MAX_BOXES, max_boxes_help=DECISION_MAX_BOXES_HELP)
     s.set_defaults(func=cmd_domain)
-    for a in s._actions:
-        if a.dest == "max_boxes":
-            a.default = 24_000
-            a.help = "box budget per extremum decision (default 24000)"
 
     s = sub.add_parser("atlas", help="params and certified domain sizes over a grid of fixed points, on Dask")
     s.add_argument("--mu", nargs="+", default=["-0.2:0.2:5"], metavar="LO HI N",
@@ -450,11 +405,6 @@ def register(sub, common):
     s.add_argument("--no-domain", action="store_true", help="only alpha, lambda and S (fast)")
     s.add_argument("--variance", action="store_true", help="also the Theorem 2/3 variance ends")
     s.add_argument("--scale-step", default="0.25", help="grid step of the domain size s (default 0.25)")
-    common(s)
+    add_common_options(s, max_boxes=DS.DECISION_MAX_BOXES, max_boxes_help=DECISION_MAX_BOXES_HELP,
+                       workers_help="local Dask worker processes (default: all cores)")
     s.set_defaults(func=cmd_atlas)
-    for a in s._actions:
-        if a.dest == "workers":
-            a.help = "local Dask worker processes (default: all cores)"
-        if a.dest == "max_boxes":
-            a.default = 24_000
-            a.help = "box budget per extremum decision (default 24000)"

@@ -6,16 +6,11 @@ A grid result is *proved* only when its certificate (kind "grid",
 that.  Exit 1: disproved or undecided; exit 2: bad input (one line, before any work)."""
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import pathlib
-import sys
 from fractions import Fraction
 
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from selu_theory import ball
@@ -24,39 +19,34 @@ from selu_theory.expr import parse
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
 from selu_theory.params import Params
+from verification import grid_certificate
+from verification import paper_grid as pg
+from verification.cli.bound import add_bound_arguments, bound_request
+from verification.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_common_options,
+    add_params_options,
+    console_for,
+    progress_bar,
+    worker_count,
+    workers_for,
+    write_json,
+)
 
 VARS = ("mu", "omega", "nu", "tau")
 MAX_SCALE = 10 ** 4
-
-
-def _bad(msg):
-    """verification.cli.BadInput (imported lazily: cli imports this module).  Under
-    ``python -m verification.cli`` the running module is ``__main__``, whose BadInput is
-    the class main() catches."""
-    running = sys.modules.get("__main__")
-    spec = getattr(running, "__spec__", None)
-    if spec is not None and spec.name == "verification.cli" and hasattr(running, "BadInput"):
-        return running.BadInput(msg)
-    from verification.cli import BadInput
-    return BadInput(msg)
 
 
 def _number(text, what, **limits) -> Fraction:
     try:
         return parse_number(text, what, **limits)
     except NumberError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
 
 
-def _grid_modules():
-    """paper_grid and grid_certificate, imported when a grid command runs: they load
-    numba and the kernels, which the other commands do not need."""
-    from verification import grid_certificate, paper_grid
-    return paper_grid, grid_certificate
-
-
-def register(subparsers, common):
-    from verification.cli import add_bound_arguments  # lazily: cli imports this module
+def register(subparsers):
     s = subparsers.add_parser(
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
@@ -71,9 +61,8 @@ def register(subparsers, common):
     _sweep_options(s)
     s.add_argument("--no-certified", action="store_true",
                    help="skip the tight certified global derivative bounds (the paper's bounds are still certified)")
-    s.add_argument("--alpha", default="alpha01")
-    s.add_argument("--lambda", dest="lam", default="lambda01")
-    common(s)
+    add_params_options(s)
+    add_common_options(s)
     s.set_defaults(func=cmd_paper_grid)
 
     s = subparsers.add_parser(
@@ -91,12 +80,13 @@ def register(subparsers, common):
                    help="global bounds on |d EXPR/d x| to use for the slack (checked against certified "
                         "per-cell enclosures: an unproven bound does not prove anything)")
     _sweep_options(s)
-    common(s)
+    add_common_options(s)
     s.set_defaults(func=cmd_grid)
 
 
 def _sweep_options(s):
-    s.add_argument("--threads", type=int, default=None, help="numba threads for the sweep (default: all cores)")
+    s.add_argument("--threads", type=worker_count, default=None,
+                   help="numba threads for the sweep (default: all cores)")
     s.add_argument("--cells", default=None, metavar="A,B,C,D",
                    help="cells per axis (mu, omega, nu, tau): units of parallel work and of the per-cell bounds")
     s.add_argument("--no-per-cell", action="store_true", help="skip the per-cell mean-value bound")
@@ -108,80 +98,45 @@ def _cells(text):
     try:
         c = tuple(int(x) for x in text.split(","))
     except ValueError:
-        raise _bad("--cells needs four integers, e.g. 8,4,16,16") from None
+        raise BadInput("--cells needs four integers, e.g. 8,4,16,16") from None
     if len(c) != 4 or min(c) < 1:
-        raise _bad("--cells needs four positive integers")
+        raise BadInput("--cells needs four positive integers")
     if math.prod(c) > 10 ** 7:   # grid_sweep.MAX_CELLS: the replay refuses more
-        raise _bad("--cells: at most 10000000 cells in all")
+        raise BadInput("--cells: at most 10000000 cells in all")
     return c
 
 
-def _threads(args):
-    if args.threads is not None and args.threads < 1:
-        raise _bad("--threads must be at least 1")
-    return args.threads
-
-
-@contextlib.contextmanager
-def _progress(args, description, total):
-    err = Console(stderr=True)
-    if getattr(args, "quiet", False) or total <= 0 or not err.is_terminal:
-        yield (lambda done: None)
-        return
-    prog = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
-    with prog:
-        task = prog.add_task(description, total=total)
-        yield (lambda done: prog.update(task, completed=done))
-
-
-def _workers(args):
-    pg, _ = _grid_modules()
-    w = args.workers if args.workers is not None else pg.default_workers()
-    if w < 1:
-        raise _bad("--workers must be at least 1")
-    return w
-
-
-def _write_json(path, data):
-    p = pathlib.Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, indent=1, default=str) + "\n")
-
-
-def _check_size(pg, domain, steps: dict, reading: str):
+def _check_size(domain, steps: dict, reading: str):
     """Refuse a grid too large to sweep, from the point counts alone (before any work)."""
     counts = [pg.axis_count(lo, hi, steps.get(v), reading) for v, (lo, hi) in zip(VARS, domain.bounds)]
     if max(counts) > pg.MAX_AXIS_POINTS:
-        raise _bad(f"an axis of the grid would have more than {pg.MAX_AXIS_POINTS:,} points: use larger steps")
+        raise BadInput(f"an axis of the grid would have more than {pg.MAX_AXIS_POINTS:,} points: use larger steps")
     total = math.prod(counts)
     if total > pg.MAX_GRID_POINTS:
-        raise _bad(f"the grid would have {total:.3g} points (more than {pg.MAX_GRID_POINTS:.0e}): use larger steps")
+        raise BadInput(f"the grid would have {total:.3g} points (more than {pg.MAX_GRID_POINTS:.0e}): use larger steps")
 
 
 def cmd_paper_grid(args) -> int:
-    from verification.cli import EXIT_FAIL, EXIT_OK, _console
-    pg, _ = _grid_modules()
 
     g = pg.PAPER_GRIDS[args.lemma]
     reading = args.reading or g.default_reading
     if reading != "all" and reading not in pg.READINGS:
-        raise _bad(f"--reading must be one of {', '.join(pg.READINGS)} or all")
+        raise BadInput(f"--reading must be one of {', '.join(pg.READINGS)} or all")
     readings = pg.READINGS if reading == "all" else (reading,)
     if args.domains in (None, "all"):
         domains = tuple(g.domains)
     elif args.domains in g.domains:
         domains = (args.domains,)
     else:
-        raise _bad(f"--domain for {g.id} must be one of {', '.join(g.domains)} or all")
+        raise BadInput(f"--domain for {g.id} must be one of {', '.join(g.domains)} or all")
     scale = _number(args.scale, "--scale", positive=True, limit=MAX_SCALE)
     steps = pg.scaled_steps(g, text_of(scale))
     for dk in domains:
         for rd in readings:
-            _check_size(pg, g.domains[dk], steps, rd)
-    workers, threads, cells = _workers(args), _threads(args), _cells(args.cells)
+            _check_size(g.domains[dk], steps, rd)
+    workers, threads, cells = workers_for(args), args.threads, _cells(args.cells)
     params = Params(args.alpha, args.lam)
-    console = _console(args)
+    console = console_for(args)
     console.print(f"{g.title}; {params.describe()}; spacings x{text_of(scale)}; readings: {', '.join(readings)}")
 
     def log(msg):
@@ -190,7 +145,7 @@ def cmd_paper_grid(args) -> int:
 
     run = pg.run_paper_grid(g, params, readings, domains, text_of(scale), cells, threads, workers,
                             per_cell=not args.no_per_cell, certified=not args.no_certified,
-                            max_boxes=args.max_boxes, progress_factory=lambda d, n: _progress(args, d, n), log=log,
+                            max_boxes=args.max_boxes, progress_factory=lambda d, n: progress_bar(args, d, n), log=log,
                             certificate_dir=pathlib.Path(args.out) / "certificates")
     head, rows = pg.table_rows(run)
     t = Table(title=f"{g.id}: paper vs reproduced (every grid value with a rigorous error bound)", show_lines=True)
@@ -213,9 +168,9 @@ def cmd_paper_grid(args) -> int:
         console.print(f"status: {status} ({g.expr} < {g.threshold} is proved only when every grid's bound is below "
                       f"it and its certificate replays: try a finer --scale) in {run.seconds:.1f} s")
     data = pg.to_json(run)
-    _write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
+    write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
     if args.json:
-        _write_json(args.json, data)
+        write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
@@ -225,9 +180,9 @@ def _parse_deriv(text):
         name, eq, val = item.partition("=")
         name = name.strip()
         if not eq or name not in VARS:
-            raise _bad(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
+            raise BadInput(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
         if name in out:
-            raise _bad(f"--deriv: {name} given twice")
+            raise BadInput(f"--deriv: {name} given twice")
         out[name] = _number(val, f"--deriv {name}", nonnegative=True, limit="1e300")
     return out
 
@@ -242,8 +197,6 @@ def _user_method(deriv: dict, axes) -> dict:
 
 
 def cmd_grid(args) -> int:
-    from verification.cli import EXIT_FAIL, EXIT_OK, _console, bound_request
-    pg, grid_certificate = _grid_modules()
 
     expr, params, domain, mode = bound_request(args)
     sense = "max" if mode in ("below", "max") else "min"
@@ -251,28 +204,28 @@ def cmd_grid(args) -> int:
     if mode in ("below", "above"):
         threshold = _number(getattr(args, mode), f"--{mode}", limit="1e300")
     if args.reading not in pg.READINGS:
-        raise _bad(f"--reading must be one of {', '.join(pg.READINGS)}")
+        raise BadInput(f"--reading must be one of {', '.join(pg.READINGS)}")
     try:
         steps = pg.parse_steps(args.steps, domain)
-        _check_size(pg, domain, steps, args.reading)
+        _check_size(domain, steps, args.reading)
         axes = tuple(pg.make_axis(v, lo, hi, steps.get(v), args.reading) for v, (lo, hi) in zip(VARS, domain.bounds))
         pg.compile_expr(expr.source)
     except pg.GridError as exc:
-        raise _bad(str(exc)) from None
+        raise BadInput(str(exc)) from None
     deriv = _parse_deriv(args.deriv) if args.deriv else None
     if args.no_per_cell and deriv is None:
-        raise _bad("--no-per-cell needs --deriv (the slack needs derivative bounds from somewhere)")
-    workers, threads, cells = _workers(args), _threads(args), _cells(args.cells)
+        raise BadInput("--no-per-cell needs --deriv (the slack needs derivative bounds from somewhere)")
+    workers, threads, cells = workers_for(args), args.threads, _cells(args.cells)
     npts = int(np.prod([a.n for a in axes], dtype=object))
-    console = _console(args)
+    console = console_for(args)
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
-    with _progress(args, "grid", npts) as tick:
+    with progress_bar(args, "grid", npts) as tick:
         sw = pg.sweep(axes, expr.source, params, cells, threads, tick)
     bounds, cell_M, methods = [], None, []
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
-        with _progress(args, "per-cell gradients", len(boxes)) as tick:
+        with progress_bar(args, "per-cell gradients", len(boxes)) as tick:
             cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick)
         bounds.append(pg.decide(sw, sense, threshold, "per-cell", cell_M=cell_M))
         methods.append({"mode": "per-cell"})
@@ -348,7 +301,7 @@ def cmd_grid(args) -> int:
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
     if args.json:
-        _write_json(args.json, data)
+        write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
 
 
@@ -357,7 +310,6 @@ def _check_deriv(deriv: dict, axes, cell_M, expr, params, sw):
     (a fixed axis whose value is not a float included), they dominate the per-cell
     enclosures on every cell, compared exactly; refuted if a point's gradient enclosure
     exceeds one; else not certified."""
-    pg, _ = _grid_modules()
     needed = [i for i, a in enumerate(axes) if a.cover > 0]
     missing = [VARS[i] for i in needed if VARS[i] not in deriv]
     if missing:

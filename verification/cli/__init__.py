@@ -1,0 +1,54 @@
+"""selu-verify: certify the SELU paper's claims, replay certificates, bound your own
+expressions.  Exit codes: 0 proved/accepted, 1 disproved/undecided/rejected, 2 bad input.
+
+One module per command group, each with a ``register(subparsers)``:
+
+    claims   all, claim, list, check
+    bound    bound
+    grid     paper-grid, grid
+    design   params, theorems, domain, atlas
+
+``common`` holds what they share (exit codes, BadInput, option groups, validators,
+console, progress bars, JSON output)."""
+from __future__ import annotations
+
+import sys
+
+from selu_theory.expr import ExprError
+from selu_theory.numbers import NumberError
+from selu_theory.params import ParamError
+from verification.certificate import CertificateError
+from verification.cli import bound, claims, design, grid
+from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser
+from verification.domain import DomainError
+from verification.scaled_claims import DesignInputError
+
+# In the order of `selu-verify --help`.
+COMMAND_MODULES = (claims, bound, grid, design)
+
+# Errors that mean "the input is invalid": one line on stderr, exit 2.
+INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError)
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return EXIT_BAD_INPUT
+        return args.func(args)
+    except INPUT_ERRORS as exc:
+        print(f"selu-verify: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("selu-verify: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,150 @@
+"""What every selu-verify command shares: exit codes, the bad-input error, the argument
+parser, the shared option groups and their validators, the console, progress bars and
+JSON output.  Command modules import from here; this module imports no command."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import pathlib
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from verification.engine import default_workers
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+DEFAULT_MAX_BOXES = 400_000
+# More worker processes than this many per core only add memory and start-up time; a
+# typo such as --workers 100000000000000000000 must be refused, not handed to the pool.
+WORKERS_PER_CORE = 4
+
+
+class BadInput(Exception):
+    """Invalid user input: main() prints the message on one line and exits 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        raise BadInput(f"{self.prog}: {message}")
+
+
+def max_workers() -> int:
+    return WORKERS_PER_CORE * default_workers()
+
+
+def worker_count(text: str) -> int:
+    """argparse type of --workers and --threads: an integer in [1, 4 x cores]."""
+    limit = max_workers()
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if not 1 <= n <= limit:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {limit} ({WORKERS_PER_CORE} x the {default_workers()} cores "
+            f"available); got {text if len(text) <= 30 else text[:27] + '...'}")
+    return n
+
+
+def positive_int(text: str) -> int:
+    """argparse type of counts such as --max-boxes: a whole number >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {text}")
+    return n
+
+
+def add_output_options(sp) -> None:
+    """--quiet and --json: every command that prints a result."""
+    sp.add_argument("--quiet", action="store_true", help="no progress bars or tables beyond the result")
+    sp.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+
+
+def add_params_options(sp) -> None:
+    """--alpha and --lambda of the activation (default: alpha01, lambda01)."""
+    sp.add_argument("--alpha", default="alpha01", help="alpha (exact decimal, or alpha01; default alpha01)")
+    sp.add_argument("--lambda", dest="lam", default="lambda01",
+                    help="lambda (exact decimal, or lambda01; default lambda01)")
+
+
+def add_workers_option(sp, help: str = "worker processes (default: all cores)") -> None:
+    sp.add_argument("--workers", type=worker_count, default=None, help=help)
+
+
+def add_proving_options(sp, *, max_boxes: int = DEFAULT_MAX_BOXES, max_boxes_help: str = None,
+                        workers_help: str = None) -> None:
+    """--out, --workers, --max-boxes: every command that runs the prover."""
+    sp.add_argument("--out", default="results", help="folder for report and certificates (default: results/)")
+    if workers_help:
+        add_workers_option(sp, workers_help)
+    else:
+        add_workers_option(sp)
+    sp.add_argument("--max-boxes", type=positive_int, default=max_boxes,
+                    help=max_boxes_help or f"box budget per extremum, shared by its subtrees (default {max_boxes})")
+
+
+def add_common_options(sp, proving: bool = True, **proving_options) -> None:
+    """The output options, and for proving commands --out, --workers and --max-boxes."""
+    add_output_options(sp)
+    if proving:
+        add_proving_options(sp, **proving_options)
+
+
+def workers_for(args) -> int:
+    """--workers, or all cores (the option's type has validated it)."""
+    w = getattr(args, "workers", None)
+    return w if w is not None else default_workers()
+
+
+def console_for(args) -> Console:
+    c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False)
+    if not c.is_terminal:  # pipes and CI logs: wide enough for the table
+        c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False, width=170)
+    return c
+
+
+def say(args, *lines) -> None:
+    """Print plain lines unless --quiet."""
+    if not getattr(args, "quiet", False):
+        for line in lines:
+            print(line)
+
+
+@contextlib.contextmanager
+def progress_bar(args, description: str, total: int):
+    """A progress bar on stderr (only on a terminal, never with --quiet).  Yields
+    ``tick(done=None)``: one more unit done, or ``done`` units done in all."""
+    err = Console(stderr=True)
+    if getattr(args, "quiet", False) or total <= 0 or not err.is_terminal:
+        yield (lambda done=None: None)
+        return
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.percentage:>5.1f}%"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=err, transient=True)
+    with prog:
+        task = prog.add_task(description, total=total)
+
+        def tick(done=None):
+            if done is None:
+                prog.advance(task)
+            else:
+                prog.update(task, completed=done)
+        yield tick
+
+
+def write_json(path, data) -> None:
+    p = pathlib.Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(data, indent=2, default=str) + "\n")
