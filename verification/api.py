@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from selu_theory.evaluate import Evaluator
-from selu_theory.expr import parse
+from selu_theory.expr import known_names, parse
 from selu_theory.params import Params
 from verification import certify as _certify
 from verification import checker, prove as _prove
@@ -104,7 +104,6 @@ def domain(text: str, defaults: Domain = C.OMEGA) -> Domain:
 
 def names() -> tuple:
     """Every name the expression language accepts."""
-    from selu_theory.expr import known_names
     return known_names()
 
 
