@@ -118,6 +118,21 @@ def test_c3_statement_is_rebuilt_not_trusted():
     assert not res.ok and "statement" in " ".join(res.messages)
 
 
+def test_certificate_from_other_kernels_or_unknown_activation_is_rejected():
+    body = _bound_body()
+    assert body["activation"]["id"] == "selu"
+
+    def other_kernels(b):
+        b["activation"]["kernels_input_sha256"] = "0" * 64
+    res = checker.check(_resealed(body, other_kernels))
+    assert not res.ok and "other kernels" in " ".join(res.messages)
+
+    def other_activation(b):
+        b["activation"]["id"] = "not-an-activation"
+    res = checker.check(_resealed(body, other_activation))
+    assert not res.ok and "unknown activation" in " ".join(res.messages)
+
+
 # --------------------------------------------------------------------------- C2: enclosures must contain the replay
 
 def _shift_bounds(b, new):

@@ -73,7 +73,7 @@ def _proved_grid(cli, tmp_path, *extra):
     assert code == 0 and "status: proved" in out, out + err
     data = json.loads(js.read_text())
     assert data["status"] == "proved" and data["replay"]["accepted"]
-    return cert_io.load(data["certificate"])
+    return gc.load(data["certificate"])
 
 
 def _resealed(cert, edit):

@@ -30,6 +30,8 @@ import sympy
 
 from selu_theory import __version__
 from selu_theory import numbers
+from selu_theory.kernel_loader import generator_input_hash
+from selu_theory.params import DEFAULT_ACTIVATION
 from selu_theory.params import NAMED as NAMED_PARAMS
 
 FORMAT = "selu-theory-certificate/1"
@@ -426,10 +428,13 @@ class Certificate:
     versions: tuple  # ((name, version), ...) sorted
     parts: tuple
     sha256: str
+    activation: str = DEFAULT_ACTIVATION  # the activation id whose kernels the parts were proved with
+    kernels: str = ""  # the hash of the generator's input for those kernels (spec + generator version)
 
     def body(self) -> dict:
         """The JSON object without its seal."""
         return {"format": FORMAT, "claim": self.claim, "statement": self.statement,
+                "activation": {"id": self.activation, "kernels_input_sha256": self.kernels},
                 "params": {"alpha": self.alpha, "lambda": self.lam}, "bits": self.bits,
                 "versions": dict(self.versions), "parts": [p.to_json() for p in self.parts]}
 
@@ -446,7 +451,9 @@ class Certificate:
     def from_json(cls, d) -> "Certificate":
         """The typed certificate; ``CertificateError`` (one line) for anything malformed,
         including a seal that does not match the contents."""
-        _fields(d, "certificate", ("format", "claim", "statement", "params", "bits", "versions", "parts", "sha256"))
+        _fields(d, "certificate", ("format", "claim", "statement", "activation", "params", "bits", "versions",
+                                   "parts", "sha256"))
+        act = _fields(d["activation"], "activation", ("id", "kernels_input_sha256"))
         _expect(d["format"] == FORMAT, "certificate", f"format is not {FORMAT}", d["format"])
         params = _fields(d["params"], "params", ("alpha", "lambda"))
         vers = d["versions"]
@@ -459,7 +466,9 @@ class Certificate:
         cert = cls(claim=_text(d["claim"], "claim", 300), statement=_text(d["statement"], "statement"),
                    alpha=_param(params["alpha"], "params.alpha"), lam=_param(params["lambda"], "params.lambda"),
                    bits=_int(d["bits"], "bits", 16, 4096), versions=tuple(sorted(vers.items())),
-                   parts=tuple(part_from_json(p, f"parts[{i}]") for i, p in enumerate(parts)), sha256=sha)
+                   parts=tuple(part_from_json(p, f"parts[{i}]") for i, p in enumerate(parts)), sha256=sha,
+                   activation=_text(act["id"], "activation.id", 100),
+                   kernels=_text(act["kernels_input_sha256"], "activation.kernels_input_sha256", 64))
         if digest(d) != sha:
             raise CertificateError("sha256 does not match the contents (altered certificate)")
         return cert
@@ -501,11 +510,13 @@ def rebuilt_statement(alpha: str, lam: str, parts) -> str:
 def seal_parts(claim_id: str, statement: str, params, bits: int, parts) -> Certificate:
     """Seal typed parts (None entries skipped) into a certificate."""
     parts = tuple(p for p in parts if p is not None)
+    kernels = generator_input_hash(params.activation)
     body = {"format": FORMAT, "claim": claim_id, "statement": statement,
+            "activation": {"id": params.activation, "kernels_input_sha256": kernels},
             "params": {"alpha": params.alpha, "lambda": params.lam}, "bits": bits,
             "versions": versions(), "parts": [p.to_json() for p in parts]}
     return Certificate(claim_id, statement, params.alpha, params.lam, bits, tuple(sorted(body["versions"].items())),
-                       parts, digest(body))
+                       parts, digest(body), params.activation, kernels)
 
 
 def build(claim, params, bits: int, parts) -> dict:
@@ -548,8 +559,10 @@ def nesting_depth(data: bytes) -> int:
     return int(numpy.cumsum(steps).max())
 
 
-def loads(data: bytes, source: str = "certificate") -> Certificate:
-    """The certificate in ``data``, which must be exactly the canonical serialization."""
+def read_json(data: bytes, source: str = "certificate") -> dict:
+    """The JSON object of a certificate of any kind (claim parts or a grid), read
+    strictly: size, ASCII, nesting depth, no duplicate keys, no JSON floats or non-finite
+    constants, the format tag, and exactly the canonical bytes."""
     if len(data) > MAX_BYTES:
         raise CertificateError(f"{source} is larger than {MAX_BYTES >> 20} MiB")
     try:
@@ -568,13 +581,23 @@ def loads(data: bytes, source: str = "certificate") -> Certificate:
         raise CertificateError(f"{source} is not a JSON certificate") from None
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise CertificateError(f"{source} is not a {FORMAT} certificate")
-    try:
-        cert = Certificate.from_json(obj)
-    except CertificateError as exc:
-        raise CertificateError(f"{source}: {exc}") from None
     if canonical(obj) + b"\n" != data:
         raise CertificateError(f"{source}: bytes are not the canonical serialization")
-    return cert
+    return obj
+
+
+def from_object(obj: dict, source: str = "certificate") -> Certificate:
+    """The typed certificate of claim parts in a JSON object read by ``read_json``."""
+    try:
+        return Certificate.from_json(obj)
+    except CertificateError as exc:
+        raise CertificateError(f"{source}: {exc}") from None
+
+
+def loads(data: bytes, source: str = "certificate") -> Certificate:
+    """The certificate of claim parts in ``data``, which must be exactly the canonical
+    serialization."""
+    return from_object(read_json(data, source), source)
 
 
 def read_bytes(path) -> bytes:

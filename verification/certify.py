@@ -1,7 +1,7 @@
 """The one certify pipeline: prove -> seal -> write -> check -> accept.
 
 Every path that reports "proved" (``selu-verify all``/``claim``/``bound``/``theorems``/
-``domain`` and ``api.prove``/``api.bound``) goes through here, so there is one acceptance
+``domain``/``grid``/``paper-grid``/``check`` and ``api.prove``/``api.bound``) goes through here, so there is one acceptance
 rule (``accept``): a result counts as proved only if the independent checker accepted
 the certificate *and* its replay gives the prover's status; anything else is
 "undecided", with the reason.
@@ -22,9 +22,9 @@ from selu_theory.params import Params
 from verification import certificate as cert_io
 from verification import checker
 from verification import claims as C
-from verification import prove
+from verification import grid_certificate, prove
 from verification.certificate import Certificate
-from verification.checker import CUSTOM_ID_SEPARATOR, USER_BOUND_ID, CheckResult
+from verification.checker import CUSTOM_ID_SEPARATOR, GRID_ID, USER_BOUND_ID, CheckResult
 
 UNDECIDED = "undecided"
 
@@ -54,6 +54,14 @@ def accept(prover_status: str, chk: CheckResult) -> tuple:
     if chk.status != prover_status:
         return UNDECIDED, f"checker replay gives {chk.status}, the prover said {prover_status}"
     return prover_status, ""
+
+
+def check_grid(cert: dict, workers: int = 1) -> CheckResult:
+    """Replay a grid certificate (its sweep, error model and derivative bounds) and say
+    what it proves, in the checker's terms, so that ``accept`` judges it like any other."""
+    ok, status, messages = grid_certificate.replay(cert, workers)
+    return CheckResult(bool(ok), GRID_ID, status, list(messages),
+                       proves=str(cert.get("statement", "")) if ok else "")
 
 
 def certificate_id(claim: C.Claim, params: Params) -> str:

@@ -30,6 +30,7 @@ from selu_theory import ball, constants, numbers
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import ParamError, Params
@@ -43,6 +44,7 @@ CHECK_BITS = 112
 # its certificate is replayed on its own terms, like a 'bound', and never reported under
 # the registered name.
 CUSTOM_ID_SEPARATOR = "@"
+GRID_ID = "grid"  # grid certificates (verification.grid_certificate), replayed by their own module
 USER_BOUND_ID = "bound"
 # Krawczyk replays of a fixed point, in bits above the prover's: a replay ball must lie
 # inside the recorded enclosure, and a finer one does when the true value is inside.
@@ -70,6 +72,8 @@ class CheckResult:
             return f"claim {self.claim}"
         if self.claim == USER_BOUND_ID:
             return "user bound"
+        if self.claim == GRID_ID:
+            return "grid bound"
         return f"unregistered claim {self.claim!r}"
 
 
@@ -381,8 +385,17 @@ def _typed(source) -> Certificate:
 
 
 def _replay(cert: Certificate, res: CheckResult, progress, workers):
+    # The kernels the parts were proved with must be the ones replaying them: same
+    # activation, generated from the same spec by the same generator.
     try:
-        params = Params(cert.alpha, cert.lam)
+        kernels = generator_input_hash(cert.activation)
+    except KernelsNotFound:
+        raise Rejected(f"unknown activation {cert.activation!r}") from None
+    if cert.kernels != kernels:
+        raise Rejected(f"proved with other kernels for {cert.activation!r} (generator input "
+                       f"{cert.kernels[:12]}..., these are {kernels[:12]}...)")
+    try:
+        params = Params(cert.alpha, cert.lam, activation=cert.activation)
     except ParamError as exc:
         raise Rejected(f"bad parameters: {exc}") from None
     reg = C.REGISTRY.get(cert.claim)

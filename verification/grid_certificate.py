@@ -35,6 +35,8 @@ import numpy as np
 
 from selu_theory import ball
 from selu_theory import grid_kernels as gk
+from selu_theory import mr_arith as mr
+from selu_theory.kernel_loader import generator_input_hash
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
 from selu_theory.params import ParamError, Params
@@ -57,12 +59,14 @@ def error_model() -> dict:
     """The kernels' error-model constants and a hash of their Arb-proven tables: a
     certificate made with other kernels is not replayed with these."""
     tables = hashlib.sha256()
-    for arr in (gk.ERFCX_COEF, gk.ERFCX_ERR, gk.EXP_TAB, gk.EXP_COEF):
+    for arr in (mr.ERFCX_COEF, mr.ERFCX_ERR, mr.EXP_TAB, mr.EXP_COEF):
         tables.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
-    return {"unit_roundoff": float(gk.U).hex(), "tiny": float(gk.TINY).hex(), "radius_factor": float(gk.C_INF).hex(),
-            "lip_erfc": float(gk.LIP_ERFC).hex(), "lip_gauss": float(gk.LIP_GAUSS).hex(),
-            "exp_max_arg": float(gk.EXP_MAX_ARG).hex(), "eps_exp": float(gk.EPS_EXP).hex(),
-            "tables_sha256": tables.hexdigest()}
+    return {"unit_roundoff": float(mr.U).hex(), "tiny": float(mr.TINY).hex(), "radius_factor": float(mr.C_INF).hex(),
+            "lip_erfc": float(mr.LIP_ERFC).hex(), "lip_gauss": float(mr.LIP_GAUSS).hex(),
+            "exp_max_arg": float(mr.EXP_MAX_ARG).hex(), "eps_exp": float(mr.EPS_EXP).hex(),
+            "tables_sha256": tables.hexdigest(),
+            # the generated midpoint-radius kernels: a certificate from other kernels is not replayed
+            "kernels_input_sha256": generator_input_hash(gk.ACTIVATION)}
 
 
 def derivative_forms(expr: str, var: str) -> set:
@@ -107,7 +111,14 @@ def build(expr: str, sense: str, threshold, domain: Domain, params: Params, read
 
 
 write = cert_io.write
-load = cert_io.load
+
+
+def load(path) -> dict:
+    """A grid certificate's JSON object, read as strictly as every certificate."""
+    obj = cert_io.read_json(cert_io.read_bytes(path), str(path))
+    if obj.get("kind") != KIND:
+        raise cert_io.CertificateError(f"{path} is not a grid certificate")
+    return obj
 
 
 # --------------------------------------------------------------------------------------
@@ -198,8 +209,11 @@ def _factor_bound(factor: dict, params: Params, domain: Domain, workers: int) ->
         if not all(plo <= lo and hi <= phi for (plo, phi), (lo, hi) in zip(pdom.bounds, domain.bounds)):
             raise GridRejected(f"the part for {expr} does not cover the grid's domain")
         try:
+            typed = cert_io.part_from_json(part, f"part for |{expr}|")
             with ball.precision(checker.CHECK_BITS):
-                status, _ = checker.check_extremum(part, params, None, workers=workers)
+                status, _ = checker.check_extremum(typed, params, workers=workers)
+        except cert_io.CertificateError as exc:
+            raise GridRejected(f"malformed part for {expr}: {exc}") from None
         except checker.Rejected as exc:
             raise GridRejected(f"part {part.get('key')!r} rejected by the checker: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:

@@ -21,6 +21,7 @@ from selu_theory.numbers import parse as parse_number
 from selu_theory.params import Params
 from verification import grid_certificate
 from verification import paper_grid as pg
+from verification.certify import accept, check_grid
 from verification.cli.bound import add_bound_arguments, bound_request
 from verification.cli.common import (
     EXIT_FAIL,
@@ -246,11 +247,12 @@ def cmd_grid(args) -> int:
                                       method, sw, decisive)
         name = f"grid-{cert['sha256'][:10]}.json"
         cert_path = grid_certificate.write(cert, pathlib.Path(args.out) / "certificates" / name)
-        replay = grid_certificate.replay(cert, workers)
+        chk = check_grid(cert, workers)
+        replay = (chk.ok, chk.status, chk.messages)
     if cex is not None:
         status = "disproved"
-    elif replay is not None and replay[0]:
-        status = replay[1]
+    elif replay is not None:
+        status, _ = accept("proved", chk)  # the one acceptance rule
     else:
         status = "undecided"
     t = Table(title=f"grid bound of {sense} {expr.source}")
