@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy import optimize
 
 from verification.domain import Domain
 
@@ -48,6 +47,9 @@ def best_point(floats, sign: int, domain: Domain, per_axis: int = 9):
         v = _values(floats, sign, *[np.array([c]) for c in x])[0]
         return -v if np.isfinite(v) else np.inf
 
+    # scipy (optional heavy dependency) is imported where the local search runs, so that
+    # commands that never search (check, params, bad input) start without it.
+    from scipy import optimize
     best_x, best_v = starts[0], vals[order[0]]
     for x0, v0 in zip(starts, vals[order]):
         if not free:
