@@ -8,7 +8,7 @@ import numpy as np
 from flint import arb
 
 from selu_theory import ball, base_enclosures, moment_map, quantities
-from selu_theory.expr import Expr
+from selu_theory.expr import Expr, parse
 from selu_theory.jets import BallOps, Jet, JetOps
 from selu_theory.params import Params
 
@@ -104,3 +104,15 @@ class Evaluator:
 
 def as_fraction_point(pt):
     return tuple(Fraction(x) for x in pt)
+
+
+_CACHE = {}
+
+
+def cached_evaluator(expr: str, params: Params, bits: int) -> Evaluator:
+    """The Evaluator of an expression's text for ``params`` at ``bits`` bits, built once
+    per process (pool workers build each once, not once per box)."""
+    key = (expr, params, bits)
+    if key not in _CACHE:
+        _CACHE[key] = Evaluator(parse(expr), params, bits)
+    return _CACHE[key]

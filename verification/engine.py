@@ -26,8 +26,7 @@ from fractions import Fraction
 from flint import arb
 
 from selu_theory import ball
-from selu_theory.evaluate import Evaluator
-from selu_theory.expr import parse
+from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.params import Params
 from verification import search
 from verification.domain import Domain, down
@@ -70,19 +69,7 @@ class Objective:
         return evaluator(self.expr, self.params, self.bits)
 
 
-_EVAL_CACHE = {}
-
-
-def evaluator(expr: str, params: Params, bits: int) -> Evaluator:
-    """The evaluator of an expression, cached per process (workers build each once)."""
-    key = (expr, params, bits)
-    if key not in _EVAL_CACHE:
-        _EVAL_CACHE[key] = Evaluator(parse(expr), params, bits)
-    return _EVAL_CACHE[key]
-
-
-# paper_grid still imports the old private name (allow-listed in tests/test_layers.py).
-_evaluator = evaluator
+evaluator = cached_evaluator  # the engine's name for it (domain_search uses it too)
 
 
 def objective_point(obj: Objective, pt) -> arb:

@@ -38,8 +38,7 @@ import numpy as np
 from flint import arb
 
 from selu_theory import ball, constants, krawczyk
-from selu_theory.evaluate import Evaluator
-from selu_theory.expr import parse
+from selu_theory.evaluate import cached_evaluator
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, spectral_norm, spectral_radius
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_user_number
@@ -294,22 +293,10 @@ class LocatedFixedPoint:
         return float(self.nu.mid())
 
 
-_EVALS = {}
-
-
-def evaluator(expr: str, params: Params, bits: int) -> Evaluator:
-    """A cached Evaluator of ``expr`` for ``params`` at ``bits`` bits."""
-    key = (expr, params, bits)
-    if key not in _EVALS:
-        _EVALS[key] = Evaluator(parse(expr), params, bits)
-    return _EVALS[key]
-
-
-_evaluator = evaluator  # the old name, still imported by verification.domain_search
 
 
 def _float_fixed_point(params: Params, omega: float, tau: float):
-    ev = {k: evaluator(k, params, 80) for k in ("mu_tilde", "nu_tilde", "J11", "J12", "J21", "J22")}
+    ev = {k: cached_evaluator(k, params, 80) for k in ("mu_tilde", "nu_tilde", "J11", "J12", "J21", "J22")}
 
     def val(k, mu, nu):
         return float(ev[k].floats(np.array([mu]), np.array([float(omega)]), np.array([nu]), np.array([float(tau)]))[0])
@@ -347,7 +334,7 @@ def _float_fixed_point(params: Params, omega: float, tau: float):
 def fixed_point_system(params: Params, omega: Fraction, tau: Fraction, bits: int) -> krawczyk.System:
     """(mu, nu) -> (mu~ - mu, nu~ - nu) at fixed weights (omega, tau), on the evaluator's
     jets: value and Jacobian enclosures over a box of (mu, nu)."""
-    fm, fn = evaluator("mu_tilde - mu", params, bits), evaluator("nu_tilde - nu", params, bits)
+    fm, fn = cached_evaluator("mu_tilde - mu", params, bits), cached_evaluator("nu_tilde - nu", params, bits)
 
     def evaluate(X):
         bx = (ball.fraction_bounds(X[0]), (omega, omega), ball.fraction_bounds(X[1]), (tau, tau))
@@ -384,7 +371,7 @@ def locate_fixed_point(params: Params, omega=0, tau=1, bits: int = 128) -> Locat
                 continue
             K = root.enclosure
             kbox = (_outward_floats(K[0]), (omega, omega), _outward_floats(K[1]), (tau, tau))
-            J = tuple(tuple(evaluator(f"J{i}{j}", params, bits).box(kbox).val for j in (1, 2)) for i in (1, 2))
+            J = tuple(tuple(cached_evaluator(f"J{i}{j}", params, bits).box(kbox).val for j in (1, 2)) for i in (1, 2))
             S, rho = spectral_norm(J), spectral_radius(J)
             stable = True if S < 1 else (False if S > 1 else None)
             return LocatedFixedPoint(K[0], K[1], X, S, rho, stable, J)
