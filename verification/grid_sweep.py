@@ -124,21 +124,27 @@ def axis_count(lo, hi, step, reading: str) -> int:
     return k + 2 if reading in ("both", "linspace") else k + 1
 
 
-def parse_steps(text: str, domain: Domain) -> dict:
-    """'mu=0.01,omega=0.001,...': the step of every axis with a non-degenerate range."""
+def parse_axis_numbers(text: str, what: str, **limits) -> dict:
+    """'mu=0.01,omega=0.001,...' -> {axis: Fraction}, each number read by the one user-number
+    parser with ``limits``; GridError (one line) for a malformed item or a repeated axis."""
     out = {}
     for item in filter(None, (s.strip() for s in str(text or "").split(","))):
         name, eq, val = item.partition("=")
         name = name.strip()
         if not eq or name not in VARS:
-            raise GridError(f"step item {item!r} is not name=step with name in {', '.join(VARS)}")
+            raise GridError(f"{what} item {item!r} is not name={what} with name in {', '.join(VARS)}")
         if name in out:
-            raise GridError(f"{name} given twice")
+            raise GridError(f"{what}: {name} given twice")
         try:
-            q = parse_number(val, f"step of {name}", positive=True)
+            out[name] = parse_number(val, f"{what} of {name}", **limits)
         except NumberError as exc:
             raise GridError(str(exc)) from None
-        out[name] = q
+    return out
+
+
+def parse_steps(text: str, domain: Domain) -> dict:
+    """'mu=0.01,omega=0.001,...': the step of every axis with a non-degenerate range."""
+    out = parse_axis_numbers(text, "step", positive=True)
     for name, (lo, hi) in zip(VARS, domain.bounds):
         if lo != hi and name not in out:
             raise GridError(f"--steps is missing {name}")

@@ -35,6 +35,7 @@ from verification.cli.common import (
     workers_for,
     write_json,
 )
+from verification.grid_sweep import GridError, parse_axis_numbers
 
 VARS = ("mu", "omega", "nu", "tau")
 MAX_SCALE = 10 ** 4
@@ -176,16 +177,10 @@ def cmd_paper_grid(args) -> int:
 
 
 def _parse_deriv(text):
-    out = {}
-    for item in filter(None, (s.strip() for s in text.split(","))):
-        name, eq, val = item.partition("=")
-        name = name.strip()
-        if not eq or name not in VARS:
-            raise BadInput(f"--deriv item {item!r} is not name=bound with name in {', '.join(VARS)}")
-        if name in out:
-            raise BadInput(f"--deriv: {name} given twice")
-        out[name] = _number(val, f"--deriv {name}", nonnegative=True, limit="1e300")
-    return out
+    try:
+        return parse_axis_numbers(text, "--deriv", nonnegative=True, limit="1e300")
+    except GridError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def _user_method(deriv: dict, axes) -> dict:
