@@ -5,6 +5,7 @@ import pytest
 from verification import certificate as cert_io
 from verification import claims as C
 from verification import prove
+from verification.cli import main as cli_main
 from verification.engine import Runner
 
 
@@ -16,6 +17,17 @@ def proved(claim_id: str):
         res = prove.run_claim(claim, r)
     body = cert_io.build(claim, claim.params, prove.DEFAULT_BITS, [p.certificate for p in res.parts])
     return res, body
+
+
+@pytest.fixture
+def cli(capsys):
+    """selu-verify in-process: (exit code, stdout, stderr) of one command."""
+    def run(*args):
+        capsys.readouterr()
+        code = cli_main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
 
 
 @pytest.fixture

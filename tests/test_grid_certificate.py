@@ -11,7 +11,6 @@ import sys
 import time
 from fractions import Fraction
 
-import pytest
 
 from selu_theory.params import Params
 from verification import certificate as cert_io
@@ -23,17 +22,6 @@ P = Params()
 SMALL = "mu=0.05:0.1,omega=0.05:0.1,nu=0.8:0.9,tau=1.05:1.1"
 SMALL_STEPS = "mu=0.01,omega=0.01,nu=0.02,tau=0.01"
 
-
-@pytest.fixture
-def cli(capsys):
-    from verification.cli import main
-
-    def run(*args):
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def test_f1_fixed_axis_off_the_floats_is_not_proved(cli, tmp_path):

@@ -25,18 +25,6 @@ OMEGA_MINUS = C.OMEGA_MINUS
 OMEGA_PLUS = C.OMEGA_PLUS
 
 
-@pytest.fixture
-def cli(capsys):
-    """selu-verify in-process (the kernels are compiled once per session)."""
-    from verification.cli import main
-
-    def run(*args):
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
 
 def small_axes(domain, n=(3, 4, 3, 3), reading="linspace"):
     axes = []
