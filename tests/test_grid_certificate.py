@@ -11,7 +11,6 @@ import sys
 import time
 from fractions import Fraction
 
-
 from selu_theory.params import Params
 from verification import certificate as cert_io
 from verification import grid_certificate as gc
