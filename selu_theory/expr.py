@@ -58,7 +58,7 @@ def _literal(node, text) -> Fraction:
     if seg is None:  # pragma: no cover - ast always gives segments for parsed text
         seg = repr(node.value)
     try:
-        return parse_number(seg.replace("_", ""), "number")
+        return parse_number(seg.replace("_", ""), "number literal in the expression")
     except NumberError as exc:
         if type(node.value) is int and seg[:2].lower() in ("0o", "0b"):
             # Python's octal and binary spellings; at most MAX_LENGTH digits, so cheap.
