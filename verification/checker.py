@@ -136,6 +136,8 @@ def _inside(x: arb, lo: Fraction, hi: Fraction) -> bool:
 
 def _registry_mismatch(cert: Certificate, claim: C.Claim):
     """Why the certificate is not exactly the registered claim, or None."""
+    if cert.activation != claim.params.activation:
+        return f"activation {cert.activation!r} is not the registered claim's ({claim.params.activation!r})"
     if not (same_param(cert.alpha, claim.params.alpha) and same_param(cert.lam, claim.params.lam)):
         return (f"parameters alpha={cert.alpha}, lambda={cert.lam} are not the registered claim's "
                 f"({claim.params.describe()})")
