@@ -34,3 +34,8 @@ def lambda01(bits: int = 256) -> arb:
 
 ALPHA01_FLOAT = float(alpha01().mid())
 LAMBDA01_FLOAT = float(lambda01().mid())
+
+# Named constants a parameter may be given as (``--alpha alpha01``), each computed from its
+# closed form at the precision asked.  An activation's generated kernels list which of
+# these its parameters default to (``NAMED_CONSTANTS`` there).
+NAMED = {"alpha01": alpha01, "lambda01": lambda01}

@@ -45,7 +45,7 @@ from selu_theory import constants, krawczyk
 from selu_theory.ball import exact, precision, sqr, sqrt_nonneg
 from selu_theory._generated.selu import ball_kernels  # the SELU fast path: SELU's kernels by design
 from selu_theory.numbers import NumberError, parse
-from selu_theory.params import DEFAULT_ACTIVATION, SCALE_AFFINE_QUADRATIC, activation_parameters
+from selu_theory.params import DEFAULT_ACTIVATION, activation_parameters
 
 __all__ = ["FixedPointError", "FixedPointParams", "solve_alpha_lambda", "spectral_norm", "spectral_radius"]
 
@@ -356,16 +356,21 @@ class _NeedPrecision(Exception):
         self.reason, self.wp = reason, wp
 
 
+SCALE_AFFINE_QUADRATIC = "mean lam*(affine in alpha), second moment lam^2*(quadratic in alpha)"
+
+
 def _require_structure(activation: str):
     """The fast path below (all real roots from a quadratic; global uniqueness) holds only
     for moments lam*(affine in alpha) and lam^2*(quadratic in alpha): the activation must
-    declare that structure (``params.ActivationParameters.structure``; the activation spec
-    will carry it).  ``_coefficients`` also checks it numerically."""
+    declare that structure (its spec's ``Structure``, carried by the generated kernels'
+    metadata) with the parameters in the order (shape, scale).  ``_coefficients`` also
+    checks it numerically."""
     try:
-        declared = activation_parameters(activation).structure
+        ap = activation_parameters(activation)
     except ValueError as exc:
         raise FixedPointError(str(exc)) from None
-    if declared != SCALE_AFFINE_QUADRATIC:
+    declared = ap.structure or {}
+    if (declared.get("shape_affine"), declared.get("scale")) != ap.names or len(ap.names) != 2:
         raise FixedPointError(f"activation {activation!r} does not declare the structure this solver needs "
                               f"({SCALE_AFFINE_QUADRATIC})")
 

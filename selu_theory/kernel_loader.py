@@ -26,14 +26,14 @@ def load_kernels(activation_id: str, kind: str) -> ModuleType:
     if kind not in KINDS:
         raise KernelsNotFound(f"no kernel kind {kind!r} (kinds: {', '.join(KINDS)})")
     if not _ID.match(activation_id):
-        raise KernelsNotFound(f"no generated kernels for activation {activation_id!r}")
+        raise KernelsNotFound(f"unknown activation {activation_id!r}: no generated kernels")
     name = f"selu_theory._generated.{activation_id}.{kind}"
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as e:
         if e.name is not None and name.startswith(e.name):
-            raise KernelsNotFound(f"no generated kernels for activation {activation_id!r}: "
-                                  f"run python tools/generate_kernels.py") from None
+            raise KernelsNotFound(f"unknown activation {activation_id!r}: no generated kernels "
+                                  f"(python -m tools.generate_kernels writes them)") from None
         raise
 
 
@@ -41,3 +41,15 @@ def generator_input_hash(activation_id: str) -> str:
     """sha256 of what the kernels of ``activation_id`` were generated from (the spec's
     expressions as srepr and the generator's version); certificates record it."""
     return load_kernels(activation_id, "ball_kernels").GENERATOR_INPUT_HASH
+
+
+# The module constants a ball_kernels module carries about its activation (the generator's
+# ``metadata``): the runtime learns an activation's parameters here, without sympy.
+METADATA = ("ACTIVATION_ID", "ACTIVATION_NAME", "FORMULA", "PARAMETER_INFO", "NAMED_CONSTANTS",
+            "STRUCTURE", "GENERATOR_INPUT_HASH")
+
+
+def activation_info(activation_id: str) -> dict:
+    """{name: value} of the activation's metadata (see METADATA)."""
+    module = load_kernels(activation_id, "ball_kernels")
+    return {k: getattr(module, k) for k in METADATA}

@@ -10,25 +10,21 @@ Two ``Params`` are equal when they mean the same values: "1.0507" equals "1.0507
 "lambda01" does not equal any decimal (a named constant is irrational).  The text a
 value was given as is kept (``spec``) for certificates and messages.
 
-``ACTIVATIONS`` says, per activation id, which parameters it has, their named constants
-and defaults, and which structure its moments have (``structure``, read by the fixed-point
-solver's fast path).  It is the hook the activation spec (``selu_theory.activations``)
-replaces: a second activation adds one entry here until then.
+Which parameters an activation has, their labels, defaults and named constants, and the
+structure its moments declare, are read from its generated kernels' metadata
+(``kernel_loader.activation_info``), written from its spec (``selu_theory.activations``)
+by the generator: there is no second list here.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flint import arb
 
 from selu_theory import constants
+from selu_theory.kernel_loader import KernelsNotFound, activation_info
 from selu_theory.numbers import NumberError, parse
-
-# Structure of the moments in the parameters, declared by an activation.  SELU: for fixed
-# (m, v), mu~ = lam (a0 + a1 alpha) is affine in alpha and xi~ = lam^2 (b0 + b1 alpha +
-# b2 alpha^2) quadratic, which lets fixed_point.solve_alpha_lambda find every real root.
-SCALE_AFFINE_QUADRATIC = "mean lam*(affine in alpha), second moment lam^2*(quadratic in alpha)"
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -43,38 +39,34 @@ class ActivationParameters:
     activation: str
     parameters: tuple   # of Parameter, in positional order
     named: dict         # named constant -> function(bits) -> arb
-    structure: str | None = None
+    structure: dict | None = None   # {"scale": name or None, "shape_affine": name or None}
+    formula: str = ""
 
     @property
     def names(self) -> tuple:
         return tuple(p.name for p in self.parameters)
 
 
-ACTIVATIONS = {
-    "selu": ActivationParameters(
-        "selu",
-        (Parameter("alpha", "alpha", "alpha01",
-                   "the SELU α in use (`--alpha`, alpha01 by default), an exact ball"),
-         Parameter("lam", "lambda", "lambda01",
-                   "the SELU λ in use (`--lambda`, lambda01 by default), an exact ball")),
-        {"alpha01": constants.alpha01, "lambda01": constants.lambda01},
-        structure=SCALE_AFFINE_QUADRATIC),
-}
 DEFAULT_ACTIVATION = "selu"
 
 # The SELU named constants (kept for callers that look them up by name).
-NAMED = ACTIVATIONS["selu"].named
+NAMED = constants.NAMED
 
 
 class ParamError(ValueError):
     """A parameter specification that is not a positive finite number or a named constant."""
 
 
+@functools.cache
 def activation_parameters(activation: str = DEFAULT_ACTIVATION) -> ActivationParameters:
+    """The parameters of ``activation`` as its generated kernels declare them."""
     try:
-        return ACTIVATIONS[activation]
-    except KeyError:
-        raise ParamError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}") from None
+        info = activation_info(activation)
+    except KernelsNotFound as exc:
+        raise ParamError(str(exc)) from None
+    params = tuple(Parameter(*row) for row in info["PARAMETER_INFO"])
+    named = {n: constants.NAMED[n] for n in info["NAMED_CONSTANTS"]}
+    return ActivationParameters(activation, params, named, info["STRUCTURE"], info["FORMULA"])
 
 
 def parameter_names(activation: str = DEFAULT_ACTIVATION) -> tuple:
@@ -166,9 +158,10 @@ class Params:
         return self._spec.names
 
     @property
-    def structure(self) -> str | None:
-        """The moment structure the activation declares (see SCALE_AFFINE_QUADRATIC)."""
-        return self._spec.structure
+    def structure(self) -> dict:
+        """The moment structure the activation declares: {"scale": parameter or None,
+        "shape_affine": parameter or None} (see ``activations.spec.Structure``)."""
+        return dict(self._spec.structure or {})
 
     def spec(self, name: str) -> str:
         return self.specs[name]

@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover - depends on how pytest is launched
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from selu_theory import constants
+from selu_theory import fixed_point as fixed_point_module
 from selu_theory import params as params_module
 from selu_theory.ball import exact, precision
 from selu_theory.fixed_point import FixedPointError, FixedPointParams, solve_alpha_lambda
@@ -251,7 +252,10 @@ def test_fast_path_needs_the_declared_structure(monkeypatch):
     activation that does not declare that structure is refused, not solved wrongly."""
     with pytest.raises(FixedPointError, match="unknown activation"):
         solve_alpha_lambda(0, 1, activation="tanh")
-    selu = params_module.ACTIVATIONS["selu"]
-    monkeypatch.setitem(params_module.ACTIVATIONS, "selu", dataclasses.replace(selu, structure=None))
+    selu = params_module.activation_parameters("selu")
+    monkeypatch.setattr(params_module, "activation_parameters",
+                        lambda a="selu": dataclasses.replace(selu, structure=None))
+    monkeypatch.setattr(fixed_point_module, "activation_parameters",
+                        lambda a="selu": dataclasses.replace(selu, structure=None))
     with pytest.raises(FixedPointError, match="does not declare"):
         solve_alpha_lambda(0, 1)

@@ -26,12 +26,12 @@ import sys
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from selu_theory import activations, partials, symbolic
+from selu_theory import activations, constants, partials, symbolic
 
 # Bump when any printer's output changes for the same spec (the ball, float and numba
 # printers here, the midpoint-radius printer of generate_grid_kernels): it is part of the
 # input hash, which is one per activation.
-GENERATOR_VERSION = "kernels-3"
+GENERATOR_VERSION = "kernels-4"
 REGENERATE = "python -m tools.generate_kernels"
 GENERATED_DIR = pathlib.Path(__file__).resolve().parents[1] / "selu_theory" / "_generated"
 
@@ -64,6 +64,7 @@ def input_hash(spec) -> str:
     """sha256 of the generators' version and everything of the spec the kernels print."""
     h = hashlib.sha256()
     h.update(f"{GENERATOR_VERSION}\n{spec.id}\n{','.join(spec.parameter_names)}\n".encode())
+    h.update(f"{metadata(spec)!r}\n".encode())
     for fam in spec.families:
         h.update(f"family {fam.name} {fam.max_order}\n".encode())
         for name, expr in fam.functions:
@@ -191,12 +192,34 @@ PRELUDES = {
 }
 
 
+def metadata(spec) -> dict:
+    """What the runtime needs to know about the activation without importing sympy or
+    the spec: written into ball_kernels.py as module constants (see kernel_loader)."""
+    named = tuple(p.default for p in spec.parameters if p.default in constants.NAMED)
+    st = spec.structure
+    return {
+        "ACTIVATION_ID": spec.id,
+        "ACTIVATION_NAME": spec.name,
+        "FORMULA": spec.formula,
+        # (name, label, default, meaning) per parameter, in kernel-argument order
+        "PARAMETER_INFO": tuple((p.name, p.label, p.default, p.meaning) for p in spec.parameters),
+        "NAMED_CONSTANTS": named,
+        "STRUCTURE": {"scale": st.scale, "shape_affine": st.shape_affine},
+    }
+
+
+def _metadata_lines(spec) -> str:
+    return "".join(f"{k} = {v!r}\n" for k, v in metadata(spec).items())
+
+
 def render(spec, filename: str) -> str:
     what, prelude, printer_cls, decorator = PRELUDES[filename]
     printer = printer_cls()
     hash_line = f"GENERATOR_INPUT_HASH = {input_hash(spec)!r}"
     parts = [HEADER.format(name=spec.name, id=spec.id, regenerate=REGENERATE, what=what),
              prelude.format(hash_line=hash_line)]
+    if filename == "ball_kernels.py":
+        parts.append("\n" + _metadata_lines(spec))
     names_map = {}
     for family in spec.family_names:
         for fname, orders in family_groups(spec, family):

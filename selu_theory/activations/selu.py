@@ -53,8 +53,10 @@ SPEC = Activation(
     id="selu",
     name="SELU",
     parameters=(
-        Parameter("alpha", alpha, "alpha01", constants.alpha01, constants.ALPHA01_FRAMEWORKS),
-        Parameter("lam", lam, "lambda01", constants.lambda01, constants.LAMBDA01_FRAMEWORKS),
+        Parameter("alpha", alpha, "alpha", "alpha01", constants.ALPHA01_FRAMEWORKS,
+                  "the SELU α in use (`--alpha`, alpha01 by default), an exact ball"),
+        Parameter("lam", lam, "lambda", "lambda01", constants.LAMBDA01_FRAMEWORKS,
+                  "the SELU λ in use (`--lambda`, lambda01 by default), an exact ball"),
     ),
     integrands=_integrands(),
     families=(
@@ -70,4 +72,5 @@ SPEC = Activation(
     # fast path of ``fixed_point`` relies on it (``spec.structure_holds`` checks it).
     structure=Structure(scale="lam", shape_affine="alpha"),
     doc=__doc__,
+    formula="lam*x (x >= 0); lam*alpha*(exp(x) - 1) (x < 0)",
 )

@@ -28,14 +28,18 @@ from selu_theory import symbolic
 class Parameter:
     """One parameter of the activation.
 
-    ``name`` is its sympy symbol's name and its name as a kernel argument; ``constant`` the
-    named constant it defaults to; ``value(bits)`` that constant as an Arb ball from its
-    closed form; ``framework_text`` the decimal that deep-learning frameworks hard-code."""
+    ``name`` is its sympy symbol's name and its name as a kernel argument and in
+    expressions; ``label`` its name in messages and certificates ("lambda" for ``lam``);
+    ``default`` the value it takes when none is given: a named constant of
+    ``selu_theory.constants.NAMED`` ("alpha01") or an exact decimal ("1", "2.90427");
+    ``framework_text`` the decimal that deep-learning frameworks hard-code, if any;
+    ``meaning`` one line for the docs and the quantity table."""
     name: str
     symbol: sp.Symbol
-    constant: str
-    value: Callable
+    label: str
+    default: str
     framework_text: str = ""
+    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Activation:
     special_functions: frozenset   # names of the functions the closed forms use
     structure: Structure = Structure()
     doc: str = ""
+    formula: str = ""              # one line for humans, e.g. "lam*x (x >= 0); lam*alpha*(exp(x)-1) (x < 0)"
 
     def __post_init__(self):
         names = [p.name for p in self.parameters]

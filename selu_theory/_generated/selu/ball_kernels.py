@@ -10,11 +10,18 @@ from flint import arb
 
 from selu_theory.ball import erfc, erfcx, exp, ipow, sqrt
 
-GENERATOR_INPUT_HASH = '8f41d3d2a84e194fd338e1ea6bcf66cef724ff9d97ef8a2568490096b77c64ca'
+GENERATOR_INPUT_HASH = 'c31a61e60ca757d08b0fa98d25d29575f9ceb54450aa59a37b444c438a5afd5a'
 
 
 def _pi():
     return arb.pi()
+
+ACTIVATION_ID = 'selu'
+ACTIVATION_NAME = 'SELU'
+FORMULA = 'lam*x (x >= 0); lam*alpha*(exp(x) - 1) (x < 0)'
+PARAMETER_INFO = (('alpha', 'alpha', 'alpha01', 'the SELU α in use (`--alpha`, alpha01 by default), an exact ball'), ('lam', 'lambda', 'lambda01', 'the SELU λ in use (`--lambda`, lambda01 by default), an exact ball'))
+NAMED_CONSTANTS = ('alpha01', 'lambda01')
+STRUCTURE = {'scale': 'lam', 'shape_affine': 'alpha'}
 
 
 def moments_order0(m, v, alpha, lam):
