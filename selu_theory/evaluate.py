@@ -121,5 +121,5 @@ def cached_evaluator(expr: str, params: Params, bits: int) -> Evaluator:
     per process (pool workers build each once, not once per box)."""
     key = (expr, params, bits)
     if key not in _CACHE:
-        _CACHE[key] = Evaluator(parse(expr), params, bits)
+        _CACHE[key] = Evaluator(parse(expr, params.activation), params, bits)
     return _CACHE[key]
