@@ -816,7 +816,8 @@ def solve_parameters(activation: str, mu_star, nu_star, omega=0, tau=1, bits: in
         # (including its certified "no solution") are final, another activation falls
         # back to the generic path (e.g. relu: the shape b drops out of the variance).
         try:
-            fp = solve_alpha_lambda(mu_q, nu_q, om_q, tau_q, bits=bits, max_bits=max_bits, activation=activation)
+            cap = max_bits if activation == DEFAULT_ACTIVATION else (max_bits or bits + 2 * _GUARD_BITS)
+            fp = solve_alpha_lambda(mu_q, nu_q, om_q, tau_q, bits=bits, max_bits=cap, activation=activation)
             return _from_selu(activation, fp)
         except FixedPointError:
             if activation == DEFAULT_ACTIVATION:
@@ -928,7 +929,8 @@ def _one_parameter(activation, ap, name, fixed, mu_q, nu_q, om_q, tau_q, bits, w
         f, _ = _kernel(activation, "ball_kernels", "moments_order0")
         mt, xt = f(prob.m, prob.v, *full)
         nut = xt - mt * mt
-        affine = (ap.structure or {}).get("shape_affine") == name and len(ap.names) == 1
+        affine = (ap.structure or {}).get("shape_affine") == name and len(ap.names) == 1 and \
+            _affine_checked(f, prob.m, prob.v)
         scope = ("the only root (mu~ is affine in it)" if affine else
                  f"the only root in [{lo.str(8, radius=False)}, {hi.str(8, radius=False)}]")
         if nut.overlaps(prob.nu):
@@ -937,6 +939,14 @@ def _one_parameter(activation, ap, name, fixed, mu_q, nu_q, om_q, tau_q, bits, w
                               f"different from nu* = {nu_q}")
         raise Unreachable(f"certified: mu~ = {mu_q} at {where} forces {name} = {p.str(12)} ({scope}); "
                           f"there nu~ = {nut.str(12)} != {nu_q}")
+
+
+def _affine_checked(f, m, v) -> bool:
+    """The declared structure, checked as the fast path checks it: mu~ at p = 0, 1, 2, 3
+    on one line (a single-parameter activation's mean affine in its parameter)."""
+    mus = [f(m, v, arb(k))[0] for k in range(4)]
+    a0, a1 = mus[0], mus[1] - mus[0]
+    return all(mus[k].overlaps(a0 + k * a1) for k in (2, 3))
 
 
 def _params_of(activation: str, values: dict) -> Params:
@@ -959,6 +969,7 @@ def _from_selu(activation: str, fp: FixedPointParams) -> FixedPointSolution:
     uniq = ("exactly one solution in the Krawczyk box; " + (
         "globally unique: certified that no other solution has alpha > 0, lambda > 0" if fp.globally_unique
         else "global uniqueness not certified"))
+    convention = fp.convention if activation == DEFAULT_ACTIVATION else _convention_any(fp.omega, fp.tau)
     return FixedPointSolution(activation, params, balls, box, fp.unique, fp.globally_unique, uniq,
                               fp.spectral_norm, fp.stable, fp.spectral_radius, fp.jacobian,
-                              fp.mu_star, fp.nu_star, fp.omega, fp.tau, fp.convention, {}, fp.bits, fp)
+                              fp.mu_star, fp.nu_star, fp.omega, fp.tau, convention, {}, fp.bits, fp)
