@@ -1,7 +1,8 @@
-"""selu-verify subcommands for designing new SELU parameters:
+"""selu-verify subcommands for designing parameters (SELU's, or any activation's with
+--activation NAME and --param NAME=VALUE):
 
-    params    alpha, lambda for a target fixed point (Krawczyk-certified), or the fixed
-              point of given alpha, lambda; stability at it
+    params    the parameters for a target fixed point (Krawczyk-certified), or the fixed
+              point of given parameters; stability at it
     theorems  Theorems 1-3 with the domains centred on that fixed point
     domain    the largest certified domains (Theorem 1; Theorems 2-3 variance ends)
     atlas     params and domain sizes over a grid of fixed points, on Dask
