@@ -1,4 +1,11 @@
-"""(alpha, lambda) for a prescribed fixed point of the SELU moment map, proven in Arb.
+"""Parameters for a prescribed fixed point of the moment map, proven in Arb.
+
+``solve_parameters(activation, mu*, nu*, omega, tau)`` does it for any activation (see the
+section "any activation" below: float search, one n-D Krawczyk test in parameter space,
+S and stability; ``Unreachable`` when a target cannot be met).  What follows is SELU's
+fast path, ``solve_alpha_lambda``, used for every activation declaring SELU's structure.
+
+(alpha, lambda) for a prescribed fixed point of the SELU moment map:
 
 Given targets (mu*, nu*) and weight moments (omega, tau), find alpha > 0, lambda > 0 with
 
@@ -492,11 +499,17 @@ def _solve_at(mu_q, nu_q, om_q, tau_q, bits: int, wp: int, where: str,
 #   with the Jacobian d(mu~, nu~)/d(parameters) enclosed over the box by the generated
 #   ``moments_params`` ball kernel.  "unique" means: exactly one solution in that box
 #   (local uniqueness); ``globally_unique`` is certified only on SELU's fast path.
-# * SELU (and any activation declaring SELU's structure: scale lam, shape alpha, in that
-#   order) keeps its fast path ``solve_alpha_lambda``: identical numbers, plus global
-#   uniqueness among alpha > 0, lambda > 0.
+# * SELU (and any activation declaring SELU's structure: affine shape, then scale, e.g.
+#   serlu) keeps its fast path ``solve_alpha_lambda``: identical numbers, plus global
+#   uniqueness among alpha > 0, lambda > 0 where the balls certify its monotonicity
+#   argument.  For SELU its answer is final; another activation falls back to the
+#   generic path when the fast path fails (relu: b drops out of the variance).
+# * no float solution, and a declared scale parameter s (mu~ = s h(p), nu~ = s^2 q(p)):
+#   h / sqrt(q) is enclosed over the shape range EXCLUSION_RANGE; if it misses the target
+#   ratio everywhere, ``Unreachable`` says so, certified (celu at (0, 1)).
 # * one free parameter: two equations in one unknown are generally inconsistent; the mean
-#   equation is solved (Krawczyk in 1-D) and the variance there shown different from the
+#   equation is solved (Krawczyk in 1-D; the only root when the mean is declared affine
+#   in the parameter and checked so) and the variance there shown different from the
 #   target: ``Unreachable``, with a reason that says what is certified.
 
 class Unreachable(FixedPointError):
@@ -509,7 +522,7 @@ class FixedPointSolution:
     """Certified parameters making (mu_star, nu_star) a fixed point, for any activation.
 
     ``balls``: {parameter: arb} holding the solution.  ``params``: a ``Params`` of exact
-    decimals inside those balls (the values the theorems are then proved for).  ``box``:
+    decimals inside those balls (SELU at (0, 1): alpha01, lambda01 themselves).  ``box``:
     {parameter: (lo, hi)} exact arb endpoints of the Krawczyk box in which the solution is
     the only one (``unique``); ``uniqueness`` says in words what is unique.  ``S``: the
     certified spectral norm of d(mu~, nu~)/d(mu, nu) at the fixed point, ``stable``:
