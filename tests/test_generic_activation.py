@@ -286,3 +286,12 @@ def test_params_cli_for_serlu_and_elu(tmp_path, capsys):
     assert main(["params", "--activation", "elu", "--fixed-point", "0", "1"]) == 1
     out, _ = capsys.readouterr()
     assert "unreachable: certified" in out
+
+
+def test_domain_claim_ids_carry_the_activation():
+    from verification import domain_search as DS
+    d = SC.OMEGA_SHAPE.domain(SC.PAPER_CENTRE)
+    selu = DS.domain_claim("thm2", "thm2", d, Params(), SC.PAPER_CENTRE)
+    serlu = DS.domain_claim("thm2", "thm2", d, Params(activation="serlu"), SC.PAPER_CENTRE)
+    assert selu.id == "domain-thm2@mu*=0,nu*=1,omega=0,tau=1"  # unchanged
+    assert serlu.id == "domain-thm2@serlu,mu*=0,nu*=1,omega=0,tau=1"
