@@ -295,3 +295,14 @@ def test_domain_claim_ids_carry_the_activation():
     serlu = DS.domain_claim("thm2", "thm2", d, Params(activation="serlu"), SC.PAPER_CENTRE)
     assert selu.id == "domain-thm2@mu*=0,nu*=1,omega=0,tau=1"  # unchanged
     assert serlu.id == "domain-thm2@serlu,mu*=0,nu*=1,omega=0,tau=1"
+
+
+def test_params_cli_elu_at_alpha_one_has_only_the_degenerate_fixed_point(tmp_path, capsys):
+    """ELU (alpha = 1, its default): the variance shrinks everywhere on [0.01, 100], so the
+    only fixed point is the degenerate nu = 0; the bound is certified (and replayed)."""
+    js = tmp_path / "e.json"
+    assert main(["params", "--activation", "elu", "--json", str(js)]) == 1
+    out, _ = capsys.readouterr()
+    data = json.loads(js.read_text())
+    assert data["status"] == "no fixed point" and data["variance_shrinks"].startswith("certified: nu~ < nu")
+    assert "degenerate fixed point nu = 0" in out
