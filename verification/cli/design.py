@@ -379,7 +379,8 @@ def cmd_atlas(args) -> int:
              f"on the Dask scheduler {args.scheduler}" if args.scheduler else
              f"on a local Dask cluster ({n_workers} worker processes, 127.0.0.1)")
     ps = A.labels(cfg)
-    say(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
+    of = "" if activation_of(args) == "selu" else f" of {activation_of(args)}"
+    say(args, f"atlas of {len(points)} fixed points{of} (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
                  f"{where}; results saved to {out / A.RESULTS_FILE} as they arrive")
 
     def progress(p, r):
