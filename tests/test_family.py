@@ -116,6 +116,10 @@ def test_terms_of_decomposes_members():
     (sp.sqrt(x), "sqrt(x) is not in the family"),
     (2**x, "2**x is not in the family"),
     (sp.Abs(x), "Abs(x) is not in the family"),
+    # refused before expanding (which would take long)
+    (x**1000, "x**1000 is not in the family (powers 0, 1, 2)"),
+    ((x + 1) ** 100000 * sp.exp(x), "x**100000 is not in the family"),
+    (sp.exp((x + 1) ** 5000), "exp((x + 1)**5000) is not in the family"),
 ])
 def test_terms_of_rejects_non_members_with_one_line(expr, says):
     with pytest.raises(NotInFamily) as e:
@@ -135,6 +139,8 @@ def _params():
     ([(lam, 0, 0)], [(lam, 1, symbolic.m)], "rate (x >= 0) m uses m"),
     ([(sp.sin(lam), 0, 0)], [(lam, 1, 0)], "coefficient (x < 0) sin(lam) uses sin"),
     ([(lam ** sp.Rational(1, 3), 0, 0)], [(lam, 1, 0)], "coefficient (x < 0) lam**(1/3)"),
+    ([(lam, 0, 0)], [(sp.Float("0.1") * lam, 1, 0)], "coefficient (x >= 0) 0.1*lam has a float"),
+    ([(lam, 0, 1 / (lam - lam))], [(lam, 1, 0)], "rate (x < 0) zoo is not finite"),
 ])
 def test_piecewise_activation_rejects_bad_terms(negative, positive, says):
     with pytest.raises(NotInFamily) as e:
