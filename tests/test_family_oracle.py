@@ -27,7 +27,7 @@ import pytest
 import sympy as sp
 from flint import arb
 
-from selu_theory import activations, kernel_loader
+from selu_theory import kernel_loader
 from selu_theory.activations import family
 from selu_theory.activations.spec import Parameter
 from selu_theory.ball import precision
