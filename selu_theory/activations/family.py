@@ -298,6 +298,38 @@ def _check_parameter_expr(what: str, e: sp.Expr, symbols: set):
         raise NotInFamily(f"{what} {_show(e)} has a float: give exact numbers (sympy Rational)")
 
 
+def infer_structure(parameters, negative, positive) -> Structure:
+    """The ``Structure`` the terms guarantee, read off the terms (no closed form needed):
+
+    * scale s: every coefficient is s times an expression free of s, and no rate has s
+      (then mu~ = s f, xi~ = s^2 g with f, g free of s);
+    * shape_affine a (another parameter): no rate has a and every coefficient, divided
+      by the scale, is affine in a (then f is affine and g quadratic in a).
+
+    The first parameter (in order) that qualifies is taken for each; None where none
+    does.  ``spec.structure_holds`` confirms it on the closed forms (a test)."""
+    terms = [_as_term(t) for t in tuple(negative) + tuple(positive)]
+    symbols = [p.symbol for p in parameters]
+
+    def is_scale(sym):
+        return all(not t.rate.has(sym) and not sp.simplify(t.coef / sym).has(sym) for t in terms)
+
+    scale = next((p for p in symbols if is_scale(p)), None)
+
+    def is_affine(sym):
+        if sym == scale or any(t.rate.has(sym) for t in terms):
+            return False
+        for t in terms:
+            c = sp.expand(sp.simplify(t.coef / scale) if scale is not None else t.coef)
+            if not c.is_polynomial(sym) or sp.degree(c, sym) > 1:
+                return False
+        return True
+
+    shape = next((p for p in symbols if is_affine(p)), None)
+    return Structure(scale=scale.name if scale is not None else None,
+                     shape_affine=shape.name if shape is not None else None)
+
+
 def piecewise_activation(id: str, name: str, parameters: Sequence[Parameter], negative, positive, *,
                          structure: Structure = Structure(), formula: str = "", doc: str = "",
                          max_order: int = MAX_ORDER) -> Activation:
