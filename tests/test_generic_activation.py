@@ -208,9 +208,17 @@ def test_one_parameter_elu_is_certified_unreachable():
         solve_parameters("elu", 0, 1)
 
 
-def test_celu_cannot_reach_zero_one():
-    with pytest.raises(Unreachable, match="certified: mu~ stays above 0"):
-        solve_parameters("celu", 0, 1)
+@pytest.mark.parametrize("activation,target,needle", [
+    ("celu", (0, 1), "certified: mu~ stays above 0 (for every lam) for every alpha in [0.01, 10000]"),
+    ("relu", (1, 1), "certified: mu~/sqrt(nu~) stays below mu*/sqrt(nu*) = 1.0000000 (for every lam) "
+                     "for every b in [0.01, 100]"),
+])
+def test_unreachable_targets_of_scale_activations_are_certified(activation, target, needle):
+    """celu: alpha (exp(x/alpha) - 1) > x for x < 0, so mu~ > E z = 0 for every alpha;
+    relu: mu~/sqrt(nu~) = (E max(0, z) - b)/sd(max(0, z)) < 0.684 for b > 0."""
+    with pytest.raises(Unreachable) as info:
+        solve_parameters(activation, *target)
+    assert needle in str(info.value)
 
 
 def test_solver_input_errors():
