@@ -67,7 +67,10 @@ LAYERS = {
 ALLOWED: set = set()  # of (kind, importer, imported module or name); empty since the redesign
 # The one loader of generated kernels, keyed by activation id: the activation is data,
 # so which generated module to load is decided at run time, in this one place.
-DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader"}
+# The user activation's front (selu_theory.user_activation) imports its heavy half
+# (selu_theory.user_codegen: sympy and the generators, seconds to import) only on a cache
+# miss, so that the CLI and the checker can import the front for every command.
+DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader", "selu_theory.user_activation"}
 
 
 def project_modules() -> dict:
