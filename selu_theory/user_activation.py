@@ -14,8 +14,9 @@ id alone, also in a spawned worker.
 
 Why the heavy half is imported at run time: sympy and the generators take seconds to
 import, and this module is imported by the CLI and the checker for every command
-(SELU included).  So the parser and the generators live in ``selu_theory.user_codegen``,
-imported by ``importlib`` only on a cache miss; a cached activation costs a file hash.
+(SELU included).  So the parser (``selu_theory.activation_grammar``) and the generators
+(``selu_theory.user_codegen``) are imported by ``importlib`` only on a cache miss; a
+cached activation costs a few file hashes.
 This module is therefore a declared dynamic importer in tests/test_layers.py.
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from selu_theory.user_cache import UserActivationError
 __all__ = ["UserActivationError", "register", "registration", "ensure", "is_user_id", "spec_text"]
 
 is_user_id = user_cache.is_user_id
-HEAVY = "selu_theory.user_codegen"
+GRAMMAR, CODEGEN = "selu_theory.activation_grammar", "selu_theory.user_codegen"
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,18 @@ class Registration:
     seconds: float       # wall time of this registration
 
 
-def _heavy():
-    # sympy and the generators, on a cache miss only (see the module docstring).
-    return importlib.import_module(HEAVY)
+def _parse(text: str):
+    # The parser builds sympy expressions: imported on a cache miss only (module docstring).
+    return importlib.import_module(GRAMMAR).parse(text)
+
+
+def _generate(parsed, activation_id: str, spec: str, fingerprint: str) -> None:
+    # The family and the generators (sympy, seconds to import): only to generate kernels.
+    # The id and the manifest's spec are the recorded text; the kernels are generated
+    # from its parse (which prints the same canonical text under the same sympy).
+    files = importlib.import_module(CODEGEN).files(parsed, activation_id)
+    user_cache.install(activation_id, spec, files, fingerprint)
+    kernel_loader.forget(activation_id)
 
 
 def registration(text) -> Registration:
@@ -58,12 +68,11 @@ def registration(text) -> Registration:
         m = user_cache.read_manifest(known)
         if m is not None:
             return Registration(known, m["spec"], False, time.perf_counter() - t0)
-    heavy = _heavy()
-    parsed = heavy.parse(text)
+    parsed = _parse(text)
     aid = user_cache.user_id(parsed.canonical)
     generated = False
     if not user_cache.cached(aid, parsed.canonical, fingerprint):
-        _install(heavy, parsed, aid, parsed.canonical, fingerprint)
+        _generate(parsed, aid, parsed.canonical, fingerprint)
         generated = True
     user_cache.remember_alias(text, aid)
     return Registration(aid, parsed.canonical, generated, time.perf_counter() - t0)
@@ -101,17 +110,7 @@ def fresh(activation_id: str) -> bool:
 def regenerate(spec: str, activation_id: str) -> None:
     """Generate the kernels of ``spec`` with this generator and install them as
     ``activation_id`` (whose id ``spec`` must hash to), replacing what the cache held."""
-    heavy = _heavy()
-    parsed = heavy.parse(spec)
-    _install(heavy, parsed, activation_id, spec, user_cache.generator_fingerprint())
-
-
-def _install(heavy, parsed, activation_id: str, spec: str, fingerprint: str) -> None:
-    # The id and the manifest's spec are the recorded text; the kernels are generated from
-    # its parse (which prints the same canonical text under the same sympy).
-    files = heavy.files(parsed, activation_id)
-    user_cache.install(activation_id, spec, files, fingerprint)
-    kernel_loader.forget(activation_id)
+    _generate(_parse(spec), activation_id, spec, user_cache.generator_fingerprint())
 
 
 def spec_text(activation_id: str) -> str | None:

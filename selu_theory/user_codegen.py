@@ -23,10 +23,6 @@ REGENERATE = "selu_theory.user_activation.register(SPEC) (at run time, into the 
 INIT = '"""The generated kernels of the user activation {id} ({spec}); see selu_theory.user_kernels."""\n'
 
 
-def parse(text: str) -> grammar.Parsed:
-    return grammar.parse(text)
-
-
 def formula(parsed: grammar.Parsed) -> str:
     """One line for humans, in the built-ins' style: 'lam*x (x >= 0); ... (x < 0)'."""
     pos, neg = (p.split(":", 1)[1].strip() for p in parsed.canonical.split(";"))

@@ -34,6 +34,7 @@ LAYERS = {
     # sympy -> kernel source (the printers): above the rest of the mathematics, which
     # never imports it; only the user-activation module generates kernels at run time
     "selu_theory.codegen": 0.5,
+    "selu_theory.user_codegen": 0.5,       # a user activation's spec and kernels (uses codegen)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
