@@ -294,7 +294,6 @@ def test_concurrent_installs_never_show_a_half_written_directory(tmp_path):
         oks = pool.map(_install_worker, [(str(tmp_path), spec, 3)] * 6)
     assert all(oks)
     uid = user_cache.user_id(spec)
-    os.environ_backup = None
     assert [p.name for p in (tmp_path / "activations").iterdir()] == [uid]
 
 
@@ -373,18 +372,41 @@ def test_user_kernels_contain_the_quadrature_oracle_at_random_points(serlu_user)
 
 
 @needs_family
-def test_user_selu_has_the_builtin_selu_moments(cache_dir):
+def test_user_serlu_has_the_builtin_serlu_moments(serlu_user):
     from selu_theory import ball
     from flint import arb
-    uid = user_activation.register(SELU_TEXT)
-    user = kernel_loader.load_kernels(uid, "ball_kernels")
-    builtin = kernel_loader.load_kernels("selu", "ball_kernels")
+    user = kernel_loader.load_kernels(serlu_user.id, "ball_kernels")
+    builtin = kernel_loader.load_kernels("serlu", "ball_kernels")
     with ball.precision(128):
         for m, v in ((0, 1), (Fraction(-3, 10), Fraction(17, 10)), (Fraction(1, 2), Fraction(1, 20))):
-            args = (arb(Fraction(m).numerator) / Fraction(m).denominator, arb(Fraction(v).numerator) / Fraction(v).denominator,
-                    arb("1.6732632423543772848170429916717"), arb("1.0507009873554804934193349852946"))
-            for a, b in zip(user.moments_order0(*args), builtin.moments_order0(*args)):
+            args = (arb(Fraction(m).numerator) / Fraction(m).denominator,
+                    arb(Fraction(v).numerator) / Fraction(v).denominator, arb("2.90427"), arb("1.07862"))
+            for a, b in zip(user.moments_order0_1(*args), builtin.moments_order0_1(*args)):
                 assert a.overlaps(b) and abs(a.mid() - b.mid()) < 1e-30
+
+
+@needs_family
+def test_user_selu_has_the_builtin_selu_closed_forms():
+    """SELU written by the user: its derived closed forms (no kernels generated: sympy
+    evaluates them) equal the built-in SELU kernels' values."""
+    import importlib
+    from selu_theory import ball
+    from flint import arb
+    codegen = importlib.import_module("selu_theory.user_codegen")
+    parsed = grammar.parse(SELU_TEXT)
+    spec = codegen.activation(parsed, user_cache.user_id(parsed.canonical))
+    builtin = kernel_loader.load_kernels("selu", "ball_kernels")
+    a, lam = "1.6732632423543772848170429916717", "1.0507009873554804934193349852946"
+    syms = {spec.parameter("alpha").symbol: a, spec.parameter("lam").symbol: lam}
+    import sympy as sp
+    from selu_theory.symbolic import erfcx, m as M, v as V
+    with ball.precision(128):
+        for m, v in (("0", "1"), ("-0.3", "1.7"), ("0.5", "0.05")):
+            want = builtin.moments_order0(arb(m), arb(v), arb(a), arb(lam))
+            for moment, b in zip(("mean", "second"), want):
+                form = spec.closed_form(moment).replace(erfcx, lambda u: sp.exp(u**2) * sp.erfc(u))
+                got = form.subs(syms).subs({M: sp.Rational(m), V: sp.Rational(v)}).evalf(40)
+                assert abs(float(got) - float(b.mid())) < 1e-14 and b.overlaps(arb(str(got)) + arb(0, 1e-30))
 
 
 def _spawn_eval(args):
@@ -405,12 +427,122 @@ def test_a_spawned_worker_finds_the_kernels_from_the_id_alone(serlu_user, cache_
     assert there == here
 
 
+def _saved_generator(monkeypatch, files):
+    """The generator replaced by the files it wrote for this activation: regeneration runs
+    its real path (parse, install, manifest, reload) without sympy's 40 s."""
+    import importlib
+    codegen = importlib.import_module(user_activation.CODEGEN)
+    calls = []
+
+    def files_of(parsed, activation_id):
+        calls.append(activation_id)
+        return dict(files)
+    monkeypatch.setattr(codegen, "files", files_of)
+    return calls
+
+
+def _generated_files(uid, root):
+    d = root / "activations" / uid
+    m = json.loads((d / user_cache.MANIFEST).read_text())
+    return {name: (d / name).read_text() for name in m["files"]}
+
+
 @needs_family
-def test_a_corrupted_generated_file_is_regenerated_by_register(serlu_user, cache_dir):
+def test_a_corrupted_generated_file_is_regenerated_by_register(serlu_user, cache_dir, monkeypatch):
+    files = _generated_files(serlu_user.id, cache_dir)
     d = cache_dir / "activations" / serlu_user.id
-    (d / "float_kernels.py").write_text((d / "float_kernels.py").read_text() + "\nBROKEN = 1\n")
+    (d / "float_kernels.py").write_text(files["float_kernels.py"] + "\nBROKEN = 1\n")
     with pytest.raises(KernelsNotFound, match="corrupted"):
         kernel_loader.load_kernels(serlu_user.id, "float_kernels")
+    calls = _saved_generator(monkeypatch, files)
     reg = user_activation.registration(SERLU_TEXT)
-    assert reg.id == serlu_user.id and reg.generated
+    assert reg.id == serlu_user.id and reg.generated and calls == [serlu_user.id]
     assert not hasattr(kernel_loader.load_kernels(serlu_user.id, "float_kernels"), "BROKEN")
+
+
+# --------------------------------------------------------------------------- certificates
+
+SERLU_PAPER = {"alpha": "2.90427", "lam": "1.07862"}
+DOMAIN = {"mu": ("-0.1", "0.1"), "omega": ("1", "1"), "nu": ("0.9", "1.1"), "tau": ("1", "1")}
+
+
+@pytest.fixture(scope="module")
+def user_certificate(serlu_user, tmp_path_factory):
+    """A small bound proved for the user's SERLU, certified (prove -> write -> check)."""
+    from selu_theory.params import Params
+    from verification import certify
+    from verification import claims as C
+    from verification.domain import Domain
+    from verification.engine import Runner
+    path = tmp_path_factory.mktemp("certs") / "user.json"
+    part = C.Extremum("bound", "mu_tilde", "max", Domain.of(**DOMAIN), threshold="0.3", tol=C.NO_TOL)
+    with Runner(1) as r:
+        pr, done = certify.certify_part(part, Params(activation=serlu_user.id, **SERLU_PAPER), r, path=path)
+    assert pr.status == "proved" and done.status == "proved", (pr.detail, done.reason)
+    return path
+
+
+@needs_family
+def test_a_user_certificate_records_the_spec_and_replays(user_certificate, serlu_user):
+    from verification import checker
+    d = json.loads(user_certificate.read_text())
+    assert d["activation"]["id"] == serlu_user.id and d["activation"]["spec"] == serlu_user.spec
+    assert d["params"] == {"alpha": "2.90427", "lam": "1.07862"}
+    res = checker.check(user_certificate)
+    assert res.ok and res.status == "proved", res.messages
+
+
+@needs_family
+def test_the_checker_regenerates_the_kernels_from_the_spec_on_another_machine(user_certificate, serlu_user,
+                                                                              cache_dir, tmp_path, monkeypatch):
+    from verification import checker
+    files = _generated_files(serlu_user.id, cache_dir)
+    monkeypatch.setenv(user_cache.ENV, str(tmp_path / "elsewhere"))   # an empty cache
+    calls = _saved_generator(monkeypatch, files)
+    res = checker.check(user_certificate)
+    assert res.ok and res.status == "proved", res.messages
+    assert calls == [serlu_user.id] and user_cache.cached(serlu_user.id, serlu_user.spec)
+
+
+def _resealed(path, **activation):
+    from verification import certificate as cert_io
+    d = json.loads(path.read_text())
+    d["activation"].update(activation)
+    return cert_io.seal(d)
+
+
+@needs_family
+@pytest.mark.parametrize("change,why", [
+    ({"spec": "x>=0: lam*x; x<0: 2*alpha*lam*x*exp(x)"}, "does not hash to the activation id"),
+    ({"spec": "x>=0: lam*x; x<0: alpha*lam*x*exp(x) "}, "does not hash to the activation id"),
+    ({"id": "u0123456789ab"}, "does not hash to the activation id"),
+    ({"spec": "x>=0: x; x<0: __import__('os')", "id": user_cache.user_id("x>=0: x; x<0: __import__('os')")},
+     "unknown function '__import__'"),
+    ({"kernels_input_sha256": "0" * 64}, "proved with other kernels"),
+])
+def test_a_forged_user_activation_record_is_rejected(user_certificate, change, why):
+    from verification import checker
+    res = checker.check(_resealed(user_certificate, **change))
+    assert not res.ok and any(why in m for m in res.messages), res.messages
+
+
+@needs_family
+def test_a_user_certificate_without_its_spec_and_a_builtin_with_one_are_rejected(user_certificate):
+    from verification import checker
+    d = json.loads(user_certificate.read_text())
+    del d["activation"]["spec"]
+    from verification import certificate as cert_io
+    res = checker.check(cert_io.seal(d))
+    assert not res.ok and any("without its spec text" in m for m in res.messages), res.messages
+    d["activation"]["spec"] = "x>=0: x; x<0: x"
+    d["activation"]["id"] = "serlu"
+    res = checker.check(cert_io.seal(d))
+    assert not res.ok and any("carries a spec text" in m for m in res.messages), res.messages
+
+
+@needs_family
+@pytest.mark.parametrize("bad", [7, "", "x>=0: x; x<0: \u03b1*x", "x>=0: x; x<0: x\n", "x" * 3000])
+def test_a_malformed_spec_record_is_a_certificate_error(user_certificate, bad):
+    from verification.certificate import Certificate, CertificateError
+    with pytest.raises(CertificateError, match="activation.spec"):
+        Certificate.from_json(_resealed(user_certificate, spec=bad))
