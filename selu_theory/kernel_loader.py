@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import pathlib
 import re
 import sys
 from types import ModuleType
@@ -54,23 +53,24 @@ def _load_builtin(activation_id: str, kind: str) -> ModuleType:
 
 
 USER_PACKAGE = "selu_theory.user_kernels"
-_user_loaded: dict = {}   # (id, kind) -> module, checked against the manifest once per process
+# (id, kind) -> (the cache directory it was loaded from, module): each file is checked
+# against the manifest once per process and directory.
+_user_loaded: dict = {}
 
 
 def _load_user(activation_id: str, kind: str) -> ModuleType:
-    key = (activation_id, kind)
-    module = _user_loaded.get(key)
     folder = user_cache.activation_dir(activation_id)
-    if module is not None and pathlib.Path(module.__file__).resolve().parent == folder.resolve():
-        return module
-    forget(activation_id)   # not loaded yet, or loaded from another cache directory
+    hit = _user_loaded.get((activation_id, kind))
+    if hit is not None and hit[0] == folder:
+        return hit[1]
+    if hit is not None or any(k[0] == activation_id and d != folder for k, (d, _) in _user_loaded.items()):
+        forget(activation_id)   # loaded from another cache directory (SELU_THEORY_CACHE changed)
     try:
         user_cache.verify(activation_id, ["__init__.py", f"{kind}.py"])
-    except LookupError:
-        raise KernelsNotFound(f"user activation {activation_id!r} is not in the cache {folder.parent} "
-                              f"(register its spec first)") from None
     except user_cache.CacheCorrupted as exc:
         raise KernelsNotFound(f"{exc}; register the spec again to regenerate it") from None
+    except LookupError as exc:
+        raise KernelsNotFound(f"{exc} (register its spec first)" if not folder.is_dir() else str(exc)) from None
     package = importlib.import_module(USER_PACKAGE)
     package.__path__[:] = [str(user_cache.activations_dir())]   # the cache directory now
     importlib.invalidate_caches()   # the directory may have appeared since the last import
@@ -78,7 +78,7 @@ def _load_user(activation_id: str, kind: str) -> ModuleType:
         module = importlib.import_module(f"{USER_PACKAGE}.{activation_id}.{kind}")
     except ModuleNotFoundError:
         raise KernelsNotFound(f"user activation {activation_id!r} has no {kind}") from None
-    _user_loaded[key] = module
+    _user_loaded[(activation_id, kind)] = (folder, module)
     return module
 
 

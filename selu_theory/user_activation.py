@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from selu_theory import kernel_loader, user_cache
 from selu_theory.user_cache import UserActivationError
 
-__all__ = ["UserActivationError", "register", "registration", "ensure", "is_user_id", "spec_text"]
+__all__ = ["UserActivationError", "register", "registration", "resolve", "ensure", "is_user_id", "spec_text"]
 
 is_user_id = user_cache.is_user_id
 GRAMMAR, CODEGEN = "selu_theory.activation_grammar", "selu_theory.user_codegen"
@@ -81,6 +81,15 @@ def registration(text) -> Registration:
 def register(text) -> str:
     """The id of the user activation ``text`` (kernels generated into the cache on first use)."""
     return registration(text).id
+
+
+def resolve(name_or_spec: str) -> str:
+    """The activation id ``--activation NAME|SPEC`` means: a spec text (it has a ':') is
+    registered (its kernels generated on first use); anything else is the id it names,
+    returned as given (whoever loads it says whether it exists)."""
+    if isinstance(name_or_spec, str) and ":" in name_or_spec:
+        return register(name_or_spec)
+    return name_or_spec
 
 
 def ensure(spec, activation_id: str) -> None:

@@ -132,8 +132,10 @@ def verify(activation_id: str, filenames=None) -> dict:
     names = m["files"] if filenames is None else filenames
     for name in names:
         want = m["files"].get(name)
+        if want is None:
+            raise LookupError(f"user activation {activation_id} has no {name} (its generator did not write one)")
         path = d / name
-        if want is None or not path.is_file() or _sha256_file(path) != want:
+        if not path.is_file() or _sha256_file(path) != want:
             raise CacheCorrupted(f"{where}: {name} is corrupted or missing (sha256 differs from the manifest)")
     return m
 

@@ -272,27 +272,42 @@ def test_a_manifest_whose_spec_does_not_hash_to_the_id_is_corrupted(tmp_path, mo
         kernel_loader.load_kernels(uid, "ball_kernels")
 
 
-def test_an_unknown_user_id_is_not_found(tmp_path, monkeypatch):
+def test_an_unknown_user_id_or_kind_is_not_found(tmp_path, monkeypatch):
     monkeypatch.setenv(user_cache.ENV, str(tmp_path))
-    with pytest.raises(KernelsNotFound, match="not in the cache"):
+    with pytest.raises(KernelsNotFound, match="not in the cache.*register its spec first"):
         kernel_loader.load_kernels("u0123456789ab", "ball_kernels")
+    uid = _install_fake("x>=0: x; x<0: nogrid*x")
+    with pytest.raises(KernelsNotFound, match="has no grid_mr_kernels.py"):
+        kernel_loader.load_kernels(uid, "grid_mr_kernels")
 
 
-def _install_worker(args):
-    root, spec, n = args
-    os.environ[user_cache.ENV] = root
-    files = dict(FAKE, **{f"big{i}.py": "# filler\n" * 20000 for i in range(n)})
-    uid = user_cache.user_id(spec)
-    user_cache.install(uid, spec, files, "fp")
-    return user_cache.cached(uid, spec, "fp")
+def test_resolve_registers_a_spec_and_passes_a_name_through(tmp_path, monkeypatch):
+    monkeypatch.setenv(user_cache.ENV, str(tmp_path))
+    assert user_activation.resolve("serlu") == "serlu"
+    with pytest.raises(UserActivationError, match="unknown function 'sin'"):
+        user_activation.resolve("x>=0: x; x<0: sin(x)")
+
+
+INSTALL_WORKER = """
+import sys
+from selu_theory import user_cache
+spec, n = sys.argv[1], int(sys.argv[2])
+files = {"__init__.py": "", "ball_kernels.py": "VALUE = 1\\n"}
+files.update({f"big{i}.py": "# filler\\n" * 50000 for i in range(n)})
+uid = user_cache.user_id(spec)
+user_cache.install(uid, spec, files, "fp")
+print(user_cache.cached(uid, spec, "fp"))
+"""
 
 
 def test_concurrent_installs_never_show_a_half_written_directory(tmp_path):
+    """Six processes install the same activation at once; each finds a complete one."""
     spec = "x>=0: x; x<0: race*x"
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(3) as pool:
-        oks = pool.map(_install_worker, [(str(tmp_path), spec, 3)] * 6)
-    assert all(oks)
+    env = dict(os.environ, PYTHONPATH=ROOT, **{user_cache.ENV: str(tmp_path)})
+    procs = [subprocess.Popen([PY, "-c", INSTALL_WORKER, spec, "3"], cwd=ROOT, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(6)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [o.strip() for o, _ in outs] == ["True"] * 6, [e for _, e in outs]
     uid = user_cache.user_id(spec)
     assert [p.name for p in (tmp_path / "activations").iterdir()] == [uid]
 
@@ -409,22 +424,17 @@ def test_user_selu_has_the_builtin_selu_closed_forms():
                 assert abs(float(got) - float(b.mid())) < 1e-14 and b.overlaps(arb(str(got)) + arb(0, 1e-30))
 
 
-def _spawn_eval(args):
-    uid, root = args
-    os.environ[user_cache.ENV] = root
-    from flint import arb
-    mod = kernel_loader.load_kernels(uid, "ball_kernels")
-    return [x.mid().str(20) for x in mod.moments_order0(arb(0), arb(1), arb(2), arb(1))]
-
-
 @needs_family
 def test_a_spawned_worker_finds_the_kernels_from_the_id_alone(serlu_user, cache_dir):
-    from flint import arb
-    here = [x.mid().str(20) for x in kernel_loader.load_kernels(serlu_user.id, "ball_kernels")
-            .moments_order0(arb(0), arb(1), arb(2), arb(1))]
+    """Generated functions pickle by reference (selu_theory.user_kernels.<id>.<kind>), and a
+    spawned worker imports them by that name from the cache (the inherited environment)."""
+    mod = kernel_loader.load_kernels(serlu_user.id, "float_kernels")
+    here = mod.moments_order0(0.25, 1.5, 2.9, 1.08)
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        there = pool.map(_spawn_eval, [(serlu_user.id, str(cache_dir))])[0]
-    assert there == here
+        there = pool.apply(mod.moments_order0, (0.25, 1.5, 2.9, 1.08))
+        info = pool.apply(kernel_loader.activation_info, (serlu_user.id,))
+    assert tuple(there) == tuple(here)
+    assert info["ACTIVATION_ID"] == serlu_user.id and [p[0] for p in info["PARAMETER_INFO"]] == ["alpha", "lam"]
 
 
 def _saved_generator(monkeypatch, files):
@@ -452,6 +462,7 @@ def test_a_corrupted_generated_file_is_regenerated_by_register(serlu_user, cache
     files = _generated_files(serlu_user.id, cache_dir)
     d = cache_dir / "activations" / serlu_user.id
     (d / "float_kernels.py").write_text(files["float_kernels.py"] + "\nBROKEN = 1\n")
+    kernel_loader.forget(serlu_user.id)   # as in a new process: files are checked at the first load
     with pytest.raises(KernelsNotFound, match="corrupted"):
         kernel_loader.load_kernels(serlu_user.id, "float_kernels")
     calls = _saved_generator(monkeypatch, files)
