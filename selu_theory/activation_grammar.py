@@ -11,9 +11,10 @@
   exactly by ``selu_theory.numbers``: ``0.1`` is 1/10), the variable ``x``, parameter
   names, ``+ - * /``, ``**`` with an integer exponent 0..MAX_POWER, ``exp(...)`` and
   parentheses.  Nothing else: no other function, attribute, subscript or keyword.
-* **A parameter name**: a lowercase letter, then letters, digits or ``_`` (at most
-  MAX_NAME characters); not ``x``, not a function name, not a name the generated kernels
-  use themselves (``m``, ``v``, ``PI``, ``t0``, ...; see ``reserved``).  Parameters are
+* **A parameter name**: a lowercase letter, then letters or digits (at most MAX_NAME
+  characters); not ``x``, not a function name, not a name the generated kernels use
+  themselves (``m``, ``v``, ``rm``, ``t0``, ``u3``, ...; see ``reserved``; the generator
+  checks the kernels it writes for a clash as well).  Parameters are
   the activation's kernel arguments **sorted by name** (so the order in which the user
   happened to write them changes neither the id nor the kernels), each defaults to 1.
 
@@ -58,14 +59,14 @@ X = sp.Symbol("x", real=True)
 FUNCTIONS = ("exp",)
 POSITIVE, NEGATIVE = ">=", "<"
 _CONDITION = re.compile(r"^\s*x\s*(>=|>|<=|<)\s*0\s*$")
-_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")
-_CSE_NAME = re.compile(r"^[th]\d+$")   # the generators' common-subexpression names
+_NAME = re.compile(r"^[a-z][A-Za-z0-9]*$")
+_CSE_NAME = re.compile(r"^(t|h|u|ru|rt)\d+$")   # the generators' common-subexpression names
 # Names with a meaning in the generated kernels or in sympy: a parameter called so would
 # shadow it (a parameter 'sqrt' would replace the kernels' sqrt) or change its meaning.
 _KERNEL_NAMES = {"x", "z", "m", "v", "exp", "erfc", "erfcx", "sqrt", "ipow", "arb", "pi", "e", "i",
                  "j", "nan", "inf", "infinity", "oo", "zoo", "njit", "numba", "np", "numpy", "math",
                  "flint", "ball", "mpmath", "sp", "sympy", "log", "sin", "cos", "tan", "abs",
-                 "max", "min", "mu", "xi", "nu", "omega", "tau", "names"}
+                 "max", "min", "mu", "xi", "nu", "omega", "tau", "names", "rm", "rv"}
 
 
 def reserved(name: str) -> bool:
@@ -239,7 +240,7 @@ class _Builder:
         if name in ("nan", "inf", "infinity", "oo", "zoo"):
             self.fail(f"{name!r} is not a finite number")
         if name.startswith("_") or not _NAME.match(name):
-            self.fail(f"{_show(name)} is not a parameter name (a lowercase letter, then letters, digits or _)")
+            self.fail(f"{_show(name)} is not a parameter name (a lowercase letter, then letters or digits)")
         if len(name) > MAX_NAME:
             self.fail(f"parameter name {_show(name)} longer than {MAX_NAME} characters")
         if reserved(name):

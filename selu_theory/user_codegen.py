@@ -12,6 +12,8 @@ name; the spec declares no ``Structure`` (no fast path may assume one).
 """
 from __future__ import annotations
 
+import ast
+
 from selu_theory import activation_grammar as grammar
 from selu_theory.activations import family
 from selu_theory.activations.spec import Parameter
@@ -60,5 +62,23 @@ def files(parsed: grammar.Parsed, activation_id: str) -> dict:
     except ValueError as exc:
         raise UserActivationError(f"activation {parsed.canonical!r}: no kernels: "
                                   f"{' '.join(str(exc).split())}") from None
+    for name, text in out.items():
+        clash = clashing_name(text, set(parsed.parameters))
+        if clash:
+            raise UserActivationError(f"parameter name {clash!r} is a name the generated kernels use "
+                                      f"({name}); choose another name")
     out["__init__.py"] = INIT.format(id=activation_id, spec=parsed.canonical)
     return out
+
+
+def clashing_name(source: str, parameters: set) -> str | None:
+    """A parameter name that the generated module also binds (an import, a function, a
+    local variable): inside the kernels it would no longer mean the parameter."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in parameters:
+            return node.id
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in parameters:
+            return node.name
+        if isinstance(node, ast.alias) and (node.asname or node.name).split(".")[0] in parameters:
+            return node.asname or node.name
+    return None

@@ -176,6 +176,9 @@ HOSTILE = [
     ("x>=0: x; x<0: t0*x", "reserved"),
     ("x>=0: x; x<0: Alpha*x", "not a parameter name"),
     ("x>=0: x; x<0: _a*x", "not a parameter name"),
+    ("x>=0: x; x<0: a_b*x", "not a parameter name"),
+    ("x>=0: x; x<0: u1*x", "reserved"),
+    ("x>=0: x; x<0: rm*x", "reserved"),
     ("x>=0: x; x<0: abcdefghijklmnopq*x", "longer than 16"),
     ("x>=0: x; x<0: exp", "is a function"),
     ("x>=0: x; x<0: exp(x, 2)", "one argument"),
@@ -209,6 +212,16 @@ def test_a_piece_outside_the_family_is_refused_by_the_family(text, tmp_path, mon
     with pytest.raises(UserActivationError) as e:
         user_activation.register(text)
     assert "not in the family" in str(e.value) and "\n" not in str(e.value)
+
+
+@needs_family
+def test_the_generator_refuses_a_parameter_the_kernels_would_shadow():
+    import importlib
+    codegen = importlib.import_module("selu_theory.user_codegen")
+    src = "from x import sqrt\ndef f(m, v, a, b):\n    t0 = a\n    return t0\n"
+    assert codegen.clashing_name(src, {"a", "b"}) is None
+    assert codegen.clashing_name(src, {"t0"}) == "t0" and codegen.clashing_name(src, {"sqrt"}) == "sqrt"
+    assert codegen.clashing_name(src, {"f"}) == "f"
 
 
 # --------------------------------------------------------------------------- the cache, without sympy
