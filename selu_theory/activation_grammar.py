@@ -2,7 +2,8 @@
 
     x>=0: lam*x; x<0: lam*alpha*x*exp(x)
 
-* **Two pieces**, separated by ``;`` (a trailing ``;`` is allowed): ``CONDITION: EXPRESSION``.
+* **Two pieces** ``CONDITION: EXPRESSION``, separated by ``;`` or a line break (a
+  trailing ``;`` and blank lines are ignored).
   One piece is the positive side (``x>=0`` or ``x>0``), the other the negative side
   (``x<0`` or ``x<=0``), in either order.  The break is at 0, and the value at 0 does not
   matter: {0} has Gaussian measure zero, so no moment depends on it, and ``x>0`` means
@@ -82,9 +83,6 @@ class Parsed:
     positive: sp.Expr      # the piece for x >= 0, in X
     negative: sp.Expr      # the piece for x < 0, in X
 
-    def symbol(self, name: str) -> sp.Symbol:
-        return parameter_symbol(name)
-
 
 def parameter_symbol(name: str) -> sp.Symbol:
     # positive, like the built-ins' parameters (Params requires positive values anyway)
@@ -105,13 +103,13 @@ def parse(text) -> Parsed:
         if not (" " <= ch <= "~" or ch in "\t\n\r"):
             raise UserActivationError(f"activation spec: character {ch!r} at position {i + 1} is not "
                                       f"allowed (ASCII only: x, numbers, names, + - * / ** exp( ) ; :)")
+    for ch in "#\\":
+        if ch in text:
+            raise UserActivationError(f"activation spec: {ch!r} is not allowed")
     if not text.strip():
         raise UserActivationError("empty activation spec; example: 'x>=0: lam*x; x<0: lam*alpha*(exp(x)-1)'")
-    pieces = [p.strip() for p in text.split(";")]
-    if pieces and not pieces[-1]:
-        pieces.pop()   # a trailing ';'
-    if any(not p for p in pieces):
-        raise UserActivationError("activation spec has an empty piece (two ';' in a row)")
+    pieces = [p.strip() for p in re.split(r"[;\n\r]", text)]
+    pieces = [p for p in pieces if p]   # a trailing ';', blank lines
     sides = {}
     for k, piece in enumerate(pieces, 1):
         if ":" not in piece:
@@ -130,10 +128,8 @@ def parse(text) -> Parsed:
         if side not in sides:
             raise UserActivationError(f"missing the piece for x{side}0 (a spec has exactly two pieces: "
                                       f"x>=0 and x<0)")
-    if len(pieces) != 2:  # pragma: no cover - three pieces repeat a side, caught above
-        raise UserActivationError("a spec has exactly two pieces")
     names, exprs = set(), {}
-    for side, (k, body) in sides.items():
+    for side, (_, body) in sides.items():
         exprs[side] = _Builder(f"piece x{side}0", names).build(body)
     if len(names) > MAX_PARAMETERS:
         raise UserActivationError(f"more than {MAX_PARAMETERS} parameters: {', '.join(sorted(names))}")
@@ -171,8 +167,6 @@ class _Builder:
     def build(self, body: str) -> sp.Expr:
         if not body:
             self.fail("empty expression")
-        if "\n" in body or "\r" in body:
-            body = " ".join(body.split())
         try:
             tree = ast.parse(body, mode="eval")
         except SyntaxError as exc:
@@ -210,6 +204,9 @@ class _Builder:
             return self.call(node)
         if isinstance(node, ast.Attribute):
             self.fail(f"attribute access ('.{node.attr}') is not allowed")
+        if isinstance(node, ast.BinOp):
+            hint = " (write ** for a power)" if isinstance(node.op, ast.BitXor) else ""
+            self.fail(f"operator {type(node.op).__name__} is not allowed; use + - * / and **{hint}")
         if isinstance(node, ast.Compare):
             self.fail("a comparison inside an expression is not allowed (conditions go before ':')")
         self.fail(f"{type(node).__name__} is not allowed; use numbers, x, parameter names, "

@@ -101,6 +101,8 @@ GOOD = [
     ("x>=0: lam*(x - b); x<0: -lam*b;", ("b", "lam")),
     ("x>=0: x; x<0: 0.5*x**2*exp(2*x) + 1/3", ()),
     ("x>=0: (k+1)**2*x; x<0: exp(x - 1)", ("k",)),
+    ("x>=0: lam*x;; x<0: lam*alpha*x*exp(x)", ("alpha", "lam")),
+    ("x>=0: lam*x\n\nx<0: lam*alpha*x*exp(x)\n", ("alpha", "lam")),
 ]
 
 
@@ -133,7 +135,6 @@ HOSTILE = [
     ("x<0: x", "missing the piece for x>=0"),
     ("x>=0: x; x>0: 2*x", "two pieces for x>=0"),
     ("x>=0: x; x<0: x; x<=0: 1", "two pieces for x<0"),
-    ("x>=0: x;; x<0: x", "empty piece"),
     ("x>=0 x; x<0: x", "CONDITION: EXPRESSION"),
     ("x>=1: x; x<0: x", "the break is at 0"),
     ("x==0: x; x<0: x", "the break is at 0"),
@@ -185,6 +186,10 @@ HOSTILE = [
     ("x>=0: x; x<0: exp(x=1)", "one argument"),
     ("x>=0: x; x<0: x < 1", "comparison"),
     ("x>=0: x; x<0: 2x", "cannot parse"),
+    ("x>=0: x; x<0: x^2", "write ** for a power"),
+    ("x>=0: x; x<0: x//2", "operator FloorDiv"),
+    ("x>=0: x # ; x<0: x", "'#' is not allowed"),
+    ("x>=0: x; x<0: x \\\n + 1", "is not allowed"),
 ]
 
 
