@@ -8,15 +8,18 @@ Each piece of the parsed spec (``activation_grammar``) is decomposed by
 ``family.terms_of`` into terms c*x**k*exp(a*x); a piece that is not such a sum
 (sin(x), exp(x**2), 1/(1+exp(x))) is refused with the family's one-line reason.  The
 parameters are the user's names, sorted, each defaulting to 1, labelled by their own
-name; the spec declares no ``Structure`` (no fast path may assume one).
+name.  The spec declares the ``Structure`` (scale, affine shape parameter) that
+``family.infer_structure`` reads off the terms, once ``structure_holds`` has confirmed it
+on the closed forms; nothing otherwise (no fast path may assume it).
 """
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from selu_theory import activation_grammar as grammar
 from selu_theory.activations import family
-from selu_theory.activations.spec import Parameter
+from selu_theory.activations.spec import Parameter, Structure, structure_holds
 from selu_theory.codegen import kernels
 from selu_theory.user_cache import UserActivationError
 
@@ -46,11 +49,17 @@ def activation(parsed: grammar.Parsed, activation_id: str):
                              f"the parameter {n} of the user activation {activation_id} (default {DEFAULT})")
                    for n in parsed.parameters)
     try:
-        return family.piecewise_activation(activation_id, f"user activation {activation_id}", params,
-                                           terms["x<0"], terms["x>=0"], formula=formula(parsed),
-                                           doc=f"The user activation {parsed.canonical}")
+        structure = family.infer_structure(params, terms["x<0"], terms["x>=0"])
+        spec = family.piecewise_activation(activation_id, f"user activation {activation_id}", params,
+                                           terms["x<0"], terms["x>=0"], structure=structure,
+                                           formula=formula(parsed), doc=f"The user activation {parsed.canonical}")
     except ValueError as exc:
         raise UserActivationError(f"activation {parsed.canonical!r}: {' '.join(str(exc).split())}") from None
+    # A fast path relies on the declared structure: declare only what the closed forms
+    # are confirmed to have (for the built-ins this is a test; here it runs every time).
+    if structure != Structure() and not structure_holds(spec):
+        spec = dataclasses.replace(spec, structure=Structure())
+    return spec
 
 
 def files(parsed: grammar.Parsed, activation_id: str) -> dict:
