@@ -166,38 +166,50 @@ def install(activation_id: str, spec_text: str, files: dict, fingerprint: str) -
     if user_id(spec_text) != activation_id:
         raise ValueError(f"spec does not hash to {activation_id}")
     base = activations_dir()
-    base.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-{activation_id}-", dir=base))
     try:
-        digests = {}
-        for name, text in sorted(files.items()):
-            if "/" in name or name.startswith(".") or name == MANIFEST:
-                raise ValueError(f"bad generated file name {name!r}")
-            data = text.encode("utf-8")
-            _write(tmp / name, data)
-            digests[name] = hashlib.sha256(data).hexdigest()
-        manifest = {"format": FORMAT, "id": activation_id, "spec": spec_text, "generator": fingerprint,
-                    "files": digests}
-        _write(tmp / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("ascii"))
-        final = base / activation_id
-        for _ in range(5):
-            try:
-                os.rename(tmp, final)
-                return final
-            except OSError:
-                if cached(activation_id, spec_text, fingerprint):
-                    return final  # another process installed the same kernels first
-                # corrupted or stale: move it aside (one rename), then put ours in place
-                trash = base / f".trash-{activation_id}-{uuid.uuid4().hex}"
-                try:
-                    os.rename(final, trash)
-                except FileNotFoundError:
-                    continue
-                shutil.rmtree(trash, ignore_errors=True)
-        raise UserActivationError(f"cannot install user activation {activation_id} into {base}")
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-{activation_id}-", dir=base))
+    except OSError as exc:
+        raise UserActivationError(f"cannot write the user activation cache {base}: {exc.strerror or exc} "
+                                  f"(set {ENV} to a writable directory)") from None
+    try:
+        return _install_into(base, tmp, activation_id, spec_text, files, fingerprint)
+    except OSError as exc:
+        raise UserActivationError(f"cannot write the user activation cache {base}: {exc.strerror or exc} "
+                                  f"(set {ENV} to a writable directory)") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _install_into(base, tmp, activation_id, spec_text, files, fingerprint) -> pathlib.Path:
+    digests = {}
+    for name, text in sorted(files.items()):
+        if "/" in name or name.startswith(".") or name == MANIFEST:
+            raise ValueError(f"bad generated file name {name!r}")
+        data = text.encode("utf-8")
+        _write(tmp / name, data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+    manifest = {"format": FORMAT, "id": activation_id, "spec": spec_text, "generator": fingerprint,
+                "files": digests}
+    # the manifest last: a directory with a manifest has all its files
+    _write(tmp / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("ascii"))
+    final = base / activation_id
+    for _ in range(5):
+        try:
+            os.rename(tmp, final)   # atomic; fails while another directory is in place
+            return final
+        except OSError:
+            if cached(activation_id, spec_text, fingerprint):
+                return final  # another process installed the same kernels first
+            # corrupted or stale: move it aside (one rename), then put ours in place
+            trash = base / f".trash-{activation_id}-{uuid.uuid4().hex}"
+            try:
+                os.rename(final, trash)
+            except FileNotFoundError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
+    raise UserActivationError(f"cannot install user activation {activation_id} into {base}")
 
 
 # --------------------------------------------------------------------------- aliases

@@ -266,6 +266,15 @@ def test_install_is_verified_and_loaded_by_id(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "activations").iterdir()) == [uid]
 
 
+def test_an_unwritable_cache_is_one_clear_line(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv(user_cache.ENV, str(blocker))
+    with pytest.raises(UserActivationError, match=f"cannot write the user activation cache.*{user_cache.ENV}") as e:
+        _install_fake()
+    assert "\n" not in str(e.value)
+
+
 def test_a_corrupted_cache_file_is_detected_before_import(tmp_path, monkeypatch):
     monkeypatch.setenv(user_cache.ENV, str(tmp_path))
     uid = _install_fake("x>=0: x; x<0: corrupt*x")
@@ -360,6 +369,8 @@ def serlu_user(cache_dir):
 @needs_family
 def test_first_registration_generates_and_the_second_is_a_cache_hit(serlu_user, cache_dir):
     assert serlu_user.generated
+    package = os.path.join(ROOT, "selu_theory", "user_kernels")
+    assert sorted(set(os.listdir(package)) - {"__pycache__"}) == ["__init__.py"]   # never into the package
     d = cache_dir / "activations" / serlu_user.id
     assert (d / user_cache.MANIFEST).is_file() and (d / "ball_kernels.py").is_file()
     again = user_activation.registration(SERLU_TEXT)
