@@ -181,6 +181,12 @@ def test_serlu_reproduces_the_published_parameters_and_is_stable():
     assert sol.stable is True and sol.S < 1 and sol.globally_unique
     generic = solve_parameters("serlu", 0, 1, method="krawczyk")  # the n-D path agrees with the fast one
     assert all(generic.balls[n].overlaps(sol.balls[n]) for n in sol.balls) and generic.S.overlaps(sol.S)
+    # S from the oracle: with omega = 0 the Jacobian's first column is 0, so
+    # S = sqrt(J12^2 + J22^2), J12 = dmu~/dv, J22 = dnu~/dv at the published-to-40-digits root
+    p = [_mp(fraction_bounds(sol.balls[n])[0]) for n in ("alpha", "lam")]
+    mu, xi, mu_m, xi_m, mu_v, xi_v = gaussian_moments("serlu", p, 0, 1)
+    S = MP.sqrt(mu_v ** 2 + (xi_v - 2 * mu * mu_v) ** 2)
+    assert _close(sol.S, S, slack=mpmath.mpf("1e-20")) and 0.6357 < S < 0.6358
 
 
 def test_relu_reaches_zero_one_but_is_not_stable():
