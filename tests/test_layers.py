@@ -31,6 +31,7 @@ SKIP_PARTS = ("_generated", "tools", "__pycache__")
 # certify -> report -> api -> cli.
 LAYERS = {
     "selu_theory": 0,                      # the mathematics: never imports verification
+    "verification.worker_pool": 1,         # process pools (start method, orphan guard)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
