@@ -217,8 +217,7 @@ def validate_outputs(args) -> None:
     if isinstance(plot, str) and plot != "none":
         suffix = pathlib.Path(plot).suffix.lower().lstrip(".")
         if suffix not in PLOT_SUFFIXES:
-            raise BadInput(f"--plot {plot}: give a file ending in .png, .pdf or .svg "
-                           f"(or another of {', '.join(PLOT_SUFFIXES)})")
+            raise BadInput(f"--plot {plot}: give a file name ending in .png, .pdf or .svg")
         _output_file(plot, "--plot")
 
 

@@ -342,6 +342,9 @@ def cmd_atlas(args) -> int:
                     connect_timeout=args.timeout)
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
+    if not any(r.get("status") == "solved" for r in run.ordered()):  # nothing to tabulate or plot
+        raise BadInput(f"no point of the grid has certified alpha, lambda (all {len(points)} without a "
+                       f"solution): choose other --mu/--nu")
     (out / "atlas.md").write_text(A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
     png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
