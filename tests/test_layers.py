@@ -32,6 +32,7 @@ SKIP_PARTS = ("_generated", "tools", "__pycache__")
 LAYERS = {
     "selu_theory": 0,                      # the mathematics: never imports verification
     "verification.worker_pool": 1,         # process pools (start method, orphan guard)
+    "verification.files": 1,               # atomic writes of reports
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -36,6 +37,7 @@ from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
 from selu_theory.params import Params
 from verification import domain_search as DS
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.scaled_claims import (
     OMEGA_PLUS_SHAPE,
     OMEGA_SHAPE,
@@ -403,11 +405,12 @@ def write_csv(run_: AtlasRun, path):
     keys = ["mu", "nu", "omega", "tau", "status", "alpha", "lambda", "alpha_text", "lambda_text", "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
-        w.writeheader()
-        for r in run_.ordered():
-            w.writerow(r)
+    fh = io.StringIO(newline="")
+    w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
+    w.writeheader()
+    for r in run_.ordered():
+        w.writerow(r)
+    write_atomic(path, fh.getvalue())
 
 
 def heatmaps(run_: AtlasRun, path) -> pathlib.Path:

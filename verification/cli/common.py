@@ -23,6 +23,7 @@ from rich.progress import (
 from selu_theory import numbers
 from verification import worker_pool
 from verification.engine import default_workers
+from verification.files import write_atomic
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -149,9 +150,7 @@ def progress_bar(args, description: str, total: int):
 
 
 def write_json(path, data) -> None:
-    p = pathlib.Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 # --------------------------------------------------------------------------- validators run

@@ -33,6 +33,7 @@ from verification.cli.common import (
 )
 from verification.domain import point_text
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.report import fmt_enclosure
 from verification.scaled_claims import add_target_arguments, dec
 
@@ -224,7 +225,7 @@ def run_theorem_claims(args, target, claims) -> int:
     data["target"] = {"lines": target.lines(), "params": {"alpha": target.params.alpha, "lambda": target.params.lam},
                       "centre": {k: str(getattr(target.centre, k)) for k in ("mu", "nu", "omega", "tau")}}
     report.write_json(out / "report.json", data)
-    (out / "report.md").write_text("\n".join(["# Theorems 1-3 for new parameters", ""] + [
+    write_atomic(out / "report.md", "\n".join(["# Theorems 1-3 for new parameters", ""] + [
         f"    {line}" for line in target.lines()] + [""]) + report.markdown(results, checks))
     if args.json:
         report.write_json(args.json, data)
@@ -345,7 +346,7 @@ def cmd_atlas(args) -> int:
     if not any(r.get("status") == "solved" for r in run.ordered()):  # nothing to tabulate or plot
         raise BadInput(f"no point of the grid has certified alpha, lambda (all {len(points)} without a "
                        f"solution): choose other --mu/--nu")
-    (out / "atlas.md").write_text(A.table_markdown(run))
+    write_atomic(out / "atlas.md", A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
     png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
     say(args, "", A.table_markdown(run),
