@@ -45,18 +45,26 @@ def context():
     return multiprocessing.get_context(start_method())
 
 
+def _parent_gone(ppid: int, parent) -> bool:
+    if os.getppid() != ppid:  # POSIX: an orphan is re-parented (to init or a subreaper)
+        return True
+    # Windows keeps the old parent id; there the parent's process handle tells (on POSIX
+    # the fork sentinel pipe is shared with sibling workers, so it is not used)
+    return sys.platform == "win32" and parent is not None and not parent.is_alive()
+
+
 def _watch_parent(ppid: int) -> None:
-    while True:
+    parent = multiprocessing.parent_process()
+    while not _parent_gone(ppid, parent):
         time.sleep(PARENT_POLL_SECONDS)
-        if os.getppid() != ppid:
-            os._exit(1)  # no cleanup: the parent that would collect results is gone
+    os._exit(1)  # no cleanup: the parent that would collect the results is gone
 
 
-def _init_worker(initializer, initargs) -> None:
-    # the parent at start-up: the main process under fork and spawn, the fork server
-    # (which itself exits with the main process) under forkserver
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True,
-                     name="selu-parent-watch").start()
+def _init_worker(creator, initializer, initargs) -> None:
+    ppid = os.getppid()
+    if creator is not None and ppid != creator:
+        os._exit(1)  # the creator died while this worker was starting
+    threading.Thread(target=_watch_parent, args=(ppid,), daemon=True, name="selu-parent-watch").start()
     if initializer is not None:
         initializer(*initargs)
 
@@ -64,5 +72,9 @@ def _init_worker(initializer, initargs) -> None:
 def pool(workers: int, initializer=None, initargs=()) -> ProcessPoolExecutor:
     """A process pool of ``workers`` processes with the configured start method, whose
     workers exit when their parent dies."""
-    return ProcessPoolExecutor(max(1, int(workers)), mp_context=context(), initializer=_init_worker,
-                               initargs=(initializer, tuple(initargs)))
+    method = start_method()
+    # the workers' parent: this process under fork and spawn; under forkserver the fork
+    # server, which itself exits when this process dies
+    creator = os.getpid() if method in ("fork", "spawn") else None
+    return ProcessPoolExecutor(max(1, int(workers)), mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker, initargs=(creator, initializer, tuple(initargs)))
