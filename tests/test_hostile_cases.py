@@ -29,10 +29,16 @@ def test_huge_parameter_is_refused_like_theorems_does(cli, tmp_path, option):
     assert not (tmp_path / "certificates").exists()
 
 
+def test_huge_param_assignment_is_refused(cli, tmp_path):
+    _one_line(*cli("bound", "S", "--below", "1", "--param", "alpha=-1e308", "--out", str(tmp_path)),
+              "--param alpha", "1000")
+
+
 def test_parameter_at_the_cap_is_accepted(cli, tmp_path):
-    from verification.cli.common import validate_param_sizes
     import argparse
-    validate_param_sizes(argparse.Namespace(alpha="1000", lam="-1000"))
+
+    from verification.cli.common import validate_param_sizes
+    validate_param_sizes(argparse.Namespace(alpha="1000", lam="-1000", param=[("alpha", "999.5")]))
     validate_param_sizes(argparse.Namespace(alpha="alpha01", lam="lambda01"))
 
 
