@@ -57,6 +57,19 @@ def test_prover_and_checker_agree_on_degenerate_results(cli, tmp_path, expr, ext
     assert code == code2 == 1
 
 
+@pytest.mark.parametrize("mode,status", [(("--max",), "undecided"), (("--below", "1e300"), "disproved")])
+def test_values_beyond_the_float_range(cli, tmp_path, mode, status):
+    """exp(700 nu) is finite but above 1.8e308 on part of the domain.  --max used to make a
+    certificate its own checker rejected (a leaf bound of inf): now undecided, with why."""
+    code, out, _ = cli("bound", "exp(700*nu)", *mode, "--max-boxes", "200", "--workers", "1", "--out", str(tmp_path))
+    assert code == 1 and f"status: {status}" in out and "checker accepted" in out, out
+    if status == "undecided":
+        assert "beyond the float range" in out
+    (path,) = (tmp_path / "certificates").glob("bound-*.json")
+    code2, out2, _ = cli("check", str(path), "--workers", "1")
+    assert code2 == 1 and "ACCEPTED" in out2 and status in out2
+
+
 def test_small_budget_result_replays(cli, tmp_path):
     """The case that once gave a certificate its own checker rejected."""
     code, out, _ = cli("bound", "S/0", "--below", "1", "--max-boxes", "2000", "--workers", "1",

@@ -450,6 +450,11 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
         if th is not None and not (arb(target) < th):
             target = down(threshold)
             strict = Fraction(target) == threshold
+        if not math.isfinite(target):  # leaves record float bounds: none can stand below this
+            b = undecided_outcome(domain, p, val, f"{obj.expr} takes values beyond the float range ("
+                                                  f"{val.str(3, radius=False)}) at the search's best "
+                                                  f"point; certificates record bounds as floats")
+            return ExtremumOutcome(b, float_down(val), math.inf, p, val)
         items, top = bound_items(obj, domain, target, strict, max_boxes, True)
         results = yield items
         b = assemble(obj, top, results, target, strict)
