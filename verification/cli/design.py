@@ -1,7 +1,8 @@
-"""selu-verify subcommands for designing new SELU parameters:
+"""selu-verify subcommands for designing parameters (SELU's, or any activation's with
+--activation NAME and --param NAME=VALUE):
 
-    params    alpha, lambda for a target fixed point (Krawczyk-certified), or the fixed
-              point of given alpha, lambda; stability at it
+    params    the parameters for a target fixed point (Krawczyk-certified), or the fixed
+              point of given parameters; stability at it
     theorems  Theorems 1-3 with the domains centred on that fixed point
     domain    the largest certified domains (Theorem 1; Theorems 2-3 variance ends)
     atlas     params and domain sizes over a grid of fixed points, on Dask
@@ -379,7 +380,8 @@ def cmd_atlas(args) -> int:
              f"on the Dask scheduler {args.scheduler}" if args.scheduler else
              f"on a local Dask cluster ({n_workers} worker processes, 127.0.0.1)")
     ps = A.labels(cfg)
-    say(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
+    of = "" if activation_of(args) == "selu" else f" of {activation_of(args)}"
+    say(args, f"atlas of {len(points)} fixed points{of} (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
                  f"{where}; results saved to {out / A.RESULTS_FILE} as they arrive")
 
     def progress(p, r):
