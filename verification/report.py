@@ -7,6 +7,7 @@ import pathlib
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
 
+from verification.files import write_atomic
 from verification.verdicts import overall
 
 
@@ -113,7 +114,7 @@ def _json_num(x):
 
 def write_json(path, data):
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
-    pathlib.Path(path).write_text(json.dumps(data, indent=2) + "\n")
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def markdown(results, check_results=None) -> str:

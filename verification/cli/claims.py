@@ -26,6 +26,7 @@ from verification.cli.common import (
 )
 from verification.certify import certify_claim, check_grid, leaf_count
 from verification.engine import Runner, top_boxes
+from verification.files import write_atomic
 from verification.report import claim_rows
 
 
@@ -56,7 +57,7 @@ def _run_claims(args, claims) -> int:
     out.mkdir(parents=True, exist_ok=True)
     data = report.to_json(results, checks)
     report.write_json(out / "report.json", data)
-    (out / "report.md").write_text(report.markdown(results, checks))
+    write_atomic(out / "report.md", report.markdown(results, checks))
     if args.json:
         report.write_json(args.json, data)
     ok = all(r.status == "proved" for r in results)
