@@ -6,6 +6,7 @@ import pathlib
 import sys
 import time
 
+from rich import box
 from rich.table import Table
 
 from verification import certificate as cert_io
@@ -52,37 +53,93 @@ def _run_claims(args, claims) -> int:
             checks[claim.id] = done.check
             res.seconds = time.perf_counter() - t0 - sum(r.seconds for r in results)
             results.append(res)
-    _print_table(console, results, checks)
-    out.mkdir(parents=True, exist_ok=True)
-    data = report.to_json(results, checks)
-    report.write_json(out / "report.json", data)
-    (out / "report.md").write_text(report.markdown(results, checks))
+    print_results(console, results, checks, verbose=getattr(args, "verbose", False))
+    # `claim ID` merges its claims into the report already there; `all` writes the whole run.
+    merged = getattr(args, "command", None) == "claim"
+    data = report.write_report(out, results, checks, merge_with_existing=merged, order=list(C.REGISTRY))
     if args.json:
-        report.write_json(args.json, data)
+        report.write_json(args.json, report.to_json(results, checks, base=pathlib.Path(args.json).parent))
     ok = all(r.status == "proved" for r in results)
-    console.print(f"{sum(r.status == 'proved' for r in results)}/{len(results)} claims proved and checked "
-                  f"in {time.perf_counter() - t0:.1f} s; report: {out / 'report.md'}, certificates: {cert_dir}/")
+    more = len(data["claims"]) - len(results)
+    quiet_line = (f"{report.tally(results)} ({time.perf_counter() - t0:.1f} s)")
+    if getattr(args, "quiet", False):
+        print(quiet_line)
+    else:
+        console.print(f"report: {out / 'report.md'}"
+                      + (f" (with {more} earlier claim{'s' if more != 1 else ''})" if more > 0 else "")
+                      + f"; certificates: {cert_dir}/; {time.perf_counter() - t0:.1f} s")
     return EXIT_OK if ok else EXIT_FAIL
 
 
-def _print_table(console, results, checks):
-    t = Table(show_lines=False, title="SELU appendix claims: paper vs certified")
-    for col in ("claim", "quantity", "paper", "certified", "verdict", "status", "boxes", "s"):
-        t.add_column(col, overflow="fold")
+def _status(r, checks) -> str:
+    chk = checks.get(r.claim.id)
+    return r.status if chk is None or chk.ok else "REJECTED"
+
+
+GAP = 2  # the summary table's spaces between columns (padding 1, the blank divider 1, collapsed)
+
+
+def summary_table(results, checks, width: int = 80) -> Table:
+    """One row per claim, fitted to ``width`` columns: claim, status, the headline
+    certified value as [lo, hi] (with its name when there is room), the paper's
+    verdicts, boxes, seconds."""
+    rows = []
     for r in results:
-        st = r.status if checks.get(r.claim.id) is None or checks[r.claim.id].ok else "REJECTED"
-        for i, row in enumerate(claim_rows(r)):
-            t.add_row(r.claim.id if i == 0 else "", row["key"], row["paper"] or "—", row["compact"],
-                      row["verdict"] or "—", st if i == 0 else "",
-                      str(r.boxes) if i == 0 else "", f"{r.seconds:.2f}" if i == 0 else "")
-        t.add_section()
-    console.print(t)
+        h = report.headline(r)
+        rows.append((r.claim.id, _status(r, checks), h, report.fmt_counts(report.verdict_counts(r.verdicts)),
+                     str(r.boxes), f"{r.seconds:.1f}"))
+    fixed = [max([len(head)] + [len(row[i]) for row in rows]) for i, head in
+             ((0, "claim"), (1, "status"), (3, "paper"), (4, "boxes"), (5, "s"))]
+    room = width - 1 - sum(fixed) - GAP * 5
+    keys = [h[0] for _, _, h, *_ in rows if h]
+    key_w = max([len("quantity")] + [len(k) for k in keys])
+    show_key = room - key_w - GAP >= 24
+    value_w = max(12, room - (key_w + GAP if show_key else 0))
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    t.add_column("claim", no_wrap=True)
+    t.add_column("status", no_wrap=True)
+    if show_key:
+        t.add_column("quantity", no_wrap=True)
+    t.add_column("certified", no_wrap=True)
+    t.add_column("paper", no_wrap=True)
+    t.add_column("boxes", justify="right", no_wrap=True)
+    t.add_column("s", justify="right", no_wrap=True)
+    for cid, status, h, counts, boxes, secs in rows:
+        value = report.fmt_short(h[1], h[2], value_w) if h else "—"
+        cells = [cid, status] + ([h[0] if h else "—"] if show_key else []) + [value, counts, boxes, secs]
+        t.add_row(*cells)
+    return t
+
+
+def detail_table(r, checks) -> Table:
+    """The per-number table of one claim (``-v``): quantity, paper, certified, verdict."""
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
+              title=f"{r.claim.id}: {_status(r, checks)}, {r.boxes} boxes, {r.seconds:.1f} s",
+              title_justify="left")
+    t.add_column("quantity", overflow="fold")
+    t.add_column("paper")
+    t.add_column("certified")
+    t.add_column("verdict")
+    for row in claim_rows(r):
+        t.add_row(row["key"], row["paper_short"] or "—", row["short"], row["verdict"] or "—")
+    return t
+
+
+def print_results(console, results, checks, verbose: bool = False) -> None:
+    if verbose:
+        for r in results:
+            console.print(detail_table(r, checks))
+            console.print()
+    console.print(summary_table(results, checks, console.width))
     for r in results:
         if r.counterexample:
             c = r.counterexample
             which = "" if c.get("required", True) else " (an alternative reading, not the claim)"
-            console.print(f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) = "
-                          f"({', '.join(c['point'])})")
+            console.print(f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) ≈ "
+                          f"{report.fmt_point(c['point'])}")
+    console.print(report.tally(results))
+    console.print(report.LEGEND + ".")
+    console.print(report.SIDE_BY_SIDE)
 
 
 def cmd_all(args) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import pathlib
 
 from rich.console import Console
@@ -110,7 +111,7 @@ def workers_for(args) -> int:
 
 def console_for(args) -> Console:
     c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False)
-    if not c.is_terminal:  # pipes and CI logs: wide enough for the table
+    if not c.is_terminal and "COLUMNS" not in os.environ:  # pipes and CI logs: wide enough for tables
         c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False, width=170)
     return c
 
