@@ -101,9 +101,9 @@ def _domain(part) -> Domain:
         raise Rejected(f"part {part.key}: bad domain: {exc}") from None
 
 
-def _expr(part):
+def _expr(part, activation: str):
     try:
-        return parse(part.expr)
+        return parse(part.expr, activation)
     except ExprError as exc:
         raise Rejected(f"part {part.key}: bad expression: {exc}") from None
 
@@ -226,7 +226,7 @@ LEAF_CHUNK = 64
 def _check_leaves(args):
     """Replay a chunk of leaves; (first failure or None, number replayed)."""
     (expr, params, sign, domain, target, strict, hi_s), leaves = args
-    ev = Evaluator(parse(expr), params, CHECK_BITS)
+    ev = Evaluator(parse(expr, params.activation), params, CHECK_BITS)
     with ball.precision(CHECK_BITS):
         for bx, reason in leaves:
             u = _leaf_upper(ev, sign, domain, bx, reason)
@@ -248,12 +248,12 @@ def _map(fn, items, workers):
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
-    domain, expr = _domain(part), _expr(part)
+    domain, expr = _domain(part), _expr(part, params.activation)
     sign = part.objective_sign
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
     # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
     if part.reduced:
-        allowed = reducible_pairs(expr.names)
+        allowed = reducible_pairs(expr.names, params.activation)
         if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
     tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
@@ -315,7 +315,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
 # --------------------------------------------------------------------------- point and fixed-point parts
 
 def check_point(part: PointPart, params: Params):
-    ev = Evaluator(_expr(part), params, CHECK_BITS)
+    ev = Evaluator(_expr(part, params.activation), params, CHECK_BITS)
     lo, hi = _ends(part.enclosure)
     with ball.precision(CHECK_BITS):
         v = ev.point(_point(part.point))
