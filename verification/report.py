@@ -56,6 +56,14 @@ def fmt_short(lo, hi, width: int = 22, most: int = 8) -> str:
     return text
 
 
+def significant_digits(text: str) -> int:
+    """Significant digits of a printed decimal ('0.00451457' has 6)."""
+    try:
+        return len(Decimal(str(text)).normalize().as_tuple().digits)
+    except ArithmeticError:
+        return 0
+
+
 def fmt_point(point, digits: int = 10) -> str:
     """An exact point (rational texts) as decimals, for people; exact values stay in JSON."""
     out = []

@@ -18,7 +18,9 @@ from selu_theory.expr import ExprError
 from selu_theory.numbers import NumberError
 from selu_theory.params import ParamError
 from verification.certificate import CertificateError
+from selu_theory import __version__
 from verification.cli import bound, claims, design, grid
+from verification.cli.examples import add_examples
 from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser
 from verification.domain import DomainError
 from verification.scaled_claims import DesignInputError
@@ -32,9 +34,11 @@ INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, Certi
 
 def build_parser() -> Parser:
     p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    add_examples(sub.choices)
     return p
 
 
@@ -42,6 +46,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "version", False):
+            print(f"selu-verify {__version__}")
+            return 0
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_BAD_INPUT

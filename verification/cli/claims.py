@@ -2,13 +2,16 @@
 replay certificates."""
 from __future__ import annotations
 
+import argparse
 import pathlib
 import sys
 import time
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
+from selu_theory import quantities
 from verification import certificate as cert_io
 from verification import checker, grid_certificate, report, scaled_claims
 from verification import claims as C
@@ -19,6 +22,7 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     add_common_options,
+    activation_from_text,
     add_workers_option,
     console_for,
     progress_bar,
@@ -28,6 +32,11 @@ from verification.certify import certify_claim, check_grid, leaf_count
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
 from verification.scaled_claims import add_target_arguments
+
+
+def _line(console, text) -> None:
+    """One line of plain text (no rich markup: claim keys contain [brackets])."""
+    console.print(text, markup=False, highlight=False)
 
 
 def _units(claim) -> int:
@@ -65,7 +74,7 @@ def _run_claims(args, claims) -> int:
     if getattr(args, "quiet", False):
         print(quiet_line)
     else:
-        console.print(f"report: {out / 'report.md'}"
+        _line(console, f"report: {out / 'report.md'}"
                       + (f" (with {more} earlier claim{'s' if more != 1 else ''})" if more > 0 else "")
                       + f"; certificates: {cert_dir}/; {time.perf_counter() - t0:.1f} s")
     return EXIT_OK if ok else EXIT_FAIL
@@ -107,39 +116,57 @@ def summary_table(results, checks, width: int = 80) -> Table:
     for cid, status, h, counts, boxes, secs in rows:
         value = report.fmt_short(h[1], h[2], value_w) if h else "—"
         cells = [cid, status] + ([h[0] if h else "—"] if show_key else []) + [value, counts, boxes, secs]
-        t.add_row(*cells)
+        t.add_row(*map(Text, cells))
     return t
 
 
-def detail_table(r, checks) -> Table:
-    """The per-number table of one claim (``-v``): quantity, paper, certified, verdict."""
+def detail_table(r, checks, width: int = 80) -> Table:
+    """The per-number table of one claim (``-v``): each certified quantity with the
+    paper's numbers compared with it (one row per number) and their verdicts."""
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
-              title=f"{r.claim.id}: {_status(r, checks)}, {r.boxes} boxes, {r.seconds:.1f} s",
+              title=Text(f"{r.claim.id}: {_status(r, checks)}, {r.boxes} boxes, {r.seconds:.1f} s"),
               title_justify="left")
-    t.add_column("quantity", overflow="fold")
-    t.add_column("paper")
-    t.add_column("certified")
-    t.add_column("verdict")
+    rows = []
+    by_key = {}
+    for v in r.verdicts:
+        by_key.setdefault(v.key, []).append(v)
     for row in claim_rows(r):
-        t.add_row(row["key"], row["paper_short"] or "—", row["short"], row["verdict"] or "—")
+        lo, hi = r.enclosures[row["quantity"]]
+        papers = by_key.get(row["quantity"]) or [None]
+        cert = (lo, hi)
+        for i, v in enumerate(papers):
+            paper = "—" if v is None else f"{report.KIND_SIGN.get(v.kind, '')} {v.paper}".strip()
+            rows.append((row["key"] if i == 0 else "", cert if i == 0 else "", paper,
+                         "—" if v is None else v.verdict))
+    # the certified column gets the room the others leave (report.md has every digit)
+    quantity_w = max([len(w) for row in rows for w in row[0].split()] + [8])
+    paper_w = max(len(row[2]) for row in rows)
+    verdict_w = max(len(w) for row in rows for w in row[3].split())
+    cert_w = min(26, max(16, width - 1 - quantity_w - paper_w - verdict_w - 3 * GAP))
+    t.add_column("quantity", min_width=quantity_w, overflow="fold")
+    t.add_column("certified", no_wrap=True)
+    t.add_column("paper", overflow="fold")
+    t.add_column("verdict")
+    for q, cert, paper, verdict in rows:
+        t.add_row(*map(Text, (q, report.fmt_short(*cert, cert_w, 10) if cert else "", paper, verdict)))
     return t
 
 
 def print_results(console, results, checks, verbose: bool = False) -> None:
     if verbose:
         for r in results:
-            console.print(detail_table(r, checks))
+            console.print(detail_table(r, checks, console.width))
             console.print()
     console.print(summary_table(results, checks, console.width))
     for r in results:
         if r.counterexample:
             c = r.counterexample
             which = "" if c.get("required", True) else " (an alternative reading, not the claim)"
-            console.print(f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) ≈ "
+            _line(console, f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) ≈ "
                           f"{report.fmt_point(c['point'])}")
-    console.print(report.tally(results))
-    console.print(report.LEGEND + ".")
-    console.print(report.SIDE_BY_SIDE)
+    _line(console, report.tally(results))
+    _line(console, report.LEGEND + ".")
+    _line(console, report.SIDE_BY_SIDE)
 
 
 def cmd_all(args) -> int:
@@ -157,18 +184,42 @@ def cmd_claim(args) -> int:
 
 def cmd_list(args) -> int:
     console = console_for(args)
-    t = Table(title="registered claims")
-    for col in ("claim", "statement", "reference"):
-        t.add_column(col, overflow="fold")
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, title="registered claims",
+              title_justify="left")
+    t.add_column("claim", no_wrap=True)
+    t.add_column("statement" if args.verbose else "title")
+    if args.verbose:
+        t.add_column("reference")
     for c in C.CLAIMS:
-        t.add_row(c.id, c.statement, c.reference)
+        t.add_row(*map(Text, (c.id, c.statement, c.reference) if args.verbose else (c.id, c.title)))
     console.print(t)
+    if not args.verbose:
+        _line(console, "-v: statements and references; selu-verify claim ID certifies one.")
+    return EXIT_OK
+
+
+def cmd_names(args) -> int:
+    """The expression vocabulary with meanings, from the quantity table (the one list)."""
+    console = console_for(args)
+    activation = activation_from_text(args.activation)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+              title=Text(f"names an expression may use ({activation})"), title_justify="left")
+    t.add_column("name", no_wrap=True)
+    t.add_column("kind", no_wrap=True)
+    t.add_column("meaning")
+    for name in quantities.names(activation):
+        q = quantities.lookup(name, activation)
+        t.add_row(*map(Text, (name, q.kind if q else "", q.meaning if q else "")))
+    console.print(t)
+    _line(console, "Functions: sqrt(x), exp(x). Operators: + - * /, unary -, x**n for a whole number "
+                  "|n| <= 16. Numbers are exact decimals (0.1 means 1/10).")
     return EXIT_OK
 
 
 def cmd_check(args) -> int:
     console = console_for(args)
     worst = EXIT_OK
+    tally = {"accepted": 0, "rejected": 0, "unreadable": 0}
     for f in args.files:
         try:
             obj = cert_io.read_json(cert_io.read_bytes(f), str(f))
@@ -176,6 +227,7 @@ def cmd_check(args) -> int:
         except CertificateError as exc:
             print(f"selu-verify: error: {exc}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
+            tally["unreadable"] += 1
             continue
         if cert is None:  # a grid certificate: its own replay (sweep, error model, derivative bounds)
             with progress_bar(args, f"replaying grid {f}", 0):
@@ -184,32 +236,73 @@ def cmd_check(args) -> int:
             with progress_bar(args, f"checking {f}", leaf_count(cert)) as tick:
                 res = checker.check(cert, progress=tick, workers=workers_for(args))
         if res.ok:
-            console.print(f"ACCEPTED {f}: {res.label} {res.status} ({'; '.join(res.messages)})")
+            tally["accepted"] += 1
+            _line(console, f"ACCEPTED {f}: {res.label} {res.status}"
+                          + (f" ({'; '.join(res.messages)})" if args.verbose and res.messages else ""))
             # what was verified, rebuilt from the replayed parts (never the file's own text)
-            console.print(f"  {'proves' if res.status == 'proved' else 'statement'}: {res.proves}", soft_wrap=True)
+            _line(console, f"  {'proves' if res.status == 'proved' else 'statement'}: {res.proves}")
             if res.status != "proved":
                 worst = max(worst, EXIT_FAIL)
         else:
-            console.print(f"REJECTED {f}: {'; '.join(res.messages)}")
+            tally["rejected"] += 1
+            _line(console, f"REJECTED {f}: {'; '.join(res.messages)}")
             worst = max(worst, EXIT_FAIL)
+    n = len(args.files)
+    total = (f"{tally['accepted']}/{n} certificate{'s' if n != 1 else ''} accepted"
+             + (f", {tally['rejected']} rejected" if tally["rejected"] else "")
+             + (f", {tally['unreadable']} unreadable" if tally["unreadable"] else ""))
+    print(total)  # also with --quiet: the result line
     return worst
 
 
+EXAMPLES = {
+    "all": ["selu-verify all --workers 2", "selu-verify all -v --out results/",
+            "selu-verify all --alpha 1.7 --lambda 1.05    # Theorems 1-3 for other parameters"],
+    "claim": ["selu-verify claim thm1-contraction", "selu-verify claim lemma43-mean-squared-bound -v",
+              "selu-verify list    # the claim ids"],
+    "list": ["selu-verify list", "selu-verify list -v"],
+    "names": ["selu-verify names", "selu-verify bound 'nu_tilde - nu' --max --domain nu=0.8:1.5"],
+    "check": ["selu-verify check results/certificates/thm1-contraction.json",
+              "selu-verify check results/certificates/*.json --quiet"],
+}
+
+
+def examples(name: str) -> str:
+    return "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES[name])
+
+
+def _verbose_option(sp, help: str) -> None:
+    sp.add_argument("-v", "--verbose", action="store_true", help=help)
+
+
 def register(sub) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
     s = sub.add_parser("all", help="certify every registered claim (or, with --alpha/--lambda or "
-                       "--fixed-point, Theorems 1-3 around that fixed point)")
+                       "--fixed-point, Theorems 1-3 around that fixed point)", epilog=examples("all"),
+                       formatter_class=raw)
     add_common_options(s)
+    _verbose_option(s, "also print the per-number table of every claim (paper vs certified)")
     add_target_arguments(s)
     s.set_defaults(func=cmd_all)
-    s = sub.add_parser("claim", help="certify the named claims")
-    s.add_argument("ids", nargs="+")
+    s = sub.add_parser("claim", help="certify the named claims (merged into the report in --out)",
+                       epilog=examples("claim"), formatter_class=raw)
+    s.add_argument("ids", nargs="+", metavar="ID", help="claim ids (selu-verify list shows them)")
     add_common_options(s)
+    _verbose_option(s, "also print the per-number table of each claim (paper vs certified)")
     s.set_defaults(func=cmd_claim)
-    s = sub.add_parser("list", help="list registered claims")
-    s.add_argument("--quiet", action="store_true")
+    s = sub.add_parser("list", help="list registered claims", epilog=examples("list"), formatter_class=raw)
+    s.add_argument("--quiet", action="store_true", help="print nothing (the exit code says it ran)")
+    _verbose_option(s, "show each claim's statement and reference")
     s.set_defaults(func=cmd_list)
-    s = sub.add_parser("check", help="replay certificates with the independent checker")
-    s.add_argument("files", nargs="+")
-    s.add_argument("--quiet", action="store_true")
+    s = sub.add_parser("names", help="list the names an expression may use, with their meanings",
+                       epilog=examples("names"), formatter_class=raw)
+    s.add_argument("--activation", default="selu", metavar="NAME", help="the activation (default selu)")
+    s.add_argument("--quiet", action="store_true", help="print nothing (the exit code says it ran)")
+    s.set_defaults(func=cmd_names)
+    s = sub.add_parser("check", help="replay certificates with the independent checker",
+                       epilog=examples("check"), formatter_class=raw)
+    s.add_argument("files", nargs="+", metavar="FILE", help="certificate JSON files")
+    s.add_argument("--quiet", action="store_true", help="print only the total line")
+    _verbose_option(s, "also print the checker's messages for accepted certificates")
     add_workers_option(s)
     s.set_defaults(func=cmd_check)

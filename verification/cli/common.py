@@ -36,7 +36,9 @@ class BadInput(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, no usage dump
-        raise BadInput(f"{self.prog}: {message}")
+        # main() prints "selu-verify: error: ..."; name only the subcommand here
+        sub = self.prog.partition(" ")[2]
+        raise BadInput(f"{sub}: {message}" if sub else message)
 
 
 def max_workers() -> int:
