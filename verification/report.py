@@ -270,8 +270,8 @@ def write_report(out, results, checks, merge_with_existing: bool = False, order=
 def cell(text) -> str:
     """Plain text for a Markdown table cell or paragraph: the characters Markdown would
     read as markup (``|`` ends a cell) are escaped."""
-    s = str(text)
-    for ch in "\\`*_[]|#<>":
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in "\\`*_[]|#":
         s = s.replace(ch, "\\" + ch)
     return s
 

@@ -19,7 +19,7 @@ EXAMPLES = {
     "domain": ["selu-verify domain --theorems 1 --variables nu,tau",
                "selu-verify domain --plot domain.png"],
     "atlas": ["selu-verify atlas --in-process --no-domain",
-              "selu-verify atlas --mu -0.2:0.2:3 --nu 0.5:2:3 --in-process"],
+              "selu-verify atlas --mu=-0.2:0.2:3 --nu 0.5:2:3 --in-process"],
 }
 
 

@@ -63,7 +63,8 @@ def register(subparsers):
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
                     "certified derivative bounds, and print the paper's numbers beside the reproduced ones.")
-    s.add_argument("lemma", choices=("lemma12", "lemma43"))
+    s.add_argument("lemma", choices=("lemma12", "lemma43"),
+                   help="lemma12 (S < 1 on Omega) or lemma43 (mu~^2 < 0.005 on Omega-)")
     s.add_argument("--reading", default=None,
                    help="grid construction: start, end, both, linspace or all (lemma12 default: both; "
                         "lemma43 default: all)")
