@@ -237,7 +237,21 @@ class Params:
         return {p.label: self.specs[p.name] for p in self._spec.parameters}
 
     def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.labelled_specs().items())
+        text = ", ".join(f"{k}={v}" for k, v in self.labelled_specs().items())
+        return text if self.activation == DEFAULT_ACTIVATION else f"{self.activation}: {text}"
+
+    @classmethod
+    def from_labels(cls, activation: str, labelled: dict) -> "Params":
+        """The Params of {label: specification} (a certificate's "params" object): every
+        parameter of the activation, by its label, and nothing else."""
+        spec = activation_parameters(activation)
+        by_label = {p.label: p.name for p in spec.parameters}
+        unknown = sorted(set(labelled) - set(by_label))
+        missing = [lb for lb in by_label if lb not in labelled]
+        if unknown or missing:
+            raise ParamError(f"{activation} has the parameters {', '.join(by_label)}; got "
+                             f"{', '.join(map(str, labelled)) or 'none'}")
+        return cls(activation=activation, **{by_label[k]: v for k, v in labelled.items()})
 
 
 def _rebuild(activation, items):

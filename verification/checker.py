@@ -397,7 +397,7 @@ def _replay(cert: Certificate, res: CheckResult, progress, workers):
         raise Rejected(f"proved with other kernels for {cert.activation!r} (generator input "
                        f"{cert.kernels[:12]}..., these are {kernels[:12]}...)")
     try:
-        params = Params(cert.alpha, cert.lam, activation=cert.activation)
+        params = Params.from_labels(cert.activation, dict(cert.params))
     except ParamError as exc:
         raise Rejected(f"bad parameters: {exc}") from None
     reg = C.REGISTRY.get(cert.claim)
@@ -440,9 +440,9 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     except CertificateError as exc:
         res.messages.append(str(exc))
         return res
-    res.claim, res.params = cert.claim, (cert.alpha, cert.lam)
+    res.claim, res.params = cert.claim, tuple(v for _, v in cert.params)
     try:
-        res.proves = cert_io.rebuilt_statement(cert.alpha, cert.lam, cert.parts)
+        res.proves = cert_io.rebuilt_statement(cert.params, cert.parts, cert.activation)
         if claim is not None and claim.id != cert.claim:
             raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
         res.status = _replay(cert, res, progress, workers)

@@ -23,6 +23,7 @@ from verification.cli.common import (
     BadInput,
     add_common_options,
     activation_from_text,
+    add_target_options,
     add_workers_option,
     console_for,
     progress_bar,
@@ -31,7 +32,6 @@ from verification.cli.common import (
 from verification.certify import certify_claim, check_grid, leaf_count
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
-from verification.scaled_claims import add_target_arguments
 
 
 def _line(console, text) -> None:
@@ -282,7 +282,7 @@ def register(sub) -> None:
                        formatter_class=raw)
     add_common_options(s)
     _verbose_option(s, "also print the per-number table of every claim (paper vs certified)")
-    add_target_arguments(s)
+    add_target_options(s)
     s.set_defaults(func=cmd_all)
     s = sub.add_parser("claim", help="certify the named claims (merged into the report in --out)",
                        epilog=examples("claim"), formatter_class=raw)

@@ -21,6 +21,7 @@ from rich.progress import (
 
 from selu_theory.params import ParamError, Params, given_values, registered_activations
 from verification.engine import default_workers
+from verification.scaled_claims import add_target_arguments
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -218,3 +219,10 @@ def params_from_args(args) -> Params:
         return Params(activation=activation_of(args), **param_values(args))
     except ParamError as exc:
         raise BadInput(str(exc)) from None
+
+
+def add_target_options(sp, fixed_point_help: str = None) -> None:
+    """The design commands' target: the activation options, --fixed-point MU NU, --omega,
+    --tau (``scaled_claims.add_target_arguments`` without its own --alpha/--lambda)."""
+    add_activation_options(sp)
+    add_target_arguments(sp, fixed_point_help, selu_spellings=False)
