@@ -245,8 +245,10 @@ class AtlasRun:
 def local_cluster(n_workers: int = 2, **kw):
     """A LocalCluster of single-threaded worker processes on the loopback interface."""
     from distributed import LocalCluster  # optional and slow to import (~1 s): only when a cluster is made
+    # dashboard_address=None still starts the scheduler's HTTP server on port 8787 (and
+    # warns in red when another cluster holds it); ":0" takes any free port, quietly.
     opts = dict(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40)
+                dashboard_address=":0", silence_logs=40)
     opts.update(kw)
     return LocalCluster(**opts)
 
