@@ -688,13 +688,65 @@ def grid(expr: str, dom="", steps: dict = None, sense: str = "max", threshold=No
     return GridResult(source, sense, th, d, status, decisive.bound, npts, sw.seconds, path, reason or "", cex)
 
 
+# ----------------------------------------------------------------------------- tables
+
+
+def interval(lo, hi=None, digits: int = 17) -> str:
+    """'[lo, hi]' rounded outward to ``digits`` significant digits (``lo`` may be a
+    (lo, hi) pair): the printed interval still contains the certified one."""
+    if hi is None:
+        lo, hi = lo
+    try:
+        if not (_math.isfinite(float(lo)) and _math.isfinite(float(hi))):
+            return f"[{float(lo):g}, {float(hi):g}]"
+    except (TypeError, ValueError, OverflowError):
+        return f"[{lo}, {hi}]"
+    return _report.fmt_enclosure(lo, hi, digits)
+
+
+@dataclass(repr=False)
+class Table(_Result):
+    """Rows under a header: an HTML table in Jupyter, aligned text with ``print``."""
+
+    head: tuple
+    rows: list
+    caption: str = ""
+
+    def _summary(self) -> str:
+        return f"{len(self.rows)} rows: {', '.join(map(str, self.head))}"
+
+    def _head(self):
+        return self.head
+
+    def _rows(self) -> list:
+        return self.rows
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.rows, self.head, caption=self.caption or None)
+
+    def __str__(self) -> str:
+        cells = [tuple(map(str, self.head))] + [tuple(map(str, r)) for r in self.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.head))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(([self.caption] if self.caption else []) + lines)
+
+    def to_dict(self) -> dict:
+        return {"head": [str(h) for h in self.head], "rows": [[str(c) for c in r] for r in self.rows]}
+
+
+def table(head, rows, caption: str = "") -> Table:
+    """A table of your own rows, rendered like the API's results."""
+    return Table(tuple(head), [tuple(r) for r in rows], caption)
+
+
 # ----------------------------------------------------------------------------- the surface
 # Functions and result types added below this block (api.compare, ...) join dir(api) on
 # their own (``__dir__``); list them in __all__ too.
 
 __all__ = ["prove", "bound", "value", "floats", "params", "theorems", "domain", "atlas", "grid",
-           "names", "meaning", "parse_domain", "claims", "default_workers",
-           "Proof", "BoundResult", "ParamsResult", "Theorems", "DomainReport", "AtlasResult", "GridResult",
+           "names", "meaning", "parse_domain", "claims", "default_workers", "interval", "table",
+           "Proof", "BoundResult", "ParamsResult", "Theorems", "DomainReport", "AtlasResult", "GridResult", "Table",
            "Params", "Domain"]
 
 
