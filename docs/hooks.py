@@ -5,10 +5,18 @@
   does not, nothing links to it, so the strict build has no broken link.
 * docs/catalogue.md is generated (``python -m verification.catalogue``, run by
   docs/build.py); a plain ``mkdocs build`` or ``mkdocs serve`` generates it if missing.
+* TeX math (``$...$``, ``$$...$$``) becomes MathML at build time (docs/mathml.py): no
+  JavaScript and no CDN, so the pages render offline.
 """
 from __future__ import annotations
 
 import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # docs/mathml.py beside this file
+import mathml  # noqa: E402
+
+_MATH = {}  # page source path -> the formulas taken out of its Markdown
 
 SUBFUNCTIONS = "subfunctions.md"
 MARKER = "<!-- subfunctions-link -->"
@@ -37,4 +45,9 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown, page, config, files, **kwargs):
     if MARKER in markdown:
         markdown = markdown.replace(MARKER, LINK if (_docs(config) / SUBFUNCTIONS).exists() else "")
+    markdown, _MATH[page.file.src_path] = mathml.protect(markdown)
     return markdown
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    return mathml.restore(html, _MATH.pop(page.file.src_path, {}))
