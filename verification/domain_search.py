@@ -497,7 +497,8 @@ def search(params: Params, centre: Centre = PAPER_CENTRE, runner=None, *, variab
             for base in (THM3A_SHAPE, THM3B_SHAPE):
                 r = search_axis(dcd, centre, base, Axis("thm3", "nu", 1, steps["thm3.nu"], False))
                 res.thm3.append(r)
-                say(f"theorem 3 (tau in {[dec(x * centre.tau) for x in base.tau]}): nu_hi = {_end_text(r, centre)}")
+                lo_t, hi_t = (dec(x * centre.tau) for x in base.tau)
+                say(f"theorem 3 (tau in [{lo_t}, {hi_t}]): nu_hi = {_end_text(r, centre)}")
         if certify:
             _certify(res, dcd, tol, out, say)
         res.decisions, res.boxes = dcd.decisions, dcd.boxes

@@ -322,9 +322,9 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
             prog = progress_factory(f"{g.id} {dk} {rd}", npts) if progress_factory else None
             if prog:
                 with prog as tick:
-                    sw = sweep(axes, g.expr, params, cells, threads, tick)
+                    sw = sweep(axes, g.expr, params, cells, threads, tick, on_compile=log)
             else:
-                sw = sweep(axes, g.expr, params, cells, threads)
+                sw = sweep(axes, g.expr, params, cells, threads, on_compile=log)
             bounds = []
             st, detail, _, paper_derivs = m_status[dk]
             M_paper = [Fraction(g.M[v]) for v in VARS]

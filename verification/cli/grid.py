@@ -229,7 +229,8 @@ def cmd_grid(args) -> int:
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
     with progress_bar(args, "grid", npts) as tick:
-        sw = pg.sweep(axes, expr.source, params, cells, threads, tick)
+        sw = pg.sweep(axes, expr.source, params, cells, threads, tick,
+                      on_compile=None if args.quiet else lambda msg: console.print(f"  {msg}"))
     bounds, cell_M, methods = [], None, []
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
