@@ -440,7 +440,8 @@ class DomainResult:
     def to_json(self) -> dict:
         c = self.centre
         return {
-            "params": {"alpha": self.params.alpha, "lambda": self.params.lam},
+            "activation": self.params.activation,
+            "params": self.params.labelled_specs(),
             "centre": {"mu": dec(c.mu), "nu": dec(c.nu), "omega": dec(c.omega), "tau": dec(c.tau)},
             "steps": {k: dec(v) for k, v in self.steps.items()},
             "theorem1": {
