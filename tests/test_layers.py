@@ -34,6 +34,8 @@ LAYERS = {
     # sympy -> kernel source (the printers): above the rest of the mathematics, which
     # never imports it; only the user-activation module generates kernels at run time
     "selu_theory.codegen": 0.5,
+    "verification.worker_pool": 1,         # process pools (start method, orphan guard)
+    "verification.files": 1,               # atomic writes of reports
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -38,6 +39,7 @@ from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from verification import domain_search as DS
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.scaled_claims import (
     OMEGA_PLUS_SHAPE,
     OMEGA_SHAPE,
@@ -337,11 +339,52 @@ def _cost_hint(point, cfg: dict = DEFAULT_CONFIG) -> int:
     return int(1000 * (2 - float(fp.spectral_norm.mid())))
 
 
+async def _identify(address: str, timeout: float) -> dict:
+    from distributed.comm import connect  # optional and slow to import: only in Dask mode
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Is a Dask scheduler answering at ``address``?  One deadline covers the connection,
+    Dask's handshake and one request: a server that accepts and never answers, or that
+    answers in another protocol (whose first bytes Dask would read as a frame length of
+    exabytes), is refused with AtlasInputError instead of a hang or a MemoryError.  Runs
+    in a thread of its own, so it works under a running event loop (Jupyter) too."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def identify():
+        return asyncio.run(asyncio.wait_for(_identify(address, timeout), timeout))
+    with ThreadPoolExecutor(1) as ex:
+        try:
+            reply = ex.submit(identify).result()
+        except (asyncio.TimeoutError, TimeoutError):
+            raise AtlasInputError(f"the Dask scheduler at {address} did not answer within {timeout:g} s "
+                                  f"(--timeout)") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise AtlasInputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        except MemoryError:
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler (it announced an "
+                                  f"impossibly large message)") from None
+        except Exception as exc:  # noqa: BLE001 - any failure on a foreign server's bytes is bad input
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler "
+                                  f"({type(exc).__name__})") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise AtlasInputError(f"{address} answers, but not as a Dask scheduler")
+
+
 def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
     from distributed import Client, as_completed  # optional and slow to import: only in Dask mode
 
     with contextlib.ExitStack() as stack:
         if scheduler:
+            probe_scheduler(scheduler, connect_timeout)
             try:
                 client = stack.enter_context(Client(scheduler, timeout=connect_timeout))
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -392,11 +435,12 @@ def write_csv(run_: AtlasRun, path):
     keys = ["mu", "nu", "omega", "tau", "status", *ps, *(k + "_text" for k in ps), "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
-        w.writeheader()
-        for r in run_.ordered():
-            w.writerow(r)
+    fh = io.StringIO(newline="")
+    w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
+    w.writeheader()
+    for r in run_.ordered():
+        w.writerow(r)
+    write_atomic(path, fh.getvalue())
 
 
 def heatmaps(run_: AtlasRun, path) -> pathlib.Path:

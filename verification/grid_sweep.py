@@ -7,9 +7,7 @@ kernels.  See ``verification/paper_grid.py`` for the method and the paper's grid
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -24,6 +22,7 @@ from selu_theory.expr import ExprError, parse
 from selu_theory.numbers import NumberError
 from selu_theory.numbers import parse as parse_number
 from selu_theory.params import Params
+from verification import worker_pool
 from verification.domain import Domain, down, up
 
 VARS = ("mu", "omega", "nu", "tau")
@@ -471,7 +470,7 @@ def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int
             if progress:
                 progress(len(rows))
     else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with worker_pool.pool(workers) as pool:
             for res in pool.map(_gradient_chunk, items):
                 rows.extend(res)
                 if progress:

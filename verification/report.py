@@ -15,6 +15,7 @@ from collections import Counter
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from fractions import Fraction
 
+from verification.files import write_atomic
 from verification.verdicts import CONFIRMED, LOOSE, NOT_CONFIRMED, UNDECIDED, overall
 
 # The paper's numbers are judged apart from the claims; the tally line says why both
@@ -216,15 +217,7 @@ def _json_num(x):
 
 
 def write_json(path, data):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
-def _write_atomic(path: pathlib.Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_json(path):
@@ -260,7 +253,7 @@ def write_report(out, results, checks, merge_with_existing: bool = False, order=
     if merge_with_existing:
         data = merge(read_json(out / "report.json"), data, order)
     write_json(out / "report.json", data)
-    _write_atomic(out / "report.md", markdown_from_json(data))
+    write_atomic(out / "report.md", markdown_from_json(data))
     return data
 
 

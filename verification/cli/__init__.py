@@ -21,15 +21,17 @@ from verification.certificate import CertificateError
 from selu_theory import __version__
 from verification.cli import bound, claims, design, grid
 from verification.cli.examples import add_examples
-from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser
+from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser, validate_args
 from verification.domain import DomainError
 from verification.scaled_claims import DesignInputError
+from verification.worker_pool import StartMethodError
 
 # In the order of `selu-verify --help`.
 COMMAND_MODULES = (claims, bound, grid, design)
 
 # Errors that mean "the input is invalid": one line on stderr, exit 2.
-INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError)
+INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError,
+                StartMethodError)
 
 
 def build_parser() -> Parser:
@@ -52,6 +54,7 @@ def main(argv=None) -> int:
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_BAD_INPUT
+        validate_args(args)  # outputs, sizes, start method: before any work
         return args.func(args)
     except INPUT_ERRORS as exc:
         print(f"selu-verify: error: {exc}", file=sys.stderr)

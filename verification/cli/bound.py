@@ -85,6 +85,8 @@ def cmd_bound(args) -> int:
     lo, hi = pr.enclosure
     verb = {"below": f"< {getattr(args, 'below', '')}", "above": f"> {getattr(args, 'above', '')}"}.get(mode, "")
     console.print(f"status: {status}{' (' + expr.source + ' ' + verb + ' on the whole domain)' if status == 'proved' and verb else ''}")
+    if status == "undecided" and pr.detail:
+        console.print(f"undecided because {pr.detail}", soft_wrap=True)
     if math.isfinite(lo) and math.isfinite(hi):
         console.print(f"{part.sense} enclosure: {report.fmt_enclosure(lo, hi, 17)}")
     if pr.counterexample:
