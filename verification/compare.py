@@ -233,9 +233,20 @@ def compare_task(activation: str, part: str, cfg: dict, out_dir) -> dict:
         except Exception as exc:  # noqa: BLE001 - reported in the table, with its type
             out = {"status": "error", "message": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
         out.update(activation=activation, part=part)
-        out.setdefault("certificates", [])
+        # paths relative to out_dir: a moved or copied output folder still resumes
+        out["certificates"] = [{**c, "path": _relative(c.get("path"), out_dir)} for c in out.get("certificates", [])]
         out["seconds"] = round(time.perf_counter() - t0, 3)
         return out
+
+
+def _relative(path, out_dir):
+    if not path:
+        return None
+    p, base = pathlib.Path(path).resolve(), pathlib.Path(out_dir).resolve()
+    try:
+        return p.relative_to(base).as_posix()
+    except ValueError:
+        return str(p)
 
 
 def _task(activation: str, part: str, cfg: dict, out: pathlib.Path) -> dict:
@@ -366,13 +377,13 @@ def load(path) -> dict:
     return A.load(path)
 
 
-def replays(result: dict) -> bool:
-    """Every certificate the result names is on disk, accepted by the checker, and
-    replays to the recorded status."""
+def replays(result: dict, out_dir) -> bool:
+    """Every certificate the result names is on disk (paths relative to ``out_dir``),
+    accepted by the checker, and replays to the recorded status."""
     for c in result.get("certificates", []):
         if not c.get("path"):
             return False
-        p = pathlib.Path(c["path"])
+        p = pathlib.Path(out_dir) / c["path"]
         if not p.is_file():
             return False
         try:
@@ -401,6 +412,7 @@ class Comparison:
     activations: tuple
     config: dict
     out: pathlib.Path = None
+    parts: tuple = PARTS  # the parts computed (the others show as "—")
     results: dict = field(default_factory=dict)
     computed: list = field(default_factory=list)  # (activation, part) computed in this run
     reused: list = field(default_factory=list)  # read back from the store (certificates replayed)
@@ -421,13 +433,19 @@ class Comparison:
         return [self.row(a) for a in self.activations]
 
     def certificates(self) -> list:
-        """Every certificate written for the table: {id, path, status, checker, reason}."""
-        return [c for a in self.activations for p in PARTS for c in (self.results.get((a, p)) or {}).get(
-            "certificates", [])]
+        """Every certificate written for the table: {id, path, status, checker, reason}
+        (paths joined to ``out``)."""
+        out = []
+        for a in self.activations:
+            for p in PARTS:
+                for c in (self.results.get((a, p)) or {}).get("certificates", []):
+                    path = c.get("path")
+                    out.append({**c, "path": None if not path or self.out is None else str(self.out / path)})
+        return out
 
     @property
     def complete(self) -> bool:
-        return all((a, p) in self.results for a in self.activations for p in PARTS)
+        return all((a, p) in self.results for a in self.activations for p in self.parts)
 
     def to_dict(self) -> dict:
         return {"target": dict(zip(("mu_star", "nu_star", "omega", "tau"), TARGET)), "config": self.config,
@@ -465,8 +483,19 @@ def _info(activation: str) -> dict:
         return {}
 
 
+def parse_parts(spec=None) -> tuple:
+    """'params,thm2' (or a list) -> parts in table order; None -> all (CompareInputError)."""
+    if spec is None:
+        return PARTS
+    items = {s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if str(s).strip()}
+    bad = sorted(items - set(PARTS))
+    if bad or not items:
+        raise CompareInputError(f"unknown part {bad[0] if bad else ''!r}; parts: {', '.join(PARTS)}")
+    return tuple(p for p in PARTS if p in items)
+
+
 def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", scheduler: str = None,
-        n_workers: int = 2, on_result=None, connect_timeout: float = 10.0) -> Comparison:
+        n_workers: int = 2, on_result=None, connect_timeout: float = 10.0, parts=None) -> Comparison:
     """Compute the table for ``activations`` (ids; see ``parse_activations``), saving each
     task's result under ``out_dir`` as it arrives and skipping the tasks an earlier run
     finished whose certificates replay.  ``on_result(activation, part, result, reused)``
@@ -478,19 +507,20 @@ def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", schedul
     out_dir.mkdir(parents=True, exist_ok=True)
     store = out_dir / RESULTS_FILE
     done = load(store)
-    cmp_ = Comparison(activations, cfg, out_dir, mode=mode)
+    parts = parse_parts(parts)
+    cmp_ = Comparison(activations, cfg, out_dir, parts, mode=mode)
+    t0 = time.perf_counter()
     pending = []
     for a in activations:
-        for p in PARTS:
+        for p in parts:
             r = done.get(task_key(a, p, cfg))
-            if r is not None and replays(r):
+            if r is not None and replays(r, out_dir):
                 cmp_.results[(a, p)] = r
                 cmp_.reused.append((a, p))
                 if on_result:
                     on_result(a, p, r, True)
             else:
                 pending.append((a, p))
-    t0 = time.perf_counter()
     torn = store.exists() and store.stat().st_size > 0 and not store.read_bytes().endswith(b"\n")
     with open(store, "a") as fh:
         if torn:
@@ -550,7 +580,7 @@ def _run_dask(pending, cfg, out_dir, save, scheduler, n_workers, connect_timeout
 
 def _params_text(p: dict) -> str:
     if not p:
-        return "pending"
+        return "—"
     if p.get("status") != "solved":
         return p.get("status", "?")
     return " ".join(f"{k}={v['float']:.10g}" for k, v in p["parameters"].items())
@@ -569,7 +599,7 @@ def _s_text(p: dict) -> str:
 
 def _thm1_text(r: dict, key: str) -> str:
     if not r:
-        return "pending"
+        return "—"
     if r.get("status") == "proved":
         return r["scale"] if key == "scale" else f"[{r['nu'][0]}, {r['nu'][1]}]"
     return {"unstable": "none (S>1)", "none": "none"}.get(r.get("status"), r.get("status", "?"))
@@ -578,7 +608,7 @@ def _thm1_text(r: dict, key: str) -> str:
 def _var_text(r: dict) -> str:
     """The certified bound that decides the theorem: max's upper end, min's lower end."""
     if not r:
-        return "pending"
+        return "—"
     if r.get("status") in ("proved", "disproved"):
         lo, hi = r["enclosure"]
         v = hi if r["sense"] == "max" else lo
@@ -670,7 +700,7 @@ def table_markdown(cmp_: Comparison) -> str:
     for row in cmp_.rows():
         p = row["params"] or {}
         if p.get("status") != "solved":
-            lines.append("| " + " | ".join([row["activation"], f"{p.get('status', 'pending')}: "
+            lines.append("| " + " | ".join([row["activation"], f"{p.get('status', '—')}: "
                                              f"{p.get('message', '')}"] + ["—"] * 7) + " |")
             continue
         params = ", ".join(f"{k} = {v['text']}" for k, v in p["parameters"].items())
@@ -683,7 +713,7 @@ def table_markdown(cmp_: Comparison) -> str:
 
 def _var_md(r) -> str:
     if not r or r.get("status") not in ("proved", "disproved"):
-        return (r or {}).get("status", "pending")
+        return (r or {}).get("status", "—")
     lo, hi = r["enclosure"]
     enc = f"in [{lo:.6f}, {hi:.6f}]" if not isinstance(lo, str) and not isinstance(hi, str) else "fails"
     return f"{enc}: {'holds' if r['holds'] else 'fails'}"
