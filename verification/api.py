@@ -115,10 +115,10 @@ def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = No
     (and, with ``tol`` too, the extremum enclosed to that width).
     The certificate is replayed by the checker; a rejected replay makes it 'undecided'."""
     d = dom if isinstance(dom, Domain) else domain(dom)
-    part = C.Extremum("bound", parse(expr).source, sense, d,
+    params = params or Params()
+    part = C.Extremum("bound", parse(expr, params.activation).source, sense, d,
                       threshold=None if threshold is None else str(threshold),
                       tol=tol if tol is not None else (C.DEFAULT_TOL if threshold is None else C.NO_TOL))
-    params = params or Params()
     with Runner(workers) as r:
         res, _ = _certify.certify_part(part, params, r)
     return res
@@ -126,13 +126,15 @@ def bound(expr: str, dom="", sense: str = "max", threshold=None, tol: float = No
 
 def value(expr: str, point, params: Params = None, bits: int = 128):
     """Arb ball of the expression at an exact point (mu, omega, nu, tau)."""
-    return Evaluator(parse(expr), params or Params(), bits).point(point)
+    params = params or Params()
+    return Evaluator(parse(expr, params.activation), params, bits).point(point)
 
 
 def floats(expr: str, mu, omega, nu, tau, params: Params = None):
     """Float64 values on broadcastable arrays: for plots, never for proofs."""
     arrs = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (mu, omega, nu, tau)))
-    ev = Evaluator(parse(expr), params or Params())
+    params = params or Params()
+    ev = Evaluator(parse(expr, params.activation), params)
     return ev.floats(*(a.ravel() for a in arrs)).reshape(arrs[0].shape)
 
 

@@ -423,8 +423,7 @@ def _param(x, where: str) -> str:
 class Certificate:
     claim: str
     statement: str
-    alpha: str
-    lam: str
+    params: tuple  # ((label, specification), ...) of the activation's parameters, in its order
     bits: int
     versions: tuple  # ((name, version), ...) sorted
     parts: tuple
@@ -432,11 +431,20 @@ class Certificate:
     activation: str = DEFAULT_ACTIVATION  # the activation id whose kernels the parts were proved with
     kernels: str = ""  # the hash of the generator's input for those kernels (spec + generator version)
 
+    # SELU's parameters by their labels (None for an activation without them)
+    @property
+    def alpha(self):
+        return dict(self.params).get("alpha")
+
+    @property
+    def lam(self):
+        return dict(self.params).get("lambda")
+
     def body(self) -> dict:
         """The JSON object without its seal."""
         return {"format": FORMAT, "claim": self.claim, "statement": self.statement,
                 "activation": {"id": self.activation, "kernels_input_sha256": self.kernels},
-                "params": {"alpha": self.alpha, "lambda": self.lam}, "bits": self.bits,
+                "params": dict(self.params), "bits": self.bits,
                 "versions": dict(self.versions), "parts": [p.to_json() for p in self.parts]}
 
     def to_json(self) -> dict:
@@ -456,7 +464,9 @@ class Certificate:
                                    "parts", "sha256"))
         act = _fields(d["activation"], "activation", ("id", "kernels_input_sha256"))
         _expect(d["format"] == FORMAT, "certificate", f"format is not {FORMAT}", d["format"])
-        params = _fields(d["params"], "params", ("alpha", "lambda"))
+        params = d["params"]
+        _expect(isinstance(params, dict) and 1 <= len(params) <= 20, "params",
+                "must be an object of the activation's parameters", params)
         vers = d["versions"]
         _expect(isinstance(vers, dict) and len(vers) <= 20, "versions", "must be an object", vers)
         for k, v in vers.items():
@@ -465,7 +475,7 @@ class Certificate:
         _expect(bool(parts), "parts", "the certificate has no parts")
         sha = _text(d["sha256"], "sha256", 64)
         cert = cls(claim=_text(d["claim"], "claim", 300), statement=_text(d["statement"], "statement"),
-                   alpha=_param(params["alpha"], "params.alpha"), lam=_param(params["lambda"], "params.lambda"),
+                   params=tuple((_text(k, "params", 40), _param(v, f"params.{k}")) for k, v in params.items()),
                    bits=_int(d["bits"], "bits", 16, 4096), versions=tuple(sorted(vers.items())),
                    parts=tuple(part_from_json(p, f"parts[{i}]") for i, p in enumerate(parts)), sha256=sha,
                    activation=_text(act["id"], "activation.id", 100),
@@ -502,10 +512,13 @@ def part_statement(part) -> str:
             f"enclosed to {part.digits} digits")
 
 
-def rebuilt_statement(alpha: str, lam: str, parts) -> str:
+def rebuilt_statement(labelled, parts, activation: str = DEFAULT_ACTIVATION) -> str:
     """The statement of a certificate that is not a registered claim: its parts' statements
-    and the parameters.  The checker compares a certificate's ``statement`` with this."""
-    return "; ".join(part_statement(p) for p in parts) + f" (alpha={alpha}, lambda={lam})"
+    and the parameters ({label: spec}, or its items), after the activation's id unless it
+    is SELU.  The checker compares a certificate's ``statement`` with this."""
+    text = ", ".join(f"{k}={v}" for k, v in dict(labelled).items())
+    return "; ".join(part_statement(p) for p in parts) + \
+        (f" ({text})" if activation == DEFAULT_ACTIVATION else f" ({activation}: {text})")
 
 
 def seal_parts(claim_id: str, statement: str, params, bits: int, parts) -> Certificate:
@@ -514,9 +527,10 @@ def seal_parts(claim_id: str, statement: str, params, bits: int, parts) -> Certi
     kernels = generator_input_hash(params.activation)
     body = {"format": FORMAT, "claim": claim_id, "statement": statement,
             "activation": {"id": params.activation, "kernels_input_sha256": kernels},
-            "params": {"alpha": params.alpha, "lambda": params.lam}, "bits": bits,
+            "params": params.labelled_specs(), "bits": bits,
             "versions": versions(), "parts": [p.to_json() for p in parts]}
-    return Certificate(claim_id, statement, params.alpha, params.lam, bits, tuple(sorted(body["versions"].items())),
+    return Certificate(claim_id, statement, tuple(params.labelled_specs().items()), bits,
+                       tuple(sorted(body["versions"].items())),
                        parts, digest(body), params.activation, kernels)
 
 

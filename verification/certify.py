@@ -18,7 +18,7 @@ import contextlib
 import pathlib
 from dataclasses import dataclass
 
-from selu_theory.params import Params
+from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import certificate as cert_io
 from verification import checker
 from verification import claims as C
@@ -71,7 +71,10 @@ def certificate_id(claim: C.Claim, params: Params) -> str:
         return claim.id
     if reg is None and (claim.id == USER_BOUND_ID or CUSTOM_ID_SEPARATOR in claim.id):
         return claim.id
-    return f"{claim.id}{CUSTOM_ID_SEPARATOR}alpha={params.alpha},lambda={params.lam}"
+    tag = ",".join(f"{k}={v}" for k, v in params.labelled_specs().items())
+    if params.activation != DEFAULT_ACTIVATION:
+        tag = f"activation={params.activation},{tag}"
+    return f"{claim.id}{CUSTOM_ID_SEPARATOR}{tag}"
 
 
 def seal(claim: C.Claim, params: Params, parts, bits: int = prove.DEFAULT_BITS) -> Certificate:
@@ -79,7 +82,8 @@ def seal(claim: C.Claim, params: Params, parts, bits: int = prove.DEFAULT_BITS) 
     parts = [p for p in parts if p is not None]
     cid = certificate_id(claim, params)
     reg = C.REGISTRY.get(cid)
-    statement = reg.statement if reg is not None else cert_io.rebuilt_statement(params.alpha, params.lam, parts)
+    statement = reg.statement if reg is not None else cert_io.rebuilt_statement(params.labelled_specs(), parts,
+                                                                                params.activation)
     return cert_io.seal_parts(cid, statement, params, bits, parts)
 
 

@@ -101,9 +101,9 @@ def _domain(part) -> Domain:
         raise Rejected(f"part {part.key}: bad domain: {exc}") from None
 
 
-def _expr(part):
+def _expr(part, activation: str):
     try:
-        return parse(part.expr)
+        return parse(part.expr, activation)
     except ExprError as exc:
         raise Rejected(f"part {part.key}: bad expression: {exc}") from None
 
@@ -226,7 +226,7 @@ LEAF_CHUNK = 64
 def _check_leaves(args):
     """Replay a chunk of leaves; (first failure or None, number replayed)."""
     (expr, params, sign, domain, target, strict, hi_s), leaves = args
-    ev = Evaluator(parse(expr), params, CHECK_BITS)
+    ev = Evaluator(parse(expr, params.activation), params, CHECK_BITS)
     with ball.precision(CHECK_BITS):
         for bx, reason in leaves:
             u = _leaf_upper(ev, sign, domain, bx, reason)
@@ -248,12 +248,12 @@ def _map(fn, items, workers):
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
-    domain, expr = _domain(part), _expr(part)
+    domain, expr = _domain(part), _expr(part, params.activation)
     sign = part.objective_sign
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
     # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
     if part.reduced:
-        allowed = reducible_pairs(expr.names)
+        allowed = reducible_pairs(expr.names, params.activation)
         if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
     tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
@@ -315,7 +315,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
 # --------------------------------------------------------------------------- point and fixed-point parts
 
 def check_point(part: PointPart, params: Params):
-    ev = Evaluator(_expr(part), params, CHECK_BITS)
+    ev = Evaluator(_expr(part, params.activation), params, CHECK_BITS)
     lo, hi = _ends(part.enclosure)
     with ball.precision(CHECK_BITS):
         v = ev.point(_point(part.point))
@@ -397,7 +397,7 @@ def _replay(cert: Certificate, res: CheckResult, progress, workers):
         raise Rejected(f"proved with other kernels for {cert.activation!r} (generator input "
                        f"{cert.kernels[:12]}..., these are {kernels[:12]}...)")
     try:
-        params = Params(cert.alpha, cert.lam, activation=cert.activation)
+        params = Params.from_labels(cert.activation, dict(cert.params))
     except ParamError as exc:
         raise Rejected(f"bad parameters: {exc}") from None
     reg = C.REGISTRY.get(cert.claim)
@@ -440,9 +440,9 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     except CertificateError as exc:
         res.messages.append(str(exc))
         return res
-    res.claim, res.params = cert.claim, (cert.alpha, cert.lam)
+    res.claim, res.params = cert.claim, tuple(v for _, v in cert.params)
     try:
-        res.proves = cert_io.rebuilt_statement(cert.alpha, cert.lam, cert.parts)
+        res.proves = cert_io.rebuilt_statement(cert.params, cert.parts, cert.activation)
         if claim is not None and claim.id != cert.claim:
             raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
         res.status = _replay(cert, res, progress, workers)

@@ -381,6 +381,7 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
 def sweep_float_max(axes, kind_expr: str, params: Params, cells=None, threads=None) -> tuple:
     """The bare float sweep (glibc erfc/exp, no error bound): (max, point, seconds)."""
     kind = gk.KIND_S if kind_expr == "S" else gk.KIND_MU2
+    gk.require_activation(params.activation)
     a, l = params.floats()
     cells = tuple(cells) if cells else default_cells(axes)
     bnds = tuple(cell_index_bounds(ax.n, c) for ax, c in zip(axes, cells))
@@ -437,7 +438,7 @@ def cell_boxes(sw: Sweep) -> list:
 
 def _gradient_chunk(args):
     expr, params, bits, boxes = args
-    ev = Evaluator(parse(expr), params, bits)
+    ev = Evaluator(parse(expr, params.activation), params, bits)
     out = []
     with ball.precision(bits):
         for bx in boxes:
@@ -538,7 +539,7 @@ def counterexample(sw: Sweep, sense: str, threshold, expr: str, params: Params):
     lower = Fraction(mid) - Fraction(rad) if sense == "max" else Fraction(mid) + Fraction(rad)
     if not (lower >= T if sense == "max" else lower <= T):
         return None
-    val = Evaluator(parse(expr), params).point(pt)
+    val = Evaluator(parse(expr, params.activation), params).point(pt)
     with ball.precision(80):
         bad = bool(val >= ball.exact(T)) if sense == "max" else bool(val <= ball.exact(T))
     return {"point": pt, "value": val.str(15)} if bad else None

@@ -85,7 +85,7 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
     # A pair seen only through its product (m = mu*omega, v = nu*tau) is searched as that
     # product: in the 4-D box the level sets of such functions are hyperbolas, which a
     # box subdivision can only cover finely along their whole length.
-    pairs = reducible_pairs(parse(part.expr).names)
+    pairs = reducible_pairs(parse(part.expr, params.activation).names, params.activation)
     reduced = any(pairs)
     search_domain = part.domain.reduced(pairs) if reduced else part.domain
     out = yield from enclose_steps(obj, search_domain, part.tol, threshold=th, max_boxes=max_boxes)

@@ -17,7 +17,6 @@ and the runtime loads those kernels through ``selu_theory.kernel_loader``.  A sp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 

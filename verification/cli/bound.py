@@ -8,7 +8,6 @@ from fractions import Fraction
 
 from selu_theory import numbers
 from selu_theory.expr import parse
-from selu_theory.params import Params
 from verification import report
 from verification import claims as C
 from verification.cli.common import (
@@ -17,6 +16,7 @@ from verification.cli.common import (
     BadInput,
     add_common_options,
     add_params_options,
+    params_from_args,
     console_for,
     progress_bar,
     workers_for,
@@ -49,10 +49,11 @@ def add_bound_arguments(sp, expr_help: str, extra=None):
 
 
 def bound_request(args):
-    """(expr, params, domain, mode) of a `bound`-style command: EXPR, --alpha/--lambda,
-    --domain (missing variables: Omega's ranges) and exactly one of --below/--above/--max/--min."""
-    expr = parse(args.expr)
-    params = Params(args.alpha, args.lam)
+    """(expr, params, domain, mode) of a `bound`-style command: EXPR, --activation with
+    --param/--alpha/--lambda, --domain (missing variables: Omega's ranges) and exactly one
+    of --below/--above/--max/--min."""
+    params = params_from_args(args)
+    expr = parse(args.expr, params.activation)
     domain = Domain.parse(args.domain, defaults=C.OMEGA)
     modes = [m for m in ("below", "above") if getattr(args, m) is not None] + \
         [m for m in ("max", "min") if getattr(args, m)]

@@ -18,6 +18,7 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     add_common_options,
+    add_target_options,
     add_workers_option,
     console_for,
     progress_bar,
@@ -26,7 +27,6 @@ from verification.cli.common import (
 from verification.certify import certify_claim, check_grid, leaf_count
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
-from verification.scaled_claims import add_target_arguments
 
 
 def _units(claim) -> int:
@@ -142,7 +142,7 @@ def register(sub) -> None:
     s = sub.add_parser("all", help="certify every registered claim (or, with --alpha/--lambda or "
                        "--fixed-point, Theorems 1-3 around that fixed point)")
     add_common_options(s)
-    add_target_arguments(s)
+    add_target_options(s)
     s.set_defaults(func=cmd_all)
     s = sub.add_parser("claim", help="certify the named claims")
     s.add_argument("ids", nargs="+")

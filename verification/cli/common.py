@@ -18,7 +18,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from selu_theory.params import ParamError, Params, given_values, registered_activations
 from verification.engine import default_workers
+from verification.scaled_claims import add_target_arguments
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -73,10 +75,9 @@ def add_output_options(sp) -> None:
 
 
 def add_params_options(sp) -> None:
-    """--alpha and --lambda of the activation (default: alpha01, lambda01)."""
-    sp.add_argument("--alpha", default="alpha01", help="alpha (exact decimal, or alpha01; default alpha01)")
-    sp.add_argument("--lambda", dest="lam", default="lambda01",
-                    help="lambda (exact decimal, or lambda01; default lambda01)")
+    """The activation and its parameters: --activation, --param NAME=VALUE, and SELU's
+    spellings --alpha, --lambda (default: SELU at alpha01, lambda01)."""
+    add_activation_options(sp)
 
 
 def add_workers_option(sp, help: str = "worker processes (default: all cores)") -> None:
@@ -148,3 +149,77 @@ def write_json(path, data) -> None:
     p = pathlib.Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# --------------------------------------------------------------------------- the activation
+# One option group for every command that evaluates an activation: --activation NAME,
+# --param NAME=VALUE (repeatable), and --alpha/--lambda, SELU's spellings of the
+# parameters named alpha and lam (an error for an activation without them).  A parameter
+# not given takes the activation's default (its generated kernels' metadata).
+
+def activation_from_text(text: str) -> str:
+    """The activation id meant by ``--activation`` text: a registered id (the activations
+    generated into the package).  BadInput (one line, listing them) otherwise."""
+    t = str(text).strip()
+    known = registered_activations()
+    if t in known:
+        return t
+    shown = t if len(t) <= 40 else t[:37] + "..."
+    raise BadInput(f"unknown activation {shown!r}; built-in activations: {', '.join(known)}")
+
+
+def _activation_type(text: str) -> str:
+    try:
+        return activation_from_text(text)
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def param_assignment(text: str) -> tuple:
+    """argparse type of --param: NAME=VALUE as (name, value); the name is checked against
+    the activation once all options are read (``params_from_args``)."""
+    name, eq, value = str(text).partition("=")
+    if not eq or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"use NAME=VALUE (e.g. alpha=1.67); got {text!r}")
+    return name.strip(), value.strip()
+
+
+def add_activation_options(sp, selu_spellings: bool = True) -> None:
+    """--activation, --param NAME=VALUE, and (``selu_spellings``) --alpha, --lambda."""
+    sp.add_argument("--activation", type=_activation_type, default="selu", metavar="NAME",
+                    help=f"the activation ({', '.join(registered_activations())}; default selu)")
+    sp.add_argument("--param", type=param_assignment, action="append", default=[], metavar="NAME=VALUE",
+                    help="a parameter of the activation (repeatable; exact decimal or named constant; "
+                         "missing ones take the activation's defaults)")
+    if selu_spellings:
+        sp.add_argument("--alpha", default=None, help="the parameter alpha (same as --param alpha=A)")
+        sp.add_argument("--lambda", dest="lam", default=None, help="the parameter lam (same as --param lam=L)")
+
+
+def activation_of(args) -> str:
+    return getattr(args, "activation", None) or "selu"
+
+
+def param_values(args) -> dict:
+    """{parameter: specification} given on the command line for the activation; BadInput
+    (exit 2, one line naming the activation's parameters) for an unknown one."""
+    try:
+        return given_values(activation_of(args), getattr(args, "param", None) or (),
+                            {"alpha": getattr(args, "alpha", None), "lam": getattr(args, "lam", None)})
+    except ParamError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def params_from_args(args) -> Params:
+    """The Params of --activation with --param/--alpha/--lambda (defaults for the rest)."""
+    try:
+        return Params(activation=activation_of(args), **param_values(args))
+    except ParamError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def add_target_options(sp, fixed_point_help: str = None) -> None:
+    """The design commands' target: the activation options, --fixed-point MU NU, --omega,
+    --tau (``scaled_claims.add_target_arguments`` without its own --alpha/--lambda)."""
+    add_activation_options(sp)
+    add_target_arguments(sp, fixed_point_help, selu_spellings=False)

@@ -15,18 +15,21 @@ import sys
 import time
 
 from selu_theory import ball, constants
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-from selu_theory.params import Params
+from selu_theory.fixed_point import FixedPointError, Unreachable, solve_parameters
+from selu_theory.params import ParamError, Params, activation_parameters
 from verification import atlas as A
 from verification import report
 from verification import domain_search as DS
 from verification import scaled_claims as SC
-from verification.certify import certify_claim
+from verification.certify import certify_claim, certify_part
 from verification.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     BadInput,
+    activation_of,
     add_common_options,
+    add_target_options,
+    param_values,
     say,
     workers_for,
     write_json,
@@ -34,7 +37,7 @@ from verification.cli.common import (
 from verification.domain import point_text
 from verification.engine import Runner
 from verification.report import fmt_enclosure
-from verification.scaled_claims import add_target_arguments, dec
+from verification.scaled_claims import dec
 
 # Values printed by the authors' getSELUparameters notebook (omega = 1, tau = 1).
 REFERENCES = {
@@ -60,21 +63,24 @@ def _digits(args) -> int:
 
 def cmd_params(args) -> int:
     digits = _digits(args)
-    if args.fixed_point is not None and (args.alpha is not None or args.lam is not None):
-        raise BadInput("give either --fixed-point MU NU or --alpha/--lambda, not both")
-    if args.fixed_point is None and args.alpha is None and args.lam is None:
+    activation = activation_of(args)
+    given = param_values(args)
+    if args.fixed_point is None and not given and activation == "selu":
         raise BadInput("give --fixed-point MU NU (or --alpha A --lambda L to locate their fixed point)")
     try:
         om = SC.parse_number(args.omega, "omega")
         ta = SC.parse_number(args.tau, "tau", positive=True)
         if args.fixed_point is not None:
+            if given and len(Params(activation=activation).names) <= 2:
+                raise BadInput("give either --fixed-point MU NU or parameter values (--param, --alpha/--lambda), "
+                               "not both")
             mu = SC.parse_number(args.fixed_point[0], "mu*")
             nu = SC.parse_number(args.fixed_point[1], "nu*", positive=True)
     except SC.DesignInputError as exc:
         raise BadInput(str(exc)) from None
     if args.fixed_point is None:
         return _params_locate(args, om, ta)
-    return _params_solve(args, mu, nu, om, ta, digits)
+    return _params_solve(args, activation, given, mu, nu, om, ta, digits)
 
 
 def _ball_json(x, digits):
@@ -83,51 +89,63 @@ def _ball_json(x, digits):
             "lower_float": float(lo), "upper_float": float(hi)}
 
 
-def _params_solve(args, mu, nu, om, ta, digits) -> int:
+def _labels(activation: str) -> dict:
+    return {p.name: p.label for p in activation_parameters(activation).parameters}
+
+
+def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
     t0 = time.perf_counter()
     bits = max(64, math.ceil(digits * 3.33) + 16)
+    labels = _labels(activation)
+    names_text = ", ".join(labels[n] for n in labels if n not in given)
     try:
-        fp = solve_alpha_lambda(mu, nu, om, ta, bits=bits)
+        sol = solve_parameters(activation, mu, nu, om, ta, bits=bits, fixed=given)
     except FixedPointError as exc:
-        say(args, f"no solution: {exc}")
+        kind = "unreachable" if isinstance(exc, Unreachable) else "no solution"
+        say(args, f"{kind}: {exc}")
         if args.json:
-            write_json(args.json, {"status": "no solution", "mu_star": dec(mu), "nu_star": dec(nu),
-                                    "omega": dec(om), "tau": dec(ta), "message": str(exc)})
-        print(f"selu-verify params: no certified alpha, lambda for (mu*, nu*) = ({dec(mu)}, {dec(nu)}), "
-              f"omega = {dec(om)}, tau = {dec(ta)}", file=sys.stderr)
+            write_json(args.json, {"status": kind, "activation": activation, "mu_star": dec(mu),
+                                    "nu_star": dec(nu), "omega": dec(om), "tau": dec(ta), "message": str(exc)})
+        print(f"selu-verify params: no certified {names_text} for (mu*, nu*) = ({dec(mu)}, {dec(nu)}), "
+              f"omega = {dec(om)}, tau = {dec(ta)}" + ("" if activation == "selu" else f" ({activation})"),
+              file=sys.stderr)
         return EXIT_FAIL
     secs = time.perf_counter() - t0
-    S, rho = fp.spectral_norm, fp.spectral_radius
+    S, rho = sol.S, sol.spectral_radius
     attracting = True if (rho is not None and rho < 1) else (False if (rho is not None and rho > 1) else None)
-    (alo, ahi), (llo, lhi) = fp.box_str(12)
+    free = [n for n in sol.balls if n not in sol.fixed]
+    box = sol.box_str(12)
     lines = [
-        f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}): the net input is z ~ N(mu* omega, nu* tau)",
-        f"convention: {fp.convention}",
+        f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}): the net input is z ~ N(mu* omega, nu* tau)"
+        + ("" if activation == "selu" else f"; activation {activation}: {activation_parameters(activation).formula}"),
+        f"convention: {sol.convention}",
         "  (the paper's normalised weights are omega = 0, tau = 1; the authors' getSELUparameters notebook "
         "uses omega = 1, tau = 1)",
-        f"alpha  = {fp.alpha.str(digits)}",
-        f"         float {fp.alpha_float!r}",
-        f"lambda = {fp.lam.str(digits)}",
-        f"         float {fp.lam_float!r}",
-        f"Krawczyk (Arb): exactly one root (alpha, lambda) in [{alo}, {ahi}] x [{llo}, {lhi}], "
-        f"and it lies in the enclosures above",
-        "globally unique: " + ("yes, certified: no other root with alpha > 0, lambda > 0"
-                               if fp.globally_unique else "not certified (only unique in the box above)"),
+    ]
+    for n, b in sol.balls.items():
+        held = " (held fixed)" if n in sol.fixed else ""
+        lines += [f"{labels[n]:6} = {b.str(digits)}{held}", f"         float {float(b.mid())!r}"]
+    lines += [
+        f"Krawczyk (Arb): exactly one root ({', '.join(labels[n] for n in free)}) in "
+        + " x ".join(f"[{box[n][0]}, {box[n][1]}]" for n in free) + ", and it lies in the enclosures above",
+        "globally unique: " + (f"yes, certified: no other root with {' > 0, '.join(labels[n] for n in free)} > 0"
+                               if sol.globally_unique else "not certified (only unique in the box above)"),
         "Jacobian of (mu, nu) -> (mu~, nu~) at the fixed point: "
-        + "[[" + "], [".join(", ".join(e.str(6) for e in row) for row in fp.jacobian) + "]]",
+        + "[[" + "], [".join(", ".join(e.str(6) for e in row) for row in sol.jacobian) + "]]",
         f"spectral norm S = {S.str(12)}: " + {True: "S < 1, stable (Theorem 1's contraction criterion holds at "
                                                     "the fixed point)",
                                               False: "S > 1: NOT stable in the paper's sense (no contraction "
                                                      "in the Euclidean norm near the fixed point)",
-                                              None: "S = 1 not decided"}[fp.stable],
+                                              None: "S = 1 not decided"}[sol.stable],
     ]
     if rho is not None:
         lines.append(f"spectral radius = {rho.str(12)}: " + {True: "< 1, locally attracting",
                                                              False: "> 1: the fixed point repels (not even "
                                                                     "locally attracting)",
                                                              None: "= 1 not decided"}[attracting])
-    ref = REFERENCES.get((str(mu), str(nu), str(om), str(ta)))
     compare = None
+    fp = sol.selu if activation == "selu" else None
+    ref = REFERENCES.get((str(mu), str(nu), str(om), str(ta))) if fp is not None else None
     if ref is not None:
         who, ra, rl = ref
         da, dl = ra - fp.alpha_float, rl - fp.lam_float
@@ -136,7 +154,7 @@ def _params_solve(args, mu, nu, om, ta, digits) -> int:
                      f"{da:.2g}, {dl:.2g} ({'inside' if ina else 'outside'} / {'inside' if inl else 'outside'} "
                      f"the enclosures: float rounding in its solver)")
         compare = {"source": who, "alpha": ra, "lambda": rl, "alpha_minus_certified": da, "lambda_minus_certified": dl}
-    if mu == 0 and nu == 1 and ta == 1:
+    if fp is not None and mu == 0 and nu == 1 and ta == 1:
         a01, l01 = constants.alpha01(bits + 20), constants.lambda01(bits + 20)
         same = fp.alpha.overlaps(a01) and fp.lam.overlaps(l01)
         lines.append("these are alpha01, lambda01: " + (
@@ -144,19 +162,22 @@ def _params_solve(args, mu, nu, om, ta, digits) -> int:
             else "MISMATCH with the closed forms"))
         who, fa, fl = FRAMEWORKS
         lines.append(f"{who}: alpha = {fa}, lambda = {fl}")
+    lines.append(f"unique means: {sol.uniqueness}")
     lines.append(f"{secs * 1000:.1f} ms")
     say(args, *lines)
     if args.json:
-        write_json(args.json, {
-            "status": "solved", "mu_star": dec(mu), "nu_star": dec(nu), "omega": dec(om), "tau": dec(ta),
-            "convention": fp.convention, "alpha": _ball_json(fp.alpha, digits), "lambda": _ball_json(fp.lam, digits),
-            "krawczyk_box": {"alpha": [str(x) for x in _box_fracs(fp.box[0])],
-                             "lambda": [str(x) for x in _box_fracs(fp.box[1])]},
-            "unique_in_box": fp.unique, "globally_unique": fp.globally_unique,
-            "spectral_norm": _ball_json(S, 15), "stable": fp.stable,
+        data = {"status": "solved", "activation": activation, "mu_star": dec(mu), "nu_star": dec(nu),
+                "omega": dec(om), "tau": dec(ta), "convention": sol.convention}
+        data.update({labels[n]: _ball_json(b, digits) for n, b in sol.balls.items()})
+        data.update({
+            "params": sol.params.labelled_specs(), "fixed": {labels[n]: v for n, v in sol.fixed.items()},
+            "krawczyk_box": {labels[n]: [str(x) for x in _box_fracs(sol.box[n])] for n in free},
+            "unique_in_box": sol.unique, "globally_unique": sol.globally_unique, "uniqueness": sol.uniqueness,
+            "spectral_norm": _ball_json(S, 15), "stable": sol.stable,
             "spectral_radius": None if rho is None else _ball_json(rho, 15), "attracting": attracting,
-            "jacobian": [[e.str(15) for e in row] for row in fp.jacobian],
+            "jacobian": [[e.str(15) for e in row] for row in sol.jacobian],
             "reference": compare, "seconds": round(secs, 4)})
+        write_json(args.json, data)
     return EXIT_OK
 
 
@@ -166,25 +187,50 @@ def _box_fracs(pair):
 
 def _params_locate(args, om, ta) -> int:
     t0 = time.perf_counter()
+    activation = activation_of(args)
     try:
-        t = SC.resolve_target(args.alpha, args.lam, None, SC.dec(om), SC.dec(ta))
+        t = SC.resolve_target(None, None, None, SC.dec(om), SC.dec(ta), activation=activation,
+                              values=param_values(args))
     except SC.DesignInputError as exc:
         raise BadInput(str(exc)) from None
     except SC.NoFixedPoint as exc:
         say(args, f"no fixed point: {exc}")
+        shrink = _variance_shrinks(args, activation, om, ta)
         if args.json:
-            write_json(args.json, {"status": "no fixed point", "message": str(exc)})
+            write_json(args.json, {"status": "no fixed point", "activation": activation, "message": str(exc),
+                                    "variance_shrinks": shrink})
         return EXIT_FAIL
     lf = t.located
     say(args, *t.lines(), f"  spectral radius = {lf.spectral_radius.str(12)}",
            f"{(time.perf_counter() - t0) * 1000:.1f} ms")
     if args.json:
-        write_json(args.json, {"status": "located", "params": {"alpha": t.params.alpha, "lambda": t.params.lam},
+        write_json(args.json, {"status": "located", "activation": activation, "params": t.params.labelled_specs(),
                                 "omega": SC.dec(om), "tau": SC.dec(ta),
                                 "mu_star": _ball_json(lf.mu, 17), "nu_star": _ball_json(lf.nu, 17),
                                 "spectral_norm": _ball_json(lf.spectral_norm, 15), "stable": lf.stable,
                                 "spectral_radius": _ball_json(lf.spectral_radius, 15)})
     return EXIT_OK
+
+
+def _variance_shrinks(args, activation, om, ta):
+    """When no fixed point is found: try to certify nu~ < nu on a range of nu (then no
+    fixed point has its variance there: the variance shrinks towards the degenerate
+    nu = 0).  The one-line result, or None when the bound is not proved."""
+    try:
+        params = Params(activation=activation, **param_values(args))
+    except ParamError:
+        return None
+    part, text = SC.variance_shrinks_part(om, ta)
+    with Runner(1) as runner:
+        pr, done = certify_part(part, params, runner, None, max_boxes=DS.DECISION_MAX_BOXES)
+    if pr.status != "proved":
+        say(args, f"  (nu~ < nu on {text}: {pr.status}, not certified)")
+        return None
+    hi = report.fmt_enclosure(*pr.enclosure, 6)
+    line = (f"certified: nu~ < nu on {text} (max of nu~ - nu in {hi}, checker accepted): no fixed point has "
+            f"its variance there; the variance shrinks towards the degenerate fixed point nu = 0")
+    say(args, f"  {line}")
+    return line
 
 
 # --------------------------------------------------------------------------- theorems
@@ -368,19 +414,19 @@ def _range_arg(items, what) -> str:
 
 def register(sub):
     s = sub.add_parser("params", help="alpha, lambda for a target fixed point (certified), and its stability")
-    add_target_arguments(s)
+    add_target_options(s)
     s.add_argument("--digits", type=int, default=30, help="significant digits of the enclosures (default 30)")
     add_common_options(s, proving=False)
     s.set_defaults(func=cmd_params)
 
     s = sub.add_parser("theorems", help="Theorems 1-3 with the domains centred on a new fixed point")
-    add_target_arguments(s)
+    add_target_options(s)
     add_common_options(s)
     s.set_defaults(func=cmd_theorems)
 
     # domain and atlas decide many small extrema: a smaller box budget per decision
     s = sub.add_parser("domain", help="the largest certified domains (default: alpha01, lambda01)")
-    add_target_arguments(s)
+    add_target_options(s)
     s.add_argument("--theorems", default="1,2,3", help="which searches: any of 1,2,3 (default all)")
     s.add_argument("--variables", default="nu,tau,mu,omega", help="Theorem 1 variables to widen")
     s.add_argument("--no-scale", dest="scale", action="store_false", help="skip blowing up the whole of Omega")

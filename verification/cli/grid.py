@@ -18,7 +18,7 @@ from selu_theory.evaluate import Evaluator
 from selu_theory.expr import parse
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
-from selu_theory.params import Params
+from selu_theory.grid_kernels import GridUnavailable, require_activation
 from verification import grid_certificate
 from verification import paper_grid as pg
 from verification.certify import accept, check_grid
@@ -29,6 +29,7 @@ from verification.cli.common import (
     BadInput,
     add_common_options,
     add_params_options,
+    params_from_args,
     console_for,
     progress_bar,
     worker_count,
@@ -46,6 +47,15 @@ def _number(text, what, **limits) -> Fraction:
         return parse_number(text, what, **limits)
     except NumberError as exc:
         raise BadInput(str(exc)) from None
+
+
+def _grid_params(params):
+    """The parameters, if the grid kernels are their activation's (exit 2 otherwise)."""
+    try:
+        require_activation(params.activation)
+    except GridUnavailable as exc:
+        raise BadInput(str(exc)) from None
+    return params
 
 
 def register(subparsers):
@@ -137,7 +147,7 @@ def cmd_paper_grid(args) -> int:
         for rd in readings:
             _check_size(g.domains[dk], steps, rd)
     workers, threads, cells = workers_for(args), args.threads, _cells(args.cells)
-    params = Params(args.alpha, args.lam)
+    params = _grid_params(params_from_args(args))
     console = console_for(args)
     console.print(f"{g.title}; {params.describe()}; spacings x{text_of(scale)}; readings: {', '.join(readings)}")
 
@@ -195,6 +205,7 @@ def _user_method(deriv: dict, axes) -> dict:
 def cmd_grid(args) -> int:
 
     expr, params, domain, mode = bound_request(args)
+    _grid_params(params)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):

@@ -9,7 +9,7 @@ from numba import njit
 
 from selu_theory.mr_arith import JIT_INLINE, mr_add, mr_div, mr_erfc_gauss, mr_erfcx, mr_mul, mr_scale, mr_sqr, mr_sqrt_checked, mr_sub
 
-GENERATOR_INPUT_HASH = 'c31a61e60ca757d08b0fa98d25d29575f9ceb54450aa59a37b444c438a5afd5a'
+GENERATOR_INPUT_HASH = '530cc8c1ac662a0d7fd6f1c2113a73bfaa972c74439f621c49d0b64ae59d0ecd'
 
 
 @njit(**JIT_INLINE)
