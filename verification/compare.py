@@ -41,7 +41,6 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from selu_theory import constants
 from selu_theory import fixed_point as FP
 from selu_theory import kernel_loader
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
@@ -133,8 +132,12 @@ def config_hash(cfg: dict) -> str:
     return hashlib.sha256(json.dumps({"target": TARGET, **cfg}, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def task_key(activation: str, part: str, cfg: dict) -> str:
-    return f"{activation}|{part}|{config_hash(cfg)}"
+def task_key(activation: str, part: str, cfg: dict, given: dict = None) -> str:
+    """The store key: a Theorem task's key also names the parameters it was given."""
+    key = f"{activation}|{part}|{config_hash(cfg)}"
+    if given is not None:
+        key += "|" + hashlib.sha256(json.dumps(given, sort_keys=True).encode()).hexdigest()[:12]
+    return key
 
 
 # --------------------------------------------------------------------------- solving for the parameters
@@ -164,29 +167,22 @@ def _labels(activation: str) -> dict:
 
 
 def solve(activation: str, mu="0", nu="1", omega="0", tau="1", bits: int = 256) -> Solved:
-    """The activation's certified parameters for the fixed point (mu, nu), or Unsolved.
-
-    Uses the generic solver ``fixed_point.solve_parameters`` where this version has it;
-    otherwise SELU's ``solve_alpha_lambda``."""
-    generic = getattr(FP, "solve_parameters", None)
-    unreachable = getattr(FP, "Unreachable", ())
+    """The activation's certified parameters for the fixed point (mu, nu) (the generic
+    solver ``fixed_point.solve_parameters``), or Unsolved with its one-line reason."""
     try:
-        if generic is not None:
-            r = generic(activation, mu, nu, omega, tau, bits=bits)
-            return Solved(r.params, dict(r.balls), bool(r.unique), bool(r.globally_unique), r.S, r.stable)
-        if activation != DEFAULT_ACTIVATION:
-            raise Unsolved("no solution", f"no parameter solver for {activation!r} in this version")
-        fp = FP.solve_alpha_lambda(mu, nu, omega, tau, bits=bits)
+        try:
+            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits)
+        except FP.FixedPointError as exc:
+            # SELU's fast path (taken when a shape parameter enters affinely) can fail on an
+            # ill-conditioned target that the generic Krawczyk path solves (relu at (0, 1))
+            if isinstance(exc, FP.Unreachable) or not Params(activation=activation).structure.get("shape_affine"):
+                raise
+            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits, method="krawczyk")
+    except FP.Unreachable as exc:
+        raise Unsolved("unreachable", str(exc)) from None
     except FP.FixedPointError as exc:
-        kind = "unreachable" if unreachable and isinstance(exc, unreachable) else "no solution"
-        raise Unsolved(kind, str(exc)) from None
-    if (mu, nu, tau) == ("0", "1", "1") and fp.alpha.overlaps(constants.alpha01(bits + 20)) \
-            and fp.lam.overlaps(constants.lambda01(bits + 20)):
-        params = Params()  # exactly alpha01, lambda01
-    else:
-        params = Params(fp.alpha.mid().str(PARAM_DIGITS, radius=False), fp.lam.mid().str(PARAM_DIGITS, radius=False))
-    return Solved(params, {"alpha": fp.alpha, "lambda": fp.lam}, fp.unique, fp.globally_unique,
-                  fp.spectral_norm, fp.stable)
+        raise Unsolved("no solution", str(exc)) from None
+    return Solved(r.params, dict(r.balls), bool(r.unique), bool(r.globally_unique), r.S, r.stable)
 
 
 def _locate_default(activation: str) -> dict:
@@ -221,15 +217,24 @@ def _cert_json(done, path) -> dict:
 
 # --------------------------------------------------------------------------- the tasks
 
-def compare_task(activation: str, part: str, cfg: dict, out_dir) -> dict:
+def given_of(params_result: dict):
+    """What a Theorem task takes from its row's params task: {"params": {name: spec},
+    "stable": certified S < 1 at the fixed point}; None when no parameters were certified."""
+    if params_result.get("status") != "solved" or not params_result.get("fixed_point_certified"):
+        return None
+    return {"params": params_result["used_names"], "stable": params_result["stable"]}
+
+
+def compare_task(activation: str, part: str, cfg: dict, out_dir, given: dict = None) -> dict:
     """One part of one row (module doc): a pure function of its arguments, which writes
-    its certificates under ``out_dir/<activation>/certificates``.  JSON-ready; ``seconds``
+    its certificates under ``out_dir/<activation>/certificates``.  A Theorem part uses
+    the parameters ``given`` (``given_of`` the params task's result), or solves for them.  JSON-ready; ``seconds``
     is the only field that varies between runs.  An unexpected error is reported as the
     row's status, never raised (one activation must not stop the table)."""
     with _LOCK:  # python-flint: precision is process-global and it is not thread-safe
         t0 = time.perf_counter()
         try:
-            out = _task(activation, part, cfg, pathlib.Path(out_dir) / activation)
+            out = _task(activation, part, cfg, pathlib.Path(out_dir) / activation, given)
         except Exception as exc:  # noqa: BLE001 - reported in the table, with its type
             out = {"status": "error", "message": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
         out.update(activation=activation, part=part)
@@ -249,9 +254,13 @@ def _relative(path, out_dir):
         return str(p)
 
 
-def _task(activation: str, part: str, cfg: dict, out: pathlib.Path) -> dict:
+def _task(activation: str, part: str, cfg: dict, out: pathlib.Path, given: dict = None) -> dict:
     if part not in PARTS:
         raise CompareInputError(f"unknown part {part!r}")
+    if given is not None and part != "params":
+        sol = Solved(Params(activation=activation, **given["params"]), {}, False, False, None, given["stable"])
+        return _thm1_part(activation, part, sol, cfg, out) if part.startswith("thm1") else \
+            _variance_part(activation, part, sol, cfg, out)
     try:
         sol = solve(activation, *TARGET)
     except Unsolved as exc:
@@ -296,6 +305,7 @@ def _params_part(activation: str, sol: Solved, out: pathlib.Path) -> dict:
         "status": "solved",
         "parameters": {labels.get(k, k): _ball_json(v) for k, v in sol.balls.items()},
         "used": sol.params.labelled_specs(),
+        "used_names": dict(sol.params.specs),
         "unique": sol.unique, "globally_unique": sol.globally_unique,
         "krawczyk_S": _ball_json(sol.S, 12),
         "fixed_point_certified": bool(fp_ok and accepted),
@@ -510,37 +520,60 @@ def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", schedul
     parts = parse_parts(parts)
     cmp_ = Comparison(activations, cfg, out_dir, parts, mode=mode)
     t0 = time.perf_counter()
-    pending = []
-    for a in activations:
-        for p in parts:
-            r = done.get(task_key(a, p, cfg))
-            if r is not None and replays(r, out_dir):
-                cmp_.results[(a, p)] = r
-                cmp_.reused.append((a, p))
-                if on_result:
-                    on_result(a, p, r, True)
-            else:
-                pending.append((a, p))
     torn = store.exists() and store.stat().st_size > 0 and not store.read_bytes().endswith(b"\n")
     with open(store, "a") as fh:
-        if torn:
+        if torn:  # a crash in mid-write left a partial line: end it, so the next record starts clean
             fh.write("\n")
 
-        def save(task, r):
-            _append(fh, task_key(*task, cfg), r)
+        def save(task, given, r):
+            _append(fh, task_key(*task, cfg, given), r)
             cmp_.results[task] = r
             cmp_.computed.append(task)
             if on_result:
                 on_result(*task, r, False)
 
-        if not pending:
+        def reuse(task, given) -> bool:
+            r = done.get(task_key(*task, cfg, given))
+            if r is None or not replays(r, out_dir):
+                return False
+            cmp_.results[task] = r
+            cmp_.reused.append(task)
+            if on_result:
+                on_result(*task, r, True)
+            return True
+
+        def followers(activation: str) -> list:
+            """The Theorem tasks of a row whose params task is done: (task, given) to compute."""
+            if "params" in parts:
+                pr = cmp_.results.get((activation, "params"), {})
+            else:  # the parameters come from a params task run earlier, or are solved per task
+                pr = next((r for k, r in done.items() if k.startswith(f"{activation}|params|{config_hash(cfg)}")), {})
+            given = given_of(pr) if pr else None
+            todo = []
+            for p in parts:
+                if p == "params":
+                    continue
+                if pr and given is None:  # no certified parameters: nothing to prove around them
+                    cmp_.results[(activation, p)] = {"status": "skipped", "activation": activation, "part": p,
+                                                     "message": "no certified parameters for (0, 1)",
+                                                     "certificates": []}
+                elif not reuse((activation, p), given):
+                    todo.append(((activation, p), given))
+            return todo
+
+        heads = [a for a in activations if "params" in parts and not reuse((a, "params"), None)]
+        ready = [t for a in activations if a not in heads for t in followers(a)]
+        if not heads and not ready:
             pass
         elif mode == "inprocess":
             cmp_.workers = 1
-            for task in pending:
-                save(task, compare_task(*task, cfg, str(out_dir)))
+            for a in heads:
+                save((a, "params"), None, compare_task(a, "params", cfg, str(out_dir)))
+                ready += followers(a)
+            for task, given in sorted(ready, key=lambda t: -_COST[t[0][1]]):
+                save(task, given, compare_task(*task, cfg, str(out_dir), given))
         elif mode == "dask":
-            _run_dask(pending, cfg, str(out_dir), save, scheduler, n_workers, connect_timeout, cmp_)
+            _run_dask(heads, ready, followers, cfg, str(out_dir), save, scheduler, n_workers, connect_timeout, cmp_)
         else:
             raise CompareInputError(f"unknown mode {mode!r} (dask or inprocess)")
     cmp_.seconds = time.perf_counter() - t0
@@ -551,7 +584,9 @@ def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", schedul
 _COST = {"thm1-scale": 3, "thm1-nu": 3, "thm3a": 2, "thm3b": 2, "thm2": 1, "params": 0}
 
 
-def _run_dask(pending, cfg, out_dir, save, scheduler, n_workers, connect_timeout, cmp_):
+def _run_dask(heads, ready, followers, cfg, out_dir, save, scheduler, n_workers, connect_timeout, cmp_):
+    """The params tasks first; each row's Theorem tasks are submitted as its params task
+    finishes (they are given its certified parameters)."""
     from distributed import Client, as_completed  # optional and slow to import: only in Dask mode
 
     with contextlib.ExitStack() as stack:
@@ -565,13 +600,22 @@ def _run_dask(pending, cfg, out_dir, save, scheduler, n_workers, connect_timeout
             client = stack.enter_context(Client(cluster))
         cmp_.workers = len(client.scheduler_info().get("workers", {}))
         futures = {}
-        for task in sorted(pending, key=lambda t: _COST[t[1]], reverse=True):
-            f = client.submit(compare_task, *task, cfg, out_dir, key=f"compare-{task_key(*task, cfg)}",
+
+        def submit(task, given):
+            f = client.submit(compare_task, *task, cfg, out_dir, given, key=f"compare-{task_key(*task, cfg, given)}",
                               pure=False, priority=_COST[task[1]])
-            futures[f] = task
+            futures[f] = (task, given)
+            return f
+
+        pending = as_completed([submit((a, "params"), None) for a in heads] +
+                               [submit(t, g) for t, g in ready])
         try:
-            for fut in as_completed(futures):
-                save(futures[fut], fut.result())
+            for fut in pending:
+                task, given = futures[fut]
+                save(task, given, fut.result())
+                if task[1] == "params":
+                    for t, g in followers(task[0]):
+                        pending.add(submit(t, g))
         finally:
             client.cancel([f for f in futures if not f.done()])
 
