@@ -62,7 +62,9 @@ PARTS = ("params", "thm1-scale", "thm1-nu", "thm2", "thm3a", "thm3b")
 RESULTS_FILE = "compare.jsonl"
 FIXED_POINT_EPS = "1e-15"  # |mu~ - mu*|, |nu~ - nu*| at the rounded parameters, certified below this
 PARAM_DIGITS = 32  # digits of the exact decimals used for the theorems
-DEFAULT_CONFIG = {"resolution": "5", "max_boxes": 24_000, "tol": "0.001", "variance_max_boxes": 200_000}
+# A coarse grid (steps 0.1 of Omega's scale and of nu*) and a modest box budget per
+# decision: the five built-ins in a few minutes on two cores.
+DEFAULT_CONFIG = {"resolution": "10", "max_boxes": 12_000, "tol": "0.01", "variance_max_boxes": 200_000}
 VARIANCE_SHAPES = {"thm2": SC.OMEGA_PLUS_SHAPE, "thm3a": SC.THM3A_SHAPE, "thm3b": SC.THM3B_SHAPE}
 _LOCK = threading.Lock()
 
@@ -191,8 +193,8 @@ def _locate_default(activation: str) -> dict:
     try:
         p = Params(activation=activation)
         lf = SC.locate_fixed_point(p)
-    except (SC.NoFixedPoint, ParamError, SC.DesignInputError, ValueError, ArithmeticError):
-        return {}
+    except (SC.NoFixedPoint, ParamError, SC.DesignInputError, ValueError, ArithmeticError) as exc:
+        return {"params": Params(activation=activation).labelled_specs(), "error": str(exc)}
     return {"params": p.labelled_specs(), "mu": lf.mu.str(10), "nu": lf.nu.str(10),
             "mu_float": lf.mu_float, "nu_float": lf.nu_float,
             "S": lf.spectral_norm.str(10), "S_float": float(lf.spectral_norm.mid()), "stable": lf.stable}
@@ -329,7 +331,11 @@ def _thm1_part(activation: str, part: str, sol: Solved, cfg: dict, out: pathlib.
     base = {"steps": {k: SC.dec(v) for k, v in res.steps.items() if k in ("thm1.scale", "thm1.nu")},
             "decisions": res.decisions, "boxes": res.boxes}
     if not certified:
-        return {"status": "none", "message": "no domain of this family certified", **base}
+        axes = [res.scale] if part == "thm1-scale" else [a for v in res.variables for a in (v.lo, v.hi)]
+        bad = next((a.bad for a in axes if a is not None and a.bad is not None and not a.bad.proved), None)
+        why = "" if bad is None else f" (the smallest one tried: {bad.describe()})"
+        return {"status": "none", "message": f"no domain of this family certified{why}",
+                "failed": None if bad is None else bad.failed, **base}
     x = certified[0]
     one_step = [{"axis": a, "status": d.status, "failed": d.failed} for a, _, d in x.enlarged]
     r = {"status": x.status, "domain": x.domain.to_json(), "checker": x.checker_ok,
@@ -581,7 +587,7 @@ def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", schedul
 
 
 # Scheduling priority only (no effect on results): the domain searches are the slow tasks.
-_COST = {"thm1-scale": 3, "thm1-nu": 3, "thm3a": 2, "thm3b": 2, "thm2": 1, "params": 0}
+_COST = {"thm1-scale": 3, "thm1-nu": 3, "thm2": 3, "thm3a": 2, "thm3b": 2, "params": 0}
 
 
 def _run_dask(heads, ready, followers, cfg, out_dir, save, scheduler, n_workers, connect_timeout, cmp_):
@@ -646,7 +652,7 @@ def _thm1_text(r: dict, key: str) -> str:
         return "—"
     if r.get("status") == "proved":
         return r["scale"] if key == "scale" else f"[{r['nu'][0]}, {r['nu'][1]}]"
-    return {"unstable": "none (S>1)", "none": "none"}.get(r.get("status"), r.get("status", "?"))
+    return {"unstable": "no (S>1)", "none": "none"}.get(r.get("status"), r.get("status", "?"))
 
 
 def _var_text(r: dict) -> str:
@@ -675,7 +681,10 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
         if p.get("status") not in (None, "solved"):
             notes.append(f"{row['activation']}: {p.get('message', '')}")
             d = p.get("default_fixed_point")
-            if d:
+            if d and d.get("error"):
+                notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
+                             f"{d['error']}")
+            elif d:
                 notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
                              f"fixed point (mu*, nu*) = ({d['mu_float']:.6g}, {d['nu_float']:.6g}) (Krawczyk), "
                              f"S = {d['S_float']:.6g}"
@@ -697,7 +706,8 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
                      f"{_var_text(row['thm3a'])[:13]:13} {_var_text(row['thm3b'])[:13]:13}")
         for part in PARTS:
             r = row[part.replace("-", "_")] or {}
-            if r.get("status") == "error":
+            if r.get("status") == "error" or (part == "thm1-scale" and r.get("status") in ("none", "unstable")) \
+                    or (part == "thm1-nu" and r.get("status") == "none"):
                 notes.append(f"{row['activation']} {part}: {r.get('message')}")
             elif part.startswith("thm") and r.get("status") in ("proved", "disproved") and r.get("counterexample"):
                 pt = ", ".join(f"{float(F(x)):.4g}" for x in r["counterexample"]["point"])
