@@ -47,6 +47,7 @@ from verification import grid_sweep as _gs
 from verification import prove as _prove
 from verification import report as _report
 from verification import scaled_claims as _SC
+from verification import compare as _compare
 from verification.domain import Domain
 from verification.engine import Runner as _Runner
 from verification.engine import default_workers
@@ -754,3 +755,22 @@ def __dir__():
     """The public surface only (not the modules and helpers this module imports)."""
     own = {k for k, v in globals().items() if not k.startswith("_") and getattr(v, "__module__", None) == __name__}
     return sorted(set(__all__) | own)
+
+
+def compare(activations=None, out="results/compare", mode: str = "inprocess", workers: int = 2,
+            resolution=None, max_boxes: int = None, tol=None, scheduler: str = None,
+            on_result=None, parts=None) -> _compare.Comparison:
+    """Which activations self-normalize?  The certified comparison at the fixed point
+    (0, 1) (``selu-verify compare``): for each activation (ids, or 'selu,serlu'; default
+    every one with kernels) its parameters, S there, the largest Theorem 1 domains and
+    Theorems 2-3, each backed by a certificate under ``out`` replayed by the checker.
+    ``mode``: "inprocess" or "dask" (a local cluster of ``workers`` processes, or
+    ``scheduler``).  Resumable: a rerun reuses finished tasks whose certificates replay.
+    ``parts``: a subset of ``compare.PARTS`` (default all).  The result has ``table()``, ``markdown()``, ``plot(path)``, ``to_dict()``."""
+    cfg = _compare.config_with(resolution=resolution, max_boxes=max_boxes, tol=tol)
+    return _compare.run(_compare.parse_activations(activations), out, cfg, mode=mode, scheduler=scheduler,
+                        n_workers=workers, on_result=on_result, parts=parts)
+
+
+Comparison = _compare.Comparison
+__all__ += ["compare", "Comparison"]

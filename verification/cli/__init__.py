@@ -7,6 +7,7 @@ One module per command group, each with a ``register(subparsers)``:
     bound    bound
     grid     paper-grid, grid
     design   params, theorems, domain, atlas
+    compare  compare
 
 ``common`` holds what they share (exit codes, BadInput, option groups, validators,
 console, progress bars, JSON output)."""
@@ -19,7 +20,7 @@ from selu_theory.numbers import NumberError
 from selu_theory.params import ParamError
 from verification.certificate import CertificateError
 from selu_theory import __version__
-from verification.cli import bound, claims, design, grid
+from verification.cli import bound, claims, compare, design, grid
 from verification.cli.examples import add_examples
 from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser, validate_args
 from verification.domain import DomainError
@@ -27,7 +28,7 @@ from verification.scaled_claims import DesignInputError
 from verification.worker_pool import StartMethodError
 
 # In the order of `selu-verify --help`.
-COMMAND_MODULES = (claims, bound, grid, design)
+COMMAND_MODULES = (claims, bound, grid, design, compare)
 
 # Errors that mean "the input is invalid": one line on stderr, exit 2.
 INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError,

@@ -18,6 +18,8 @@ EXAMPLES = {
                  "selu-verify theorems --alpha 1.7 --lambda 1.05 --workers 2"],
     "domain": ["selu-verify domain --theorems 1 --variables nu,tau",
                "selu-verify domain --plot domain.png"],
+    "compare": ["selu-verify compare --in-process --activations selu,elu",
+                "selu-verify compare --parts params --plot compare.png"],
     "atlas": ["selu-verify atlas --in-process --no-domain",
               "selu-verify atlas --mu=-0.2:0.2:3 --nu 0.5:2:3 --in-process"],
 }
