@@ -80,6 +80,12 @@ def _run_claims(args, claims) -> int:
     return EXIT_OK if ok else EXIT_FAIL
 
 
+def _short_id(cid: str) -> str:
+    """A claim id for the table: a scaled claim's "<base>@<target>" shows its base (the
+    target is printed above the table; report.json keeps the full id)."""
+    return cid.split("@", 1)[0]
+
+
 def _status(r, checks) -> str:
     chk = checks.get(r.claim.id)
     return r.status if chk is None or chk.ok else "REJECTED"
@@ -95,7 +101,7 @@ def summary_table(results, checks, width: int = 80) -> Table:
     rows = []
     for r in results:
         h = report.headline(r)
-        rows.append((r.claim.id, _status(r, checks), h, report.fmt_counts(report.verdict_counts(r.verdicts)),
+        rows.append((_short_id(r.claim.id), _status(r, checks), h, report.fmt_counts(report.verdict_counts(r.verdicts)),
                      str(r.boxes), f"{r.seconds:.1f}"))
     fixed = [max([len(head)] + [len(row[i]) for row in rows]) for i, head in
              ((0, "claim"), (1, "status"), (3, "paper"), (4, "boxes"), (5, "s"))]
