@@ -13,6 +13,7 @@ One module per command group, each with a ``register(subparsers)``:
 console, progress bars, JSON output)."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from selu_theory.expr import ExprError
@@ -35,8 +36,16 @@ INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, Certi
                 StartMethodError)
 
 
+TOP_EXAMPLES = """examples:
+  selu-verify all --workers 2             # every claim: one row each, then the tally
+  selu-verify claim thm1-contraction -v   # one claim, with the paper-vs-certified table
+  selu-verify bound 'nu_tilde - nu' --max --domain nu=0.8:1.5
+  selu-verify COMMAND --help              # each command's options and examples"""
+
+
 def build_parser() -> Parser:
-    p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0], epilog=TOP_EXAMPLES,
+               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="store_true", help="print the version and exit")
     sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
