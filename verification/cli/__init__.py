@@ -37,10 +37,10 @@ INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, Certi
 
 
 TOP_EXAMPLES = """examples:
-  selu-verify all --workers 2             # every claim: one row each, then the tally
-  selu-verify claim thm1-contraction -v   # one claim, with the paper-vs-certified table
+  selu-verify all --workers 2            # every claim: a row each, a tally
+  selu-verify claim thm1-contraction -v  # one claim, paper vs certified
   selu-verify bound 'nu_tilde - nu' --max --domain nu=0.8:1.5
-  selu-verify COMMAND --help              # each command's options and examples"""
+  selu-verify COMMAND --help             # options and examples"""
 
 
 def build_parser() -> Parser:
