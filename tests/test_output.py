@@ -183,6 +183,7 @@ def test_every_option_has_help_and_every_command_ends_with_examples():
         assert not missing, (name, missing)
         tail = sp.format_help().rstrip().split("examples:")[-1].strip().splitlines()
         assert 2 <= len(tail) <= 3 and all(line.strip().startswith("selu-verify ") for line in tail), name
+        assert all(len(line) <= 80 for line in tail), name
 
 
 def test_examples_parse():

@@ -263,7 +263,7 @@ def cmd_check(args) -> int:
 
 EXAMPLES = {
     "all": ["selu-verify all --workers 2", "selu-verify all -v --out results/",
-            "selu-verify all --alpha 1.7 --lambda 1.05    # Theorems 1-3 for other parameters"],
+            "selu-verify all --alpha 1.7 --lambda 1.05   # Theorems 1-3, other parameters"],
     "claim": ["selu-verify claim thm1-contraction", "selu-verify claim lemma43-mean-squared-bound -v",
               "selu-verify list    # the claim ids"],
     "list": ["selu-verify list", "selu-verify list -v"],

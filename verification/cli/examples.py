@@ -11,7 +11,7 @@ EXAMPLES = {
     "paper-grid": ["selu-verify paper-grid lemma43 --scale 8 --workers 2    # quick",
                    "selu-verify paper-grid lemma12"],
     "grid": ["selu-verify grid S --below 1 --steps mu=0.02,omega=0.02,nu=0.05,tau=0.05",
-             "selu-verify grid mu_tilde --max --steps mu=0.01,omega=0.01,nu=0.01,tau=0.01 --out grid/"],
+             "selu-verify grid mu_tilde --max --steps mu=0.01,omega=0.01,nu=0.01,tau=0.01"],
     "params": ["selu-verify params --fixed-point 0 1    # alpha01, lambda01",
                "selu-verify params --fixed-point 0.1 1.2 --digits 20"],
     "theorems": ["selu-verify theorems --fixed-point 0 1",
