@@ -539,17 +539,20 @@ class DomainReport(_Result):
         return self.result.to_json()
 
 
-def domain(params: Params = None, fixed_point=None, *, omega=0, tau=1, theorems="123",
+def domain(params: Params = None, fixed_point=None, *, activation: str = _SELU, omega=0, tau=1, theorems="123",
            variables=_DS.THM1_VARS, scale: bool = True, resolution: float = 1.0, tol: float = None,
            max_boxes: int = _DS.DECISION_MAX_BOXES, workers: int = 1, out=None, log=None) -> DomainReport:
     """The largest certified domains around a fixed point (``selu-verify domain``):
     Theorem 1 widened variable by variable and Omega blown up, Theorems 2-3's variance
-    ends.  Default: alpha01, lambda01 around the paper's (0, 1).  ``out``: where the
+    ends.  Default: alpha01, lambda01 around the paper's (0, 1) (another ``activation``:
+    its parameters solved for (0, 1)).  ``out``: where the
     certificates go (default: a temporary folder)."""
-    if params is None and fixed_point is None and str(omega) == "0" and str(tau) == "1":
+    if params is None and fixed_point is None and str(omega) == "0" and str(tau) == "1" and activation == _SELU:
         p, centre = Params(), _SC.PAPER_CENTRE
     else:
-        t = _target(fixed_point, params, omega, tau, (params or Params()).activation)
+        if params is None and fixed_point is None:
+            fixed_point = (0, 1)  # another activation: solved for the paper's fixed point
+        t = _target(fixed_point, params, omega, tau, params.activation if params is not None else activation)
         p, centre = t.params, t.centre
     out = _pathlib.Path(out) if out is not None else _pathlib.Path(_tempfile.mkdtemp(prefix="selu-domain-"))
     th = str(theorems)
@@ -583,16 +586,17 @@ class AtlasResult(_Result):
                 f"{len(self.run.reused)} reused) in {self.run.seconds:.1f} s")
 
     def _head(self):
-        return ("mu*", "nu*", "alpha", "lambda", "S", "domain scale")
+        return ("mu*", "nu*") + _atlas.labels(self.run.config) + ("S", "domain scale")
 
     def _rows(self) -> list:
-        out = []
+        out, names = [], _atlas.labels(self.run.config)
         for r in self.rows():
             if r.get("status") != "solved":
-                out.append((r["mu"], r["nu"], "no solution", "", "", ""))
+                out.append((r["mu"], r["nu"], "no solution") + ("",) * (len(names) + 1))
             else:
-                out.append((r["mu"], r["nu"], f"{r['alpha']:.10g}", f"{r['lambda']:.10g}", f"{r['S']:.4f}",
-                            r.get("scale_text", "—")))
+                out.append((r["mu"], r["nu"]) + tuple(f"{r[n]:.10g}" if isinstance(r.get(n), float) else
+                                                      str(r.get(n, "—")) for n in names)
+                           + (f"{r['S']:.4f}", r.get("scale_text", "—")))
         return out
 
     def to_dict(self) -> dict:
@@ -600,16 +604,18 @@ class AtlasResult(_Result):
                 "seconds": round(self.run.seconds, 3), "mode": self.run.mode, "config": self.run.config}
 
 
-def atlas(mu="-0.2:0.2:5", nu="0.5:2:4", omega="0", tau="1", *, domain: bool = False, variance: bool = False,
-          scale_step="0.25", max_boxes: int = _DS.DECISION_MAX_BOXES, mode: str = "inprocess",
-          workers: int = 2, scheduler: str = None, out=None, on_result=None) -> AtlasResult:
+def atlas(mu="-0.2:0.2:5", nu="0.5:2:4", omega="0", tau="1", *, activation: str = _SELU, domain: bool = False,
+          variance: bool = False, scale_step="0.25", max_boxes: int = _DS.DECISION_MAX_BOXES,
+          mode: str = "inprocess", workers: int = 2, scheduler: str = None, out=None,
+          on_result=None) -> AtlasResult:
     """alpha, lambda, S (and with ``domain`` the certified domain size) over a grid of
     fixed points (``selu-verify atlas``); ranges as 'LO:HI:N'.  ``mode``: "inprocess"
     (default here: no cluster) or "dask" (a quiet local cluster of ``workers``
     processes, or ``scheduler``).  ``out``: the results store (default: a temporary
     folder; the same folder resumes an interrupted atlas)."""
     points = _atlas.grid(mu, nu, omega, tau)
-    cfg = _atlas.config_with(domain=domain, variance=variance, scale_step=scale_step, max_boxes=max_boxes)
+    cfg = _atlas.config_with(domain=domain, variance=variance, scale_step=scale_step, max_boxes=max_boxes,
+                             activation=activation)
     out = _pathlib.Path(out) if out is not None else _pathlib.Path(_tempfile.mkdtemp(prefix="selu-atlas-"))
     return AtlasResult(_atlas.run(points, out, cfg, mode=mode, scheduler=scheduler, n_workers=workers,
                                   on_result=on_result))
