@@ -231,3 +231,35 @@ def test_cli_error_has_one_prefix(cli):
     assert code == 2 and err.strip() == "selu-verify: error: use ** for powers (^ is not a power)"
     code, out, err = cli("check", "--workers", "0", "x.json")
     assert code == 2 and err.count("selu-verify") == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_widest_rows_fit_80_columns_without_ellipsis():
+    """The registry's longest id, most verdicts, most boxes and seconds, a tiny negative
+    value: every column keeps its text, only the certified value loses digits (outward)."""
+    from types import SimpleNamespace as NS
+
+    from rich.console import Console
+
+    from verification.verdicts import CONFIRMED, LOOSE, NOT_CONFIRMED
+
+    def result(cid, verdicts, lo, hi, boxes, seconds, cex=None):
+        claim = C.get(cid)
+        key = claim.parts[0].key
+        vs = [NS(key=key, verdict=v, kind="approx", paper="0.1") for v in verdicts]
+        return NS(claim=claim, status="proved", verdicts=vs, enclosures={key: (lo, hi)},
+                  parts=[NS(key=p.key) for p in claim.parts], boxes=boxes, seconds=seconds, counterexample=cex)
+
+    longest = max(C.REGISTRY, key=len)
+    cex = {"key": "dmu_dnu[nu>=0.02].min", "point": ["-1/10", "-1/10", "1/50", "5/4"], "required": False}
+    results = [result(longest, [CONFIRMED] * 7 + [LOOSE] * 3 + [NOT_CONFIRMED] * 3, -0.000228, -0.000227, 10993,
+                      161.9, cex),
+               result(QUICK[0], [CONFIRMED] * 14 + [NOT_CONFIRMED] * 4, 0.0333394, 0.247879, 6852, 83.8)]
+    con = Console(width=80, record=True, file=open("/dev/null", "w"))
+    claims_cli.print_results(con, results, {})
+    lines = _lines(con.export_text())
+    assert _widest(lines) <= 80, "\n".join(lines)
+    assert not any("…" in line for line in lines), "\n".join(lines)
+    row = next(line for line in lines if line.startswith(longest))
+    a, b = (float(x) for x in re.search(r"\[(\S+), (\S+)\]", row).groups())
+    assert a <= -0.000228 and -0.000227 <= b  # outward
+    assert any(TALLY.match(line) or line.startswith("2/2 proved") for line in lines)

@@ -144,13 +144,17 @@ def fmt_counts(counts: Counter) -> str:
     return text or "—"
 
 
-def tally(results) -> str:
-    """'17/17 proved · 40 confirmed · 12 valid but loose · 5 not confirmed · 0 undecided'."""
+def tally(results, width: int = None) -> str:
+    """'17/17 proved · 40 confirmed · 12 valid but loose · 5 not confirmed · 0 undecided'
+    (wider than ``width``: 'loose' for 'valid but loose', which the legend spells out)."""
     counts = Counter()
     for r in results:
         counts.update(verdict_counts(r.verdicts))
     proved = sum(r.status == "proved" for r in results)
-    return " · ".join([f"{proved}/{len(results)} proved"] + [f"{counts.get(v, 0)} {v}" for v in VERDICT_ORDER])
+    text = " · ".join([f"{proved}/{len(results)} proved"] + [f"{counts.get(v, 0)} {v}" for v in VERDICT_ORDER])
+    if width is not None and len(text) > width - 1:
+        text = text.replace(f" {LOOSE}", " loose")
+    return text
 
 
 LEGEND = "paper: " + ", ".join(f"{m} {v}" for v, m in VERDICT_MARK.items())

@@ -91,34 +91,45 @@ def _status(r, checks) -> str:
     return r.status if chk is None or chk.ok else "REJECTED"
 
 
-GAP = 2  # the summary table's spaces between columns (padding 1, the blank divider 1, collapsed)
+GAP = 2  # the tables' spaces between columns (padding 1, the blank divider 1, collapsed)
+VALUE_MIN = 22  # below this the summary closes its gaps to one space
+
+
+def _seconds(x: float) -> str:
+    return f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
 def summary_table(results, checks, width: int = 80) -> Table:
     """One row per claim, fitted to ``width`` columns: claim, status, the headline
     certified value as [lo, hi] (with its name when there is room), the paper's
-    verdicts, boxes, seconds."""
+    verdicts, boxes, seconds.  Only the certified value gives way: it is rounded (always
+    outward) to as many digits as fit."""
     rows = []
     for r in results:
         h = report.headline(r)
         rows.append((_short_id(r.claim.id), _status(r, checks), h, report.fmt_counts(report.verdict_counts(r.verdicts)),
-                     str(r.boxes), f"{r.seconds:.1f}"))
+                     str(r.boxes), _seconds(r.seconds)))
     fixed = [max([len(head)] + [len(row[i]) for row in rows]) for i, head in
              ((0, "claim"), (1, "status"), (3, "paper"), (4, "boxes"), (5, "s"))]
-    room = width - 1 - sum(fixed) - GAP * 5
+    gap = GAP
+    room = width - 1 - sum(fixed) - gap * 5
+    if room < VALUE_MIN:
+        gap = 1
+        room = width - 1 - sum(fixed) - gap * 5
     keys = [h[0] for _, _, h, *_ in rows if h]
     key_w = max([len("quantity")] + [len(k) for k in keys])
-    show_key = room - key_w - GAP >= 24
-    value_w = max(12, room - (key_w + GAP if show_key else 0))
-    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True)
-    t.add_column("claim", no_wrap=True)
-    t.add_column("status", no_wrap=True)
+    show_key = room - key_w - gap >= 24
+    value_w = max(12, room - (key_w + gap if show_key else 0))
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+              padding=(0, 1) if gap == 2 else (0, 0))
+    t.add_column("claim", no_wrap=True, min_width=fixed[0])
+    t.add_column("status", no_wrap=True, min_width=fixed[1])
     if show_key:
         t.add_column("quantity", no_wrap=True)
     t.add_column("certified", no_wrap=True)
-    t.add_column("paper", no_wrap=True)
-    t.add_column("boxes", justify="right", no_wrap=True)
-    t.add_column("s", justify="right", no_wrap=True)
+    t.add_column("paper", no_wrap=True, min_width=fixed[2])
+    t.add_column("boxes", justify="right", no_wrap=True, min_width=fixed[3])
+    t.add_column("s", justify="right", no_wrap=True, min_width=fixed[4])
     for cid, status, h, counts, boxes, secs in rows:
         value = report.fmt_short(h[1], h[2], value_w) if h else "—"
         cells = [cid, status] + ([h[0] if h else "—"] if show_key else []) + [value, counts, boxes, secs]
@@ -167,10 +178,10 @@ def print_results(console, results, checks, verbose: bool = False) -> None:
     for r in results:
         if r.counterexample:
             c = r.counterexample
-            which = "" if c.get("required", True) else " (an alternative reading, not the claim)"
-            _line(console, f"{r.claim.id}: counterexample for {c['key']}{which} at (mu, omega, nu, tau) ≈ "
-                          f"{report.fmt_point(c['point'])}")
-    _line(console, report.tally(results))
+            which = "" if c.get("required", True) else "; another reading, not the claim"
+            _line(console, f"{_short_id(r.claim.id)}: counterexample for {c['key']}")
+            _line(console, f"  at (µ, ω, ν, τ) ≈ {report.fmt_point(c['point'], 6)}{which}")
+    _line(console, report.tally(results, console.width))
     _line(console, report.LEGEND + ".")
     _line(console, report.SIDE_BY_SIDE)
 
