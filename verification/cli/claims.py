@@ -49,6 +49,8 @@ def _units(claim) -> int:
 
 def _run_claims(args, claims) -> int:
     out = pathlib.Path(args.out)
+    if getattr(args, "command", None) == "all" and scaled_claims.wants_scaled(args):
+        out = out / "theorems"  # where `selu-verify theorems` writes: the registry's report stays
     cert_dir = out / "certificates"
     console = console_for(args)
     results, checks = [], {}
