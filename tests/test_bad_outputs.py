@@ -46,9 +46,18 @@ def test_json_naming_a_folder(cli, tmp_path):
     assert not (tmp_path / "o").exists()  # no work was done
 
 
-def test_json_in_a_missing_folder(cli, tmp_path):
-    _one_line_error(*cli(*BOUND, "--out", str(tmp_path / "o"), "--json", str(tmp_path / "no" / "x.json")),
-                    "--json", "does not exist")
+def test_json_below_a_file(cli, tmp_path):
+    (tmp_path / "f").write_text("")
+    _one_line_error(*cli(*BOUND, "--out", str(tmp_path / "o"), "--json", str(tmp_path / "f" / "x.json")),
+                    "--json", "not a folder")
+
+
+def test_json_in_a_new_folder_is_fine(cli, tmp_path):
+    """--json's folder is created like --out's (a JSON file inside --out, say)."""
+    js = tmp_path / "o" / "sub" / "r.json"
+    code, _, err = cli(*BOUND, "--domain", "mu=0,omega=0,nu=1,tau=1", "--out", str(tmp_path / "o"), "--json", str(js))
+    assert code == 0, err
+    assert js.exists()
 
 
 @pytest.mark.skipif(not pathlib.Path("/proc/self").exists(), reason="needs /proc (Linux)")

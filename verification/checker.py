@@ -33,8 +33,8 @@ from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import ParamError, Params
 from verification import certificate as cert_io
-from verification import worker_pool
 from verification import claims as C
+from verification import worker_pool
 from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
 from verification.domain import Domain, DomainError, contains_box
 

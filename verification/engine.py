@@ -33,10 +33,9 @@ FORCED_DEPTH = 5
 MIN_REL_WIDTH = 2.0 ** -44
 # Early stop for degenerate objectives (S/0, sqrt(-1-S), a domain where the kernels give
 # NaN): a box containing a point where the objective has no finite value can never become
-# a leaf, and a subtree whose boxes all have NaN or unbounded enclosures, this many in a
-# row down its first branch (about 12 halvings of each side), will not get finite ones:
-# such boxes are left undecided at once, with the reason, instead of splitting them until
-# the box budget is spent.
+# a leaf, and boxes whose enclosures are NaN or unbounded this many times in a row (about
+# 12 halvings of each side down one branch) will not get finite ones: such boxes are left
+# undecided at once, with the reason, instead of being split until the budget is spent.
 NONFINITE_STREAK = 48
 
 
@@ -191,14 +190,16 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
         val, grad = objective_box(obj, b)
         enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
         nonfinite = 0 if val.is_finite() else nonfinite + 1
-        if nonfinite >= NONFINITE_STREAK:
+        if nonfinite >= NONFINITE_STREAK or (nonfinite and res.reason):
+            # left undecided, not split.  After one such streak (or a point without a
+            # finite value, below) the subtree cannot be proved, so none of its boxes with
+            # a non-finite enclosure is split any more; boxes with finite enclosures still
+            # are (a counterexample may lie there)
             res.reason = res.reason or (f"the enclosures of {obj.expr} are NaN or unbounded on "
                                         f"{NONFINITE_STREAK} nested boxes in a row")
             res.nodes.append(["u", enc])
-            res.nodes.extend(["u", [[hexf(lo), hexf(hi)] for lo, hi in s]] for s in reversed(stack))
-            res.undecided += 1 + len(stack)
-            stack.clear()
-            break
+            res.undecided += 1
+            continue
         # float_up pads once: the recorded bound is the one the test below accepts
         if _ok(padded(val), target, strict):
             res.nodes.append(["l", "enclosure", enc, hexf(float_up(val))])
@@ -450,6 +451,11 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
         if th is not None and not (arb(target) < th):
             target = down(threshold)
             strict = Fraction(target) == threshold
+        if not math.isfinite(target):  # leaves record float bounds: none can stand below this
+            b = undecided_outcome(domain, p, val, f"{obj.expr} takes values beyond the float range ("
+                                                  f"{val.str(3, radius=False)}) at the search's best "
+                                                  f"point; certificates record bounds as floats")
+            return ExtremumOutcome(b, float_down(val), math.inf, p, val)
         items, top = bound_items(obj, domain, target, strict, max_boxes, True)
         results = yield items
         b = assemble(obj, top, results, target, strict)

@@ -266,13 +266,14 @@ def _writable_folder(folder: pathlib.Path, what: str, given) -> None:
         raise BadInput(f"{what} {given}: cannot write in {probe} ({exc.strerror or exc})") from None
 
 
-def _output_file(path_text, what: str) -> None:
-    """FILE options (--json, --plot): not a folder, in an existing writable folder."""
+def _output_file(path_text, what: str, folder_must_exist: bool) -> None:
+    """A FILE option: not a folder, writable, in a folder that exists or (unless
+    ``folder_must_exist``) can be created."""
     p = pathlib.Path(path_text)
     if str(path_text).strip() == "" or p.is_dir():
         raise BadInput(f"{what} {path_text}: is a folder; give a file name")
     parent = p.parent if str(p.parent) else pathlib.Path(".")
-    if not parent.is_dir():
+    if folder_must_exist and not parent.is_dir():
         raise BadInput(f"{what} {path_text}: folder {parent} does not exist")
     if p.exists() and not os.access(p, os.W_OK):
         raise BadInput(f"{what} {path_text}: file is not writable")
@@ -280,7 +281,9 @@ def _output_file(path_text, what: str) -> None:
 
 
 def validate_outputs(args) -> None:
-    """--out (a folder), --json and domain's --plot (files) can be written."""
+    """--out (a folder, created if need be), --json (a file; its folder is created like
+    --out's, e.g. a JSON file inside --out) and domain's --plot (a file in an existing
+    folder, as matplotlib's savefig expects: a mistyped folder is refused, not created)."""
     out = getattr(args, "out", None)
     if out is not None:
         p = pathlib.Path(out)
@@ -288,13 +291,13 @@ def validate_outputs(args) -> None:
             raise BadInput(f"--out {out}: is a file; --out names a folder")
         _writable_folder(p, "--out", out)
     if getattr(args, "json", None) is not None:
-        _output_file(args.json, "--json")
+        _output_file(args.json, "--json", folder_must_exist=False)
     plot = getattr(args, "plot", None)
     if isinstance(plot, str) and plot != "none":
         suffix = pathlib.Path(plot).suffix.lower().lstrip(".")
         if suffix not in PLOT_SUFFIXES:
             raise BadInput(f"--plot {plot}: give a file name ending in .png, .pdf or .svg")
-        _output_file(plot, "--plot")
+        _output_file(plot, "--plot", folder_must_exist=True)
 
 
 def validate_param_sizes(args) -> None:
