@@ -41,7 +41,9 @@ class BadInput(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, no usage dump
-        raise BadInput(f"{self.prog}: {message}")
+        # main() prints "selu-verify: error: ..."; name only the subcommand here
+        sub = self.prog.partition(" ")[2]
+        raise BadInput(f"{sub}: {message}" if sub else message)
 
 
 def max_workers() -> int:
@@ -116,7 +118,7 @@ def workers_for(args) -> int:
 
 def console_for(args) -> Console:
     c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False)
-    if not c.is_terminal:  # pipes and CI logs: wide enough for the table
+    if not c.is_terminal and "COLUMNS" not in os.environ:  # pipes and CI logs: wide enough for tables
         c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False, width=170)
     return c
 
