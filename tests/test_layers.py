@@ -31,6 +31,9 @@ SKIP_PARTS = ("_generated", "tools", "__pycache__")
 # certify -> report -> api -> cli.
 LAYERS = {
     "selu_theory": 0,                      # the mathematics: never imports verification
+    "selu_theory.initialisers": 0,         # framework initialisers -> (omega, tau)
+    "selu_theory.dropout": 0,              # dropout as a map on the moments
+    "selu_theory.network_sim": 0,          # numpy network vs mean-field (floats, describes only)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
