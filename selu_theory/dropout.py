@@ -151,21 +151,42 @@ class MomentAffine:
     k_xi: object
 
 
+def _infer_field(*xs) -> str:
+    """"float" if any input is a float, "ball" if any is an Arb ball or none is a
+    number at all, else "generic" (mpmath, sympy: exact constants stay Python ints)."""
+    given = [x for x in xs if x is not None and not isinstance(x, (Fraction, int))]
+    if any(isinstance(x, float) for x in given):
+        return "float"
+    if not given or any(isinstance(x, arb) for x in given):
+        return "ball"
+    return "generic"
+
+
 def coefficients(dropout, alpha_prime=None, *, a=None, b=None, q=None,
-                 field="ball") -> MomentAffine:
-    """The affine moment map of a dropout, in ``field`` ("ball": Arb balls at the
-    current precision, "float").  ``q`` overrides the keep probability (e.g. an Arb
-    ball for a rate interval); ``a``, ``b`` override alpha dropout's correction
+                 field=None) -> MomentAffine:
+    """The affine moment map of a dropout.  ``field``: "ball" (Arb balls at the
+    current precision), "float", or None to follow the numbers given (mpmath or sympy
+    numbers work too).  ``q`` overrides the keep probability (e.g. an Arb ball for a
+    rate interval, or a symbol); ``a``, ``b`` override alpha dropout's correction
     (default: the paper's, from ``alpha_affine``)."""
-    if field not in ("ball", "float"):
-        raise ValueError(f"field must be 'ball' or 'float'; got {field!r}")
+    if field is None:
+        field = _infer_field(q, alpha_prime, a, b)
+    if field not in ("ball", "float", "generic"):
+        raise ValueError(f"field must be 'ball', 'float' or 'generic'; got {field!r}")
     d = parse_dropout(dropout)
-    q = _num(d.keep if q is None else q, field)
-    one, zero = _num(1, field), _num(0, field)
+    if q is None:
+        q = d.keep
+        if field == "generic":       # the keep probability in the caller's number type
+            ref = alpha_prime if alpha_prime is not None else (a if a is not None else b)
+            if ref is None:
+                raise DropoutError("give q as a number of the type wanted")
+            q = (ref * 0 + q.numerator) / q.denominator
+    q = _num(q, field)
+    one, zero = (1, 0) if field == "generic" else (_num(1, field), _num(0, field))
     if d.kind == "none":
         return MomentAffine(one, zero, one, zero, zero)
     if d.kind == "standard":
-        return MomentAffine(one, zero, 1 / q, zero, zero)
+        return MomentAffine(one, zero, one / q, zero, zero)
     if alpha_prime is None:
         raise DropoutError("alpha dropout needs the activation's negative saturation value")
     ap = _num(alpha_prime, field)
