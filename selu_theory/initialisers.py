@@ -61,7 +61,8 @@ from flint import arb
 from selu_theory.ball import exact, precision
 from selu_theory.numbers import NumberError, parse, text_of
 
-__all__ = ["Initialiser", "InitialiserError", "initialiser", "parse_initialiser",
+__all__ = ["Initialiser", "InitialiserError", "initialiser", "parse_initialiser", "table",
+           "tau_versus_one", "FRAMEWORK_DEFAULTS",
            "truncated_variance", "KERAS_TRUNCATION_CONSTANT", "MAX_FAN", "KNOWN"]
 
 # Keras' correction, as written in its source (the std of N(0,1) cut at +-2, to 17 digits).
@@ -333,3 +334,47 @@ def initialiser(spec: str, fan_in, fan_out=None) -> Initialiser:
 
 
 parse_initialiser = initialiser
+
+
+# The framework settings the docs and the ``network`` command walk through.
+FRAMEWORK_DEFAULTS = (
+    "pytorch:kaiming_normal:linear", "pytorch:kaiming_normal:selu",
+    "pytorch:kaiming_uniform:linear", "pytorch:kaiming_uniform:selu",
+    "pytorch:kaiming_normal", "pytorch:default",
+    "pytorch:xavier_normal", "pytorch:xavier_uniform",
+    "keras:lecun_normal", "keras:lecun_uniform", "keras:glorot_normal",
+    "keras:glorot_uniform", "keras:he_normal", "keras:he_uniform",
+)
+
+
+def tau_versus_one(init: Initialiser, bits: int = 256) -> str:
+    """'= 1 exactly', or tau's certified side of 1 and the gap, e.g.
+    '< 1 by 6.727e-17 (certified)' for Keras' lecun_normal."""
+    if init.exact:
+        if init.tau == 1:
+            return "= 1 exactly"
+        side = "<" if init.tau < 1 else ">"
+        return f"{side} 1 (exact {text_of(init.tau)})"
+    t = init.tau_ball(bits)
+    with precision(bits + 20):
+        gap = t - 1
+        if gap < 0:
+            return f"< 1 by {(-gap).mid().str(4, radius=False)} (certified)"
+        if gap > 0:
+            return f"> 1 by {gap.mid().str(4, radius=False)} (certified)"
+    return "undecided at this precision"
+
+
+def table(fan_in, fan_out=None, specs=FRAMEWORK_DEFAULTS, bits: int = 256) -> list:
+    """Rows (spec, distribution, tau text, tau versus 1) for the docs; initialisers
+    needing a fan-out are skipped when none is given."""
+    rows = []
+    for spec in specs:
+        try:
+            init = initialiser(spec, fan_in, fan_out)
+        except InitialiserError:
+            if fan_out is None:
+                continue
+            raise
+        rows.append((init.spec, init.distribution, init.tau_text(), tau_versus_one(init, bits)))
+    return rows

@@ -17,7 +17,8 @@ import pytest
 from flint import arb
 
 from selu_theory.ball import fraction_bounds, precision
-from selu_theory.initialisers import InitialiserError, initialiser, truncated_variance
+from selu_theory.initialisers import (InitialiserError, initialiser, table, tau_versus_one,
+                                      truncated_variance)
 from selu_theory.network_sim import sample_weights
 
 MP = mpmath.MPContext()
@@ -180,3 +181,15 @@ def test_unknown_lists_the_known_names():
     for name in ("keras:", "lecun", "pytorch:kaiming_", "normal:STD", "uniform:LIMIT",
                  "pytorch:default"):
         assert name in msg
+
+
+def test_table_and_tau_versus_one():
+    rows = {r[0]: r for r in table(512, 512)}
+    assert rows["keras:lecun_normal"][3] == "< 1 by 6.727e-17 (certified)"
+    assert rows["pytorch:kaiming_normal:linear:fan_in"][3] == "= 1 exactly"
+    assert rows["pytorch:kaiming_normal:selu:fan_in"][2] == "0.5625"
+    assert rows["pytorch:default"][2] == "1/3"
+    # without a fan-out the fan_avg initialisers are left out, not guessed
+    names = [r[0] for r in table(512)]
+    assert "keras:glorot_normal" not in names and "keras:lecun_normal" in names
+    assert tau_versus_one(initialiser("keras:he_normal", 8)).startswith("> 1 by")
