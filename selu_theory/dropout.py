@@ -249,14 +249,25 @@ def alpha_dropout_moments_dq(mu_t, xi_t, q, alpha_prime):
     return mu_t * (a - q * a * ds / (2 * s)), (dw * s - w * ds) / (s * s)
 
 
-def layer_map(moments, dropout=None, alpha_prime=None, *, a=None, b=None, field="float"):
+def layer_map(moments, dropout=None, alpha_prime=None, *, a=None, b=None, field="float",
+              convention="paper"):
     """The layer map (mu, nu; omega, tau) -> (mu_out, nu_out) of activation -> dropout
     -> affine, given the activation's ``moments(m, v) -> (mu~, xi~)`` (any number type
-    it accepts).  For floats this is the mean-field map network_sim iterates."""
+    it accepts).  ``convention`` "paper": z ~ N(mu omega, nu tau), one unit whose
+    weights sum to omega; "ensemble": statistics pooled over the units of a layer with
+    i.i.d. zero-mean weights, whose sums omega_j ~ (0, tau) per unit, so z ~ N(0, (nu +
+    mu^2) tau) and omega is not used (see network_sim; the two agree where mu = 0 and
+    have the same Jacobian at mu = 0)."""
+    if convention not in ("paper", "ensemble"):
+        raise ValueError(f"convention must be 'paper' or 'ensemble'; got {convention!r}")
     c = coefficients(dropout, alpha_prime, a=a, b=b, field=field)
 
     def step(mu, nu, omega, tau):
-        mu_t, xi_t = moments(mu * omega, nu * tau)
+        if convention == "paper":
+            m, v = mu * omega, nu * tau
+        else:
+            m, v = mu * 0, (nu + mu * mu) * tau
+        mu_t, xi_t = moments(m, v)
         out_mu, _, out_nu = apply(c, mu_t, xi_t)
         return out_mu, out_nu
     return step

@@ -115,18 +115,14 @@ def mean_field(moments, depth: int, mu0: float, nu0: float, *, omega: float = 0.
     module docstring for the two conventions (``omega`` is used by "paper" only)."""
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}; got {convention!r}")
-    c = dropout_mod.coefficients(dropout, None if alpha_prime is None else float(alpha_prime),
-                                 field="float")
+    step = dropout_mod.layer_map(moments, dropout,
+                                 None if alpha_prime is None else float(alpha_prime),
+                                 field="float", convention=convention)
     mu, nu = np.empty(depth + 1), np.empty(depth + 1)
     mu[0], nu[0] = float(mu0), float(nu0)
     for layer in range(1, depth + 1):
-        m_prev, n_prev = mu[layer - 1], nu[layer - 1]
-        if convention == "paper":
-            m, v = m_prev * omega, n_prev * tau
-        else:
-            m, v = 0.0, (n_prev + m_prev * m_prev) * tau
-        mu_t, xi_t = moments(m, v)
-        mu[layer], _, nu[layer] = dropout_mod.apply(c, float(mu_t), float(xi_t))
+        out = step(float(mu[layer - 1]), float(nu[layer - 1]), float(omega), float(tau))
+        mu[layer], nu[layer] = float(out[0]), float(out[1])
     return mu, nu
 
 
