@@ -2,8 +2,12 @@
 
 The theorems speak of omega = sum_i w_i and tau = sum_i w_i^2 over a unit's fan_in
 incoming weights.  For a zero-mean initialiser drawn i.i.d. the layer-mean convention
-takes their expectations: omega = 0 and tau = fan_in * Var(w).  (A single draw
-fluctuates around these by O(1/sqrt(fan_in)); network_sim measures what that does.)
+takes their expectations: omega = 0 and tau = fan_in * Var(w).  Per unit j, the drawn
+tau_j = sum_i w_ij^2 is within O(1/sqrt(fan_in)) of tau, but omega_j = sum_i w_ij is
+NOT small: it has mean 0 and variance fan_in Var(w) = tau.  So omega = 0 describes the
+layer on average, not each unit; the statistics pooled over a layer's units follow the
+"ensemble" map (z ~ N(0, (nu + mu^2) tau)), which equals the paper's map with omega = 0
+where mu = 0 (see network_sim, dropout.layer_map).
 
 Every framework initialiser below is one of three distributions, fixed by one squared
 scale ``scale2`` that is an exact rational (gains enter squared: 3/4 -> 9/16):

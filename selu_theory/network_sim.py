@@ -96,6 +96,8 @@ def simulate(activation, init: Initialiser, depth: int, *, width: int | None = N
     d = dropout_mod.parse_dropout(dropout)
     if d.kind == "alpha" and alpha_prime is None:
         raise ValueError("alpha dropout needs the activation's negative saturation value")
+    if alpha_prime is not None:
+        alpha_prime = float(alpha_prime.mid()) if hasattr(alpha_prime, "mid") else float(alpha_prime)
     rng = np.random.Generator(np.random.PCG64(seed))
     x = rng.normal(input_mean, np.sqrt(input_var), size=(batch, width)).astype(dtype)
     mean, var = np.empty(depth + 1), np.empty(depth + 1)
