@@ -31,8 +31,9 @@ that the variance after truncation is scale / n.  It is not sqrt(V2) exactly:
 sqrt(V2) = 0.8796256610342397504..., the constant is larger by 2.96e-17, so Keras'
 lecun_normal has tau = V2 / 0.87962566103423978^2 = 1 - 6.727e-17 (not exactly 1;
 far below anything a float32 weight can express).  We take the constant as the decimal
-written in the source; the double it becomes differs from it by < 1e-17 (relative),
-and the float32 weights frameworks draw carry their own 6e-8 rounding, neither modelled.
+written in the source; with the double it becomes, 0x1.c25e4b6dba981p-1, tau = 1 -
+6.912e-17; the float32 weights frameworks draw carry their own 6e-8 rounding (not
+modelled).
 
 Sources (the formulas, each as the framework documents it):
 - Keras VarianceScaling, LecunNormal/Uniform, GlorotNormal/Uniform, HeNormal/Uniform:
