@@ -37,6 +37,9 @@ LAYERS = {
     "selu_theory.user_codegen": 0.5,       # a user activation's spec and kernels (uses codegen)
     "verification.worker_pool": 1,         # process pools (start method, orphan guard)
     "verification.files": 1,               # atomic writes of reports
+    "selu_theory.initialisers": 0,         # framework initialisers -> (omega, tau)
+    "selu_theory.dropout": 0,              # dropout as a map on the moments
+    "selu_theory.network_sim": 0,          # numpy network vs mean-field (floats, describes only)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
