@@ -56,9 +56,11 @@ def _generate(parsed, activation_id: str, spec: str, fingerprint: str) -> None:
     kernel_loader.forget(activation_id)
 
 
-def registration(text) -> Registration:
+def registration(text, on_generate=None) -> Registration:
     """Register a user activation's spec text: its id, canonical text, and whether its
-    kernels had to be generated.  ``UserActivationError`` (one line) for a bad spec."""
+    kernels had to be generated.  ``UserActivationError`` (one line) for a bad spec.
+    ``on_generate(activation_id)`` is called before a generation (which takes tens of
+    seconds), so that a command can say what it is waiting for."""
     t0 = time.perf_counter()
     if not isinstance(text, str):
         raise UserActivationError(f"activation spec must be text, got {type(text).__name__}")
@@ -72,6 +74,8 @@ def registration(text) -> Registration:
     aid = user_cache.user_id(parsed.canonical)
     generated = False
     if not user_cache.cached(aid, parsed.canonical, fingerprint):
+        if on_generate is not None:
+            on_generate(aid)
         _generate(parsed, aid, parsed.canonical, fingerprint)
         generated = True
     user_cache.remember_alias(text, aid)

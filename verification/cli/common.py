@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import pathlib
+import sys
 import tempfile
 
 from rich.console import Console
@@ -20,7 +21,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from selu_theory import numbers
+from selu_theory import numbers, user_activation, user_cache
+from selu_theory.user_cache import UserActivationError
 from selu_theory.params import ParamError, Params, given_values, registered_activations
 from verification import worker_pool
 from verification.engine import default_workers
@@ -162,12 +164,26 @@ def write_json(path, data) -> None:
 # parameters named alpha and lam (an error for an activation without them).  A parameter
 # not given takes the activation's default (its generated kernels' metadata).
 
+def _announce_generation(activation_id: str) -> None:
+    print(f"selu-verify: generating the kernels of activation {activation_id} "
+          f"(first use only, about a minute; cached in {user_cache.root()})", file=sys.stderr, flush=True)
+
+
 def activation_from_text(text: str) -> str:
-    """The activation id meant by ``--activation`` text: a registered id (the activations
-    generated into the package).  BadInput (one line, listing them) otherwise."""
+    """The activation id meant by ``--activation`` text: a built-in id, a spec of the
+    user's own activation ("x>=0: lam*x; x<0: lam*alpha*x*exp(x)", registered and its
+    kernels generated into the user cache on first use), or the id of a cached one.
+    BadInput (one line) otherwise."""
     t = str(text).strip()
     known = registered_activations()
     if t in known:
+        return t
+    if ":" in t:
+        try:
+            return user_activation.registration(t, on_generate=_announce_generation).id
+        except UserActivationError as exc:
+            raise BadInput(f"--activation: {exc}") from None
+    if user_activation.is_user_id(t) and user_activation.spec_text(t) is not None:
         return t
     shown = t if len(t) <= 40 else t[:37] + "..."
     raise BadInput(f"unknown activation {shown!r}; built-in activations: {', '.join(known)}")
