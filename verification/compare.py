@@ -64,7 +64,7 @@ FIXED_POINT_EPS = "1e-15"  # |mu~ - mu*|, |nu~ - nu*| at the rounded parameters,
 PARAM_DIGITS = 32  # digits of the exact decimals used for the theorems
 # A coarse grid (steps 0.1 of Omega's scale and of nu*) and a modest box budget per
 # decision: the five built-ins in a few minutes on two cores.
-DEFAULT_CONFIG = {"resolution": "10", "max_boxes": 12_000, "tol": "0.01", "variance_max_boxes": 200_000}
+DEFAULT_CONFIG = {"resolution": "10", "max_boxes": 24_000, "tol": "0.01", "variance_max_boxes": 200_000}
 VARIANCE_SHAPES = {"thm2": SC.OMEGA_PLUS_SHAPE, "thm3a": SC.THM3A_SHAPE, "thm3b": SC.THM3B_SHAPE}
 _LOCK = threading.Lock()
 
@@ -230,9 +230,10 @@ def given_of(params_result: dict):
 def compare_task(activation: str, part: str, cfg: dict, out_dir, given: dict = None) -> dict:
     """One part of one row (module doc): a pure function of its arguments, which writes
     its certificates under ``out_dir/<activation>/certificates``.  A Theorem part uses
-    the parameters ``given`` (``given_of`` the params task's result), or solves for them.  JSON-ready; ``seconds``
-    is the only field that varies between runs.  An unexpected error is reported as the
-    row's status, never raised (one activation must not stop the table)."""
+    the parameters ``given`` (``given_of`` the params task's result), or solves for
+    them.  JSON-ready; ``seconds`` is the only field that varies between runs.  An
+    unexpected error is reported as the row's status, never raised (one activation must
+    not stop the table)."""
     with _LOCK:  # python-flint: precision is process-global and it is not thread-safe
         t0 = time.perf_counter()
         try:
@@ -660,10 +661,10 @@ def _var_text(r: dict) -> str:
     if not r:
         return "—"
     if r.get("status") in ("proved", "disproved"):
+        if r.get("counterexample"):  # the certified value at a point where the theorem fails
+            return f"{float(r['counterexample'].get('value_text') or 'nan'):+.4f} no"
         lo, hi = r["enclosure"]
         v = hi if r["sense"] == "max" else lo
-        if isinstance(v, str) or (r.get("status") == "disproved" and r.get("counterexample")):
-            return "fails"
         return f"{v:+.4f} {'yes' if r['holds'] else 'no'}"
     return r.get("status", "?")
 
@@ -683,7 +684,7 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
             d = p.get("default_fixed_point")
             if d and d.get("error"):
                 notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
-                             f"{d['error']}")
+                             f"no fixed point with nu > 0 certified ({d['error']})")
             elif d:
                 notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
                              f"fixed point (mu*, nu*) = ({d['mu_float']:.6g}, {d['nu_float']:.6g}) (Krawczyk), "
@@ -723,7 +724,7 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
               + (f" (grid {steps.get('thm1.scale', '?')}, {steps.get('thm1.nu', '?')})." if steps else "."),
               "Thm 2 max: certified upper bound of max(nu~ - nu) on Omega+ (holds if < 0);",
               "Thm 3a/b min: certified lower bound of min(nu~ - nu) on the Theorem 3",
-              "domains (holds if > 0)."]
+              "domains (holds if > 0).  'no': the certified value at a counterexample."]
     if notes:
         lines.append("")
         lines += _wrap(notes, width)
@@ -768,9 +769,11 @@ def table_markdown(cmp_: Comparison) -> str:
 def _var_md(r) -> str:
     if not r or r.get("status") not in ("proved", "disproved"):
         return (r or {}).get("status", "—")
+    if r.get("counterexample"):
+        pt = ", ".join(f"{float(F(x)):.4g}" for x in r["counterexample"]["point"])
+        return f"fails: ν̃ − ν = {r['counterexample'].get('value_text', '?')} at ({pt})"
     lo, hi = r["enclosure"]
-    enc = f"in [{lo:.6f}, {hi:.6f}]" if not isinstance(lo, str) and not isinstance(hi, str) else "fails"
-    return f"{enc}: {'holds' if r['holds'] else 'fails'}"
+    return f"in [{lo:.6f}, {hi:.6f}]: {'holds' if r['holds'] else 'fails'}"
 
 
 def table_html(cmp_: Comparison) -> str:

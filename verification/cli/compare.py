@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import pathlib
+import sys
 
 from verification import compare as K
 from verification.cli.common import (
@@ -33,8 +34,8 @@ def _progress_line(n: int, total: int, activation: str, part: str, r: dict, reus
     if st == "error":
         body = f"error: {r.get('message')}"
     elif part == "params" and st == "solved":
-        p = ", ".join(f"{k} {v['float']:.7g}" for k, v in r["parameters"].items())
-        body = f"{p}; S {r['S'][1]:.6f} " + {True: "stable", False: "NOT stable"}.get(r["stable"], "undecided")
+        p = " ".join(f"{k}={v['float']:.6g}" for k, v in r["parameters"].items())
+        body = f"{p} S={r['S'][1]:.6f} " + {True: "stable", False: "unstable"}.get(r["stable"], "undecided")
     elif part.startswith("thm1") and st == "proved":
         body = (f"Omega x {r['scale']}" if part == "thm1-scale" else f"nu in [{r['nu'][0]}, {r['nu'][1]}]") + \
             " proved"
@@ -75,12 +76,13 @@ def cmd_compare(args) -> int:
              f"on a local Dask cluster ({n_workers} worker processes)")
     total = len(activations) * len(parts)
     say(args, f"comparing {', '.join(activations)} at the fixed point (0, 1):",
-        f"{total} tasks {where}; results saved as they arrive to", f"  {out / K.RESULTS_FILE}")
+        f"{total} tasks {where};", f"results saved as they arrive to {out / K.RESULTS_FILE}")
     seen = []
 
     def progress(activation, part, r, reused):
         seen.append(part)
         say(args, _progress_line(len(seen), total, activation, part, r, reused))
+        sys.stdout.flush()  # progress also through a pipe or into a log file
 
     try:
         cmp_ = K.run(activations, out, cfg, mode=mode, scheduler=args.scheduler, n_workers=n_workers,
