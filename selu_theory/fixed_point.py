@@ -1,4 +1,11 @@
-"""(alpha, lambda) for a prescribed fixed point of the SELU moment map, proven in Arb.
+"""Parameters for a prescribed fixed point of the moment map, proven in Arb.
+
+``solve_parameters(activation, mu*, nu*, omega, tau)`` does it for any activation (see the
+section "any activation" below: float search, one n-D Krawczyk test in parameter space,
+S and stability; ``Unreachable`` when a target cannot be met).  What follows is SELU's
+fast path, ``solve_alpha_lambda``, used for every activation declaring SELU's structure.
+
+(alpha, lambda) for a prescribed fixed point of the SELU moment map:
 
 Given targets (mu*, nu*) and weight moments (omega, tau), find alpha > 0, lambda > 0 with
 
@@ -492,11 +499,17 @@ def _solve_at(mu_q, nu_q, om_q, tau_q, bits: int, wp: int, where: str,
 #   with the Jacobian d(mu~, nu~)/d(parameters) enclosed over the box by the generated
 #   ``moments_params`` ball kernel.  "unique" means: exactly one solution in that box
 #   (local uniqueness); ``globally_unique`` is certified only on SELU's fast path.
-# * SELU (and any activation declaring SELU's structure: scale lam, shape alpha, in that
-#   order) keeps its fast path ``solve_alpha_lambda``: identical numbers, plus global
-#   uniqueness among alpha > 0, lambda > 0.
+# * SELU (and any activation declaring SELU's structure: affine shape, then scale, e.g.
+#   serlu) keeps its fast path ``solve_alpha_lambda``: identical numbers, plus global
+#   uniqueness among alpha > 0, lambda > 0 where the balls certify its monotonicity
+#   argument.  For SELU its answer is final; another activation falls back to the
+#   generic path when the fast path fails (relu: b drops out of the variance).
+# * no float solution, and a declared scale parameter s (mu~ = s h(p), nu~ = s^2 q(p)):
+#   h / sqrt(q) is enclosed over the shape range EXCLUSION_RANGE; if it misses the target
+#   ratio everywhere, ``Unreachable`` says so, certified (celu at (0, 1)).
 # * one free parameter: two equations in one unknown are generally inconsistent; the mean
-#   equation is solved (Krawczyk in 1-D) and the variance there shown different from the
+#   equation is solved (Krawczyk in 1-D; the only root when the mean is declared affine
+#   in the parameter and checked so) and the variance there shown different from the
 #   target: ``Unreachable``, with a reason that says what is certified.
 
 class Unreachable(FixedPointError):
@@ -509,7 +522,7 @@ class FixedPointSolution:
     """Certified parameters making (mu_star, nu_star) a fixed point, for any activation.
 
     ``balls``: {parameter: arb} holding the solution.  ``params``: a ``Params`` of exact
-    decimals inside those balls (the values the theorems are then proved for).  ``box``:
+    decimals inside those balls (SELU at (0, 1): alpha01, lambda01 themselves).  ``box``:
     {parameter: (lo, hi)} exact arb endpoints of the Krawczyk box in which the solution is
     the only one (``unique``); ``uniqueness`` says in words what is unique.  ``S``: the
     certified spectral norm of d(mu~, nu~)/d(mu, nu) at the fixed point, ``stable``:
@@ -600,6 +613,7 @@ class _Problem:
         self.m, self.v, self.mu, self.nu = m, v, mu, nu
         self.ball_f, names = _kernel(activation, "ball_kernels", "moments_params")
         self.float_values, _ = _kernel(activation, "float_kernels", "moments_order0")
+        self.float_params, _ = _kernel(activation, "float_kernels", "moments_params")
         # (mu, xi, mu:p1, xi:p1, ...): the parameters' positions in the output
         self.index = {n: names.index(f"mu:{n}") for n in self.free}
 
@@ -610,6 +624,17 @@ class _Problem:
     def float_F(self, p):
         mt, xt = self.float_values(float(self.m), float(self.v), *self._full(p, self.fixed_floats))
         return (mt - float(self.mu), xt - mt * mt - float(self.nu))
+
+    def float_J(self, p):
+        """d F / d(free parameters) in floats (rows: mean, variance)."""
+        out = self.float_params(float(self.m), float(self.v), *self._full(p, self.fixed_floats))
+        mt = out[0]
+        rows = [[], []]
+        for n in self.free:
+            i = self.index[n]
+            rows[0].append(out[i])
+            rows[1].append(out[i + 1] - 2 * mt * out[i])
+        return rows
 
     def evaluate(self, X):
         out = self.ball_f(self.m, self.v, *self._full(X, self.fixed_balls))
@@ -627,28 +652,97 @@ class _Problem:
         return krawczyk.System(self.evaluate, len(self.free))
 
 
+# The float search keeps the parameters in this range (log-bounded least squares); the
+# certified exclusion below covers the same range.
+SEARCH_RANGE = (1e-3, 1e4)
+EXCLUSION_RANGE = (Fraction(1, 100), Fraction(10000))
+
+
+def _scale_exclusion(prob: _Problem, scale: str, shape: str, max_boxes: int = 3000):
+    """For an activation whose moments scale with ``scale`` (mu~ = s h(p), nu~ = s^2 q(p)),
+    the target needs g(p) = h / sqrt(q) = mu* / sqrt(nu*) (and then s = sqrt(nu*/q)); for
+    mu* = 0 that is h(p) = 0.  A certified statement that it fails for every shape p in
+    EXCLUSION_RANGE, by enclosures of h and q on a subdivision of that range (log-spaced,
+    then bisected; the mean-value form with the ``moments_params`` kernel, intersected
+    with the plain one), or None when some piece stays undecided within ``max_boxes``."""
+    f, names = _kernel(prob.activation, "ball_kernels", "moments_params")
+    k = names.index(f"mu:{shape}")
+    r = prob.mu / prob.nu.sqrt()
+    one = arb(1)
+    lo, hi = EXCLUSION_RANGE
+    n0 = 32
+    cuts = [exact(lo)] + [exact(Fraction(round(float(lo) * (float(hi / lo)) ** (i / n0) * 10 ** 6), 10 ** 6))
+                          for i in range(1, n0)] + [exact(hi)]
+
+    def at(P):
+        return f(prob.m, prob.v, *[P if n == shape else (one if n == scale else prob.fixed_balls[n])
+                                   for n in prob.names])
+
+    stack = list(zip(cuts, cuts[1:]))
+    side, boxes = set(), 0
+    while stack:
+        a, b = stack.pop()
+        boxes += 1
+        if boxes > max_boxes:
+            return None
+        P = a.union(b)
+        c = P.mid()
+        oc, oP = at(c), at(P)
+        h, xi = (oc[i] + oP[k + i] * (P - c) for i in (0, 1))
+        h = h.intersection(oP[0]) if h.overlaps(oP[0]) else h
+        xi = xi.intersection(oP[1]) if xi.overlaps(oP[1]) else xi
+        if prob.mu == 0:
+            sign = ">" if h > 0 else ("<" if h < 0 else None)
+        else:
+            q = xi - h * h
+            g = h / q.sqrt() if q > 0 else None
+            sign = None if g is None else (">" if g > r else ("<" if g < r else None))
+        if sign is not None:
+            side.add(sign)
+            continue
+        m = ((a + b) / 2).mid()
+        stack += [(a, m), (m, b)]
+    what = "mu~" if prob.mu == 0 else "mu~/sqrt(nu~)"
+    target = "0" if prob.mu == 0 else f"mu*/sqrt(nu*) = {r.str(8)}"
+    rel = " or ".join("above" if s == ">" else "below" for s in sorted(side))
+    return (f"certified: {what} stays {rel} {target} (for every {scale}) for every {shape} in "
+            f"[{text_of(lo)}, {text_of(hi)}] ({boxes} ball evaluations)")
+
+
 def _float_candidates(prob: _Problem, starts):
     """Float least-squares solutions with positive parameters (search only)."""
     import numpy as np
     from scipy.optimize import least_squares
 
+    n = len(prob.free)
+
     def fun(q):
         with np.errstate(all="ignore"):
             r = prob.float_F(np.exp(q))
-        r = np.asarray(r[:len(prob.free)], dtype=float)
+        r = np.asarray(r[:n], dtype=float)
         return np.where(np.isfinite(r), r, 1e6)
 
+    def jac(q):  # d F / d log p = (d F / d p) p
+        p = np.exp(q)
+        with np.errstate(all="ignore"):
+            J = np.asarray(prob.float_J(p)[:n], dtype=float) * p[None, :]
+        return np.where(np.isfinite(J), J, 0.0)
+
     found = []
+    lo, hi = math.log(SEARCH_RANGE[0]), math.log(SEARCH_RANGE[1])
     for s in starts:
+        x0 = np.clip(np.log(np.asarray(s, dtype=float)), lo + 1e-9, hi - 1e-9)
         try:
-            sol = least_squares(fun, np.log(np.asarray(s, dtype=float)), xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                max_nfev=2000)
+            sol = least_squares(fun, x0, jac=jac, bounds=(lo, hi), xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                max_nfev=100)
         except (ValueError, FloatingPointError):  # pragma: no cover
             continue
         p = np.exp(sol.x)
         if np.all(np.isfinite(p)) and np.max(np.abs(sol.fun)) < 1e-9 * (1 + abs(float(prob.nu))):
             if not any(np.allclose(p, f, rtol=1e-7) for f in found):
                 found.append(p)
+                if len(found) >= 2:
+                    break
     return found
 
 
@@ -731,8 +825,16 @@ def solve_parameters(activation: str, mu_star, nu_star, omega=0, tau=1, bits: in
     if method not in ("auto", "krawczyk"):
         raise FixedPointError(f"method must be 'auto' or 'krawczyk'; got {method!r}")
     if method == "auto" and _selu_path(activation, free, fixed):
-        fp = solve_alpha_lambda(mu_q, nu_q, om_q, tau_q, bits=bits, max_bits=max_bits, activation=activation)
-        return _from_selu(activation, fp)
+        # SELU's fast path, for any activation declaring its structure; SELU's answers
+        # (including its certified "no solution") are final, another activation falls
+        # back to the generic path (e.g. relu: the shape b drops out of the variance).
+        try:
+            cap = max_bits if activation == DEFAULT_ACTIVATION else (max_bits or bits + 2 * _GUARD_BITS)
+            fp = solve_alpha_lambda(mu_q, nu_q, om_q, tau_q, bits=bits, max_bits=cap, activation=activation)
+            return _from_selu(activation, fp)
+        except FixedPointError:
+            if activation == DEFAULT_ACTIVATION:
+                raise
     where = f"(mu*, nu*) = ({mu_q}, {nu_q}), omega = {om_q}, tau = {tau_q}"
     if len(free) == 0:
         raise FixedPointError(f"{activation}: no free parameter to solve for")
@@ -760,12 +862,12 @@ def _problem(activation, ap, free, fixed, m_q, v_q, mu_q, nu_q, wp):
 
 
 def _starts(defaults: dict, free):
+    """The defaults, then a few multiples of them (each start costs a least-squares run)."""
     base = [max(defaults[n], 1e-3) for n in free]
     out = [base]
     for f in (0.5, 2.0, 4.0, 0.25):
         out.append([b * f for b in base])
-        out.append([base[0] * f] + base[1:])
-        out.append(base[:1] + [b * f for b in base[1:]])
+    out += [[base[0] * 3] + base[1:], base[:1] + [b * 3 for b in base[1:]]]
     return out
 
 
@@ -775,6 +877,13 @@ def _solve_any_at(activation, ap, free, fixed, mu_q, nu_q, om_q, tau_q, bits, wp
         prob, defaults_params = _problem(activation, ap, free, fixed, m_q, v_q, mu_q, nu_q, wp)
         defaults = dict(zip(defaults_params.names, defaults_params.floats()))
         cands = _float_candidates(prob, _starts(defaults, free))
+        scale = (ap.structure or {}).get("scale")
+        if not cands and scale in free and len(free) == 2:
+            shape = next(n for n in free if n != scale)
+            why = _scale_exclusion(prob, scale, shape)
+            if why is not None:
+                raise Unreachable(f"{activation} cannot reach {where}: {why}; outside that range only the float "
+                                  f"search looked")
         if not cands:
             raise FixedPointError(f"no parameters found for {where}: the float search (least squares from "
                                   f"{len(_starts(defaults, free))} starts, positive {', '.join(free)}) did not "
@@ -833,7 +942,8 @@ def _one_parameter(activation, ap, name, fixed, mu_q, nu_q, om_q, tau_q, bits, w
         f, _ = _kernel(activation, "ball_kernels", "moments_order0")
         mt, xt = f(prob.m, prob.v, *full)
         nut = xt - mt * mt
-        affine = (ap.structure or {}).get("shape_affine") == name and len(ap.names) == 1
+        affine = (ap.structure or {}).get("shape_affine") == name and len(ap.names) == 1 and \
+            _affine_checked(f, prob.m, prob.v)
         scope = ("the only root (mu~ is affine in it)" if affine else
                  f"the only root in [{lo.str(8, radius=False)}, {hi.str(8, radius=False)}]")
         if nut.overlaps(prob.nu):
@@ -842,6 +952,14 @@ def _one_parameter(activation, ap, name, fixed, mu_q, nu_q, om_q, tau_q, bits, w
                               f"different from nu* = {nu_q}")
         raise Unreachable(f"certified: mu~ = {mu_q} at {where} forces {name} = {p.str(12)} ({scope}); "
                           f"there nu~ = {nut.str(12)} != {nu_q}")
+
+
+def _affine_checked(f, m, v) -> bool:
+    """The declared structure, checked as the fast path checks it: mu~ at p = 0, 1, 2, 3
+    on one line (a single-parameter activation's mean affine in its parameter)."""
+    mus = [f(m, v, arb(k))[0] for k in range(4)]
+    a0, a1 = mus[0], mus[1] - mus[0]
+    return all(mus[k].overlaps(a0 + k * a1) for k in (2, 3))
 
 
 def _params_of(activation: str, values: dict) -> Params:
@@ -864,6 +982,7 @@ def _from_selu(activation: str, fp: FixedPointParams) -> FixedPointSolution:
     uniq = ("exactly one solution in the Krawczyk box; " + (
         "globally unique: certified that no other solution has alpha > 0, lambda > 0" if fp.globally_unique
         else "global uniqueness not certified"))
+    convention = fp.convention if activation == DEFAULT_ACTIVATION else _convention_any(fp.omega, fp.tau)
     return FixedPointSolution(activation, params, balls, box, fp.unique, fp.globally_unique, uniq,
                               fp.spectral_norm, fp.stable, fp.spectral_radius, fp.jacobian,
-                              fp.mu_star, fp.nu_star, fp.omega, fp.tau, fp.convention, {}, fp.bits, fp)
+                              fp.mu_star, fp.nu_star, fp.omega, fp.tau, convention, {}, fp.bits, fp)

@@ -1,7 +1,9 @@
-"""An atlas of SELU parameters over a grid of target fixed points, computed on Dask.
+"""An atlas of an activation's parameters (SELU's by default; ``config["activation"]``)
+over a grid of target fixed points, computed on Dask.
 
-For each grid point (mu*, nu*) under weights (omega, tau): the Krawczyk-certified alpha,
-lambda (``selu_theory.fixed_point``), the certified spectral norm S and spectral radius at
+For each grid point (mu*, nu*) under weights (omega, tau): the Krawczyk-certified
+parameters (``selu_theory.fixed_point.solve_parameters``; for SELU alpha, lambda, with
+results keyed by the parameters' labels), the certified spectral norm S and spectral radius at
 the fixed point, and, when S < 1, the certified domain size: the largest factor s by which
 the paper's Omega, centred and scaled on the fixed point, can be blown up with Theorem 1
 still proved (``domain_search``, grid step ``scale_step``), and optionally the Theorem 2/3
@@ -32,8 +34,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-from selu_theory.params import Params
+from selu_theory.fixed_point import FixedPointError, solve_parameters
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from verification import domain_search as DS
 from verification.engine import Runner
 from verification.scaled_claims import (
@@ -51,7 +53,7 @@ F = Fraction
 RESULTS_FILE = "atlas.jsonl"
 DEFAULT_CONFIG = {"domain": True, "variance": False, "scale_step": "0.25", "variance_step": "0.1",
                   "min_margin": "0.002", "min_margin_S": "0.08", "max_boxes": 24_000}
-QUANTITIES = ("alpha", "lambda", "S", "scale", "scale_fixed_weights")  # the heat maps
+QUANTITIES = ("S", "scale", "scale_fixed_weights")  # the heat maps, after the parameters
 _LOCK = threading.Lock()
 
 
@@ -103,9 +105,27 @@ def grid(mu="-0.2:0.2:5", nu="0.5:2:7", omega="0", tau="1") -> list:
     return [(m, n, om[0], ta[0]) for n in nus for m in mus]
 
 
+def activation_of(cfg: dict) -> str:
+    """The configuration's activation: SELU unless it says otherwise (a SELU configuration
+    carries no "activation" key, so its hash, and a resumed SELU atlas, are unchanged)."""
+    return cfg.get("activation", DEFAULT_ACTIVATION)
+
+
+def labels(cfg: dict) -> tuple:
+    """The labels of the activation's parameters: the result keys ("alpha", "lambda")."""
+    return tuple(p.label for p in activation_parameters(activation_of(cfg)).parameters)
+
+
 def config_with(**over) -> dict:
     cfg = dict(DEFAULT_CONFIG)
     cfg.update({k: v for k, v in over.items() if v is not None})
+    if cfg.get("activation") == DEFAULT_ACTIVATION:
+        del cfg["activation"]
+    elif "activation" in cfg:
+        try:
+            activation_parameters(cfg["activation"])
+        except ParamError as exc:
+            raise AtlasInputError(str(exc)) from None
     for k in ("scale_step", "variance_step", "min_margin", "min_margin_S"):
         cfg[k] = str(cfg[k])
         try:
@@ -144,16 +164,21 @@ def _atlas_point(point, cfg: dict) -> dict:
     FIXED_WEIGHTS_SHAPE = OMEGA_SHAPE.replace(name="Omega at omega*, tau*", omega=(F(0), F(0)), tau=(F(1), F(1)))
 
     mu, nu, omega, tau = point
+    activation = activation_of(cfg)
     res = {"mu": mu, "nu": nu, "omega": omega, "tau": tau}
     try:
-        fp = solve_alpha_lambda(mu, nu, omega, tau)
+        fp = solve_parameters(activation, mu, nu, omega, tau)
     except FixedPointError as exc:
         res.update(status="no solution", message=str(exc))
         return res
     S, rho = fp.spectral_norm, fp.spectral_radius
-    res.update(status="solved", alpha=fp.alpha_float, **{"lambda": fp.lam_float},
-               alpha_text=fp.alpha.mid().str(20, radius=False), lambda_text=fp.lam.mid().str(20, radius=False),
-               S=float(S.mid()), S_lo=float(S.lower().mid()), S_hi=float(S.upper().mid()),
+    names = {p.name: p.label for p in activation_parameters(activation).parameters}
+    res.update(status="solved")
+    for n, b in fp.balls.items():
+        res[names[n]] = float(b.mid())
+    for n, b in fp.balls.items():
+        res[names[n] + "_text"] = b.mid().str(20, radius=False)
+    res.update(S=float(S.mid()), S_lo=float(S.lower().mid()), S_hi=float(S.upper().mid()),
                rho=float(rho.mid()) if rho is not None else None,
                stable=fp.stable, globally_unique=fp.globally_unique, convention=fp.convention)
     if not cfg.get("domain"):
@@ -162,7 +187,7 @@ def _atlas_point(point, cfg: dict) -> dict:
         res.update(scale=0.0, scale_text="0", scale_fixed_weights=0.0, scale_fixed_weights_text="0",
                    domain_note="S >= 1 at the fixed point: no domain around it is a contraction")
         return res
-    params = Params(fp.alpha.mid().str(32, radius=False), fp.lam.mid().str(32, radius=False))
+    params = Params(activation=activation, **{n: b.mid().str(32, radius=False) for n, b in fp.balls.items()})
     centre = Centre(F(mu), F(nu), F(omega), F(tau))
     step = F(cfg["scale_step"])
     # Float margins asked of a first guess: S is the expensive part for the engine.
@@ -297,12 +322,12 @@ def run(points, out_dir, cfg: dict = None, mode: str = "dask", scheduler: str = 
     return run_
 
 
-def _cost_hint(point) -> int:
+def _cost_hint(point, cfg: dict = DEFAULT_CONFIG) -> int:
     """Scheduling priority (no effect on results): the lower S at the fixed point, the larger
     the certified domains and the more boxes the engine needs; unstable or unsolvable
-    points are quick.  Costs one Arb solve, about 3 ms."""
+    points are quick.  Costs one Arb solve, about 3 ms (SELU)."""
     try:
-        fp = solve_alpha_lambda(*point, bits=64)
+        fp = solve_parameters(activation_of(cfg), *point, bits=64)
     except FixedPointError:
         return 0
     if fp.stable is not True:
@@ -324,9 +349,10 @@ def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
             client = stack.enter_context(Client(cluster))
         run_.workers = len(client.scheduler_info().get("workers", {}))
         futures = {}
-        for p in sorted(pending, key=_cost_hint, reverse=True):  # likely-slow points first
+        hints = {p: _cost_hint(p, cfg) for p in pending}
+        for p in sorted(pending, key=hints.get, reverse=True):  # likely-slow points first
             f = client.submit(atlas_point, p, cfg, key=f"atlas-{point_key(p, cfg)}", pure=False,
-                              priority=_cost_hint(p))
+                              priority=hints[p])
             futures[f] = p
         try:
             for fut in as_completed(futures):
@@ -339,15 +365,16 @@ def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
 
 def table_markdown(run_: AtlasRun) -> str:
     var = any("thm2_nu_lo" in r for r in run_.results.values())
-    head = ["mu*", "nu*", "alpha", "lambda", "S at fixed point", "stable", "Omega x s", "s at omega*, tau*"]
+    ps = labels(run_.config)
+    head = ["mu*", "nu*", *ps, "S at fixed point", "stable", "Omega x s", "s at omega*, tau*"]
     if var:
         head += ["thm2 nu_lo/nu*", "thm3 nu_hi/nu*"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in run_.ordered():
         if r.get("status") != "solved":
-            row = [r["mu"], r["nu"], "no solution", "—", "—", "—", "—", "—"] + (["—", "—"] if var else [])
+            row = [r["mu"], r["nu"], "no solution"] + ["—"] * (len(ps) + 3) + (["—", "—"] if var else [])
         else:
-            row = [r["mu"], r["nu"], f"{r['alpha']:.10g}", f"{r['lambda']:.10g}", f"{r['S']:.6f}",
+            row = [r["mu"], r["nu"], *(f"{r[k]:.10g}" for k in ps), f"{r['S']:.6f}",
                    {True: "yes", False: "no", None: "?"}[r["stable"]],
                    "—" if r.get("scale") is None else r.get("scale_text", f"{r['scale']:g}"),
                    "—" if r.get("scale_fixed_weights") is None else r.get("scale_fixed_weights_text", "")]
@@ -359,7 +386,8 @@ def table_markdown(run_: AtlasRun) -> str:
 
 
 def write_csv(run_: AtlasRun, path):
-    keys = ["mu", "nu", "omega", "tau", "status", "alpha", "lambda", "alpha_text", "lambda_text", "S", "S_lo", "S_hi",
+    ps = labels(run_.config)
+    keys = ["mu", "nu", "omega", "tau", "status", *ps, *(k + "_text" for k in ps), "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
     with open(path, "w", newline="") as fh:
@@ -376,10 +404,10 @@ def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
 
     mus = sorted({F(p[0]) for p in run_.points})
     nus = sorted({F(p[1]) for p in run_.points})
-    qs = [q for q in QUANTITIES if any(r.get(q) is not None for r in run_.results.values())]
+    qs = [q for q in labels(run_.config) + QUANTITIES if any(r.get(q) is not None for r in run_.results.values())]
     if any(r.get("thm2_nu_lo") is not None for r in run_.results.values()):
         qs += ["thm2_nu_lo", "thm3_nu_hi"]
-    titles = {"alpha": "alpha", "lambda": "lambda", "S": "S (spectral norm) at the fixed point",
+    titles = {**{k: k for k in labels(run_.config)}, "S": "S (spectral norm) at the fixed point",
               "scale": "Thm 1 domain size: Omega x s (certified)",
               "scale_fixed_weights": "Thm 1 domain size, omega = omega*, tau = tau*",
               "thm2_nu_lo": "Thm 2: nu_lo / nu*",
@@ -406,7 +434,8 @@ def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
     for ax in list(axs.flat)[len(qs):]:
         ax.axis("off")
     any_r = next(iter(run_.results.values()), {})
-    fig.suptitle(f"SELU atlas (omega = {any_r.get('omega', '?')}, tau = {any_r.get('tau', '?')})", fontsize=10)
+    name = "SELU" if activation_of(run_.config) == DEFAULT_ACTIVATION else activation_of(run_.config)
+    fig.suptitle(f"{name} atlas (omega = {any_r.get('omega', '?')}, tau = {any_r.get('tau', '?')})", fontsize=10)
     fig.tight_layout()
     path = pathlib.Path(path)
     fig.savefig(path, dpi=110)

@@ -44,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.params import Params
+from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import claims as C
 from verification import prove
 from verification.certify import certify
@@ -440,7 +440,8 @@ class DomainResult:
     def to_json(self) -> dict:
         c = self.centre
         return {
-            "params": {"alpha": self.params.alpha, "lambda": self.params.lam},
+            "activation": self.params.activation,
+            "params": self.params.labelled_specs(),
             "centre": {"mu": dec(c.mu), "nu": dec(c.nu), "omega": dec(c.omega), "tau": dec(c.tau)},
             "steps": {k: dec(v) for k, v in self.steps.items()},
             "theorem1": {
@@ -546,7 +547,9 @@ def domain_claim(name: str, theorem: str, domain: Domain, params: Params, centre
                  tol: float = THRESHOLD_ONLY_TOL) -> C.Claim:
     what = {"thm1": "g is a contraction (S < 1) and maps the (mu, nu) part into itself",
             "thm2": "the variance decreases (nu~ < nu)", "thm3": "the variance increases (nu~ > nu)"}[theorem]
-    return C.Claim(id=f"domain-{name}@{centre.tag()}", title=f"certified domain {name}",
+    # the activation in the id unless SELU's (whose ids stay as they were)
+    act = "" if params.activation == DEFAULT_ACTIVATION else f"{params.activation},"
+    return C.Claim(id=f"domain-{name}@{act}{centre.tag()}", title=f"certified domain {name}",
                    statement=f"{what} on {describe(domain)}", reference="selu-verify domain",
                    parts=THEOREM_PARTS[theorem](domain, tol), params=params, group="design")
 

@@ -1,9 +1,10 @@
-"""Theorems 1-3 for any (alpha, lambda): the paper's domains, centred on the fixed point.
+"""Theorems 1-3 for any activation and parameters (``Params(activation=...)``): the
+paper's domains, centred on the fixed point.
 
-The paper states its theorems for alpha01, lambda01, whose fixed point is (mu*, nu*) = (0, 1)
-under the normalised weights omega* = 0, tau* = 1.  For other parameters the same
-statements are made on the paper's domains moved to the new fixed point and scaled as
-they are around (0, 1):
+The paper states its theorems for SELU at alpha01, lambda01, whose fixed point is
+(mu*, nu*) = (0, 1) under the normalised weights omega* = 0, tau* = 1.  For other
+parameters, or another activation, the same statements are made on the paper's domains
+moved to the new fixed point and scaled as they are around (0, 1):
 
     mu    in  mu*    + sd * [a, b]     (sd = sqrt(nu*): the mean moves in units of the
                                         standard deviation; a rational within 5e-9
@@ -19,12 +20,15 @@ claims themselves.
 
 The centre need not be certified: Theorem 1 proved on a domain (contraction and self-map)
 proves by Banach's theorem that the fixed point lies in it.  It is located, when only
-alpha and lambda are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, nu) in Arb
-(:func:`locate_fixed_point`), and rounded to 8 decimals.
+the parameters are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, nu) in Arb
+(:func:`locate_fixed_point`), and rounded to 8 decimals.  When a target fixed point is
+given, the parameters are solved for (``fixed_point.solve_parameters``).
 
-Claim ids: the registered ids when the claim is the registered one, otherwise
-``"<id>@mu*=..,nu*=..,omega=..,tau=.."``; the checker replays those on their own domains
-and reports them under their rebuilt statements, never under a registered name.
+Claim ids: the registered ids when the claim is the registered one; for SELU otherwise
+``"<id>@mu*=..,nu*=..,omega=..,tau=.."`` (the certificate id adds other parameters); for
+another activation always ``"<id>@<activation>,mu*=..,..."``, so a SELU id never names
+another activation's claim.  The checker replays those on their own domains and reports
+them under their rebuilt statements, never under a registered name.
 """
 from __future__ import annotations
 

@@ -268,10 +268,13 @@ def _check_parameter_expr(what: str, e: sp.Expr, symbols: set):
 
 
 def piecewise_activation(id: str, name: str, parameters: Sequence[Parameter], negative, positive, *,
-                         structure: Structure = Structure(), formula: str = "", doc: str = "") -> Activation:
+                         structure: Structure = Structure(), formula: str = "", doc: str = "",
+                         max_order: int = MAX_ORDER) -> Activation:
     """The ``Activation`` spec of f = sum(negative terms) for x < 0, sum(positive terms)
     for x >= 0; terms are ``Term``s or (coef, power, rate) tuples.  Raises NotInFamily
-    (a ValueError) with one line when a term or parameter is not allowed."""
+    (a ValueError) with one line when a term or parameter is not allowed.  ``max_order``
+    is the highest (m, v) partial the kernels get (4, as SELU's, unless a test needs
+    fewer)."""
     parameters = tuple(parameters)
     symbols = set()
     for p in parameters:
@@ -292,7 +295,7 @@ def piecewise_activation(id: str, name: str, parameters: Sequence[Parameter], ne
     return Activation(
         id=id, name=name, parameters=parameters,
         integrands=(("mean", neg * dens, pos * dens), ("second", neg**2 * dens, pos**2 * dens)),
-        families=(Family("moments", (("mu", mu), ("xi", xi)), MAX_ORDER,
+        families=(Family("moments", (("mu", mu), ("xi", xi)), max_order,
                          f"E[{id}(z)] and E[{id}(z)^2]"),),
         special_functions=frozenset(used),
         structure=structure, doc=doc, formula=formula)

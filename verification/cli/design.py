@@ -1,7 +1,8 @@
-"""selu-verify subcommands for designing new SELU parameters:
+"""selu-verify subcommands for designing parameters (SELU's, or any activation's with
+--activation NAME and --param NAME=VALUE):
 
-    params    alpha, lambda for a target fixed point (Krawczyk-certified), or the fixed
-              point of given alpha, lambda; stability at it
+    params    the parameters for a target fixed point (Krawczyk-certified), or the fixed
+              point of given parameters; stability at it
     theorems  Theorems 1-3 with the domains centred on that fixed point
     domain    the largest certified domains (Theorem 1; Theorems 2-3 variance ends)
     atlas     params and domain sizes over a grid of fixed points, on Dask
@@ -27,6 +28,7 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     activation_of,
+    add_activation_options,
     add_common_options,
     add_target_options,
     param_values,
@@ -240,7 +242,7 @@ def _target(args):
 
 
 def cmd_theorems(args) -> int:
-    if args.fixed_point is None and args.alpha is None and args.lam is None:
+    if args.fixed_point is None and not param_values(args) and activation_of(args) == "selu":
         raise BadInput("give --fixed-point MU NU or --alpha A --lambda L")
     try:
         target = _target(args)
@@ -267,7 +269,8 @@ def run_theorem_claims(args, target, claims) -> int:
             results.append(res)
             say(args, _claim_line(res, chk))
     data = report.to_json(results, checks)
-    data["target"] = {"lines": target.lines(), "params": {"alpha": target.params.alpha, "lambda": target.params.lam},
+    data["target"] = {"lines": target.lines(), "activation": target.params.activation,
+                      "params": target.params.labelled_specs(),
                       "centre": {k: str(getattr(target.centre, k)) for k in ("mu", "nu", "omega", "tau")}}
     report.write_json(out / "report.json", data)
     (out / "report.md").write_text("\n".join(["# Theorems 1-3 for new parameters", ""] + [
@@ -305,7 +308,7 @@ def cmd_domain(args) -> int:
     if args.tol is not None and not (args.tol > 0 and math.isfinite(args.tol)):
         raise BadInput("--tol must be a positive number")
     try:
-        if args.fixed_point is None and args.alpha is None and args.lam is None and \
+        if args.fixed_point is None and not param_values(args) and activation_of(args) == "selu" and \
                 str(args.omega) == "0" and str(args.tau) == "1":
             target = None
             params, centre = Params(), SC.PAPER_CENTRE
@@ -357,8 +360,10 @@ def _list(text, allowed, what):
 def cmd_atlas(args) -> int:
     try:
         points = A.grid(_range_arg(args.mu, "--mu"), _range_arg(args.nu, "--nu"), args.omega, args.tau)
+        if args.param:
+            raise BadInput("atlas solves for every parameter of the activation: --param is not used here")
         cfg = A.config_with(domain=not args.no_domain, variance=args.variance, scale_step=args.scale_step,
-                            max_boxes=args.max_boxes)
+                            max_boxes=args.max_boxes, activation=activation_of(args))
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
@@ -373,14 +378,16 @@ def cmd_atlas(args) -> int:
     where = ("in this process" if mode == "inprocess" else
              f"on the Dask scheduler {args.scheduler}" if args.scheduler else
              f"on a local Dask cluster ({n_workers} worker processes, 127.0.0.1)")
-    say(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
+    ps = A.labels(cfg)
+    of = "" if activation_of(args) == "selu" else f" of {activation_of(args)}"
+    say(args, f"atlas of {len(points)} fixed points{of} (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
                  f"{where}; results saved to {out / A.RESULTS_FILE} as they arrive")
 
     def progress(p, r):
         if r.get("status") != "solved":
             say(args, f"  ({p[0]}, {p[1]}): no solution")
         else:
-            say(args, f"  ({p[0]}, {p[1]}): alpha {r['alpha']:.10g}, lambda {r['lambda']:.10g}, S {r['S']:.4f}"
+            say(args, f"  ({p[0]}, {p[1]}): " + ", ".join(f"{k} {r[k]:.10g}" for k in ps) + f", S {r['S']:.4f}"
                          + (f", domain Omega x {r.get('scale_text')} (x {r.get('scale_fixed_weights_text')} at "
                             f"omega*, tau*)" if "scale_text" in r else "") + f"  [{r.get('seconds', 0):.1f} s]")
     try:
@@ -444,6 +451,7 @@ def register(sub):
                    help="nu* grid: LO HI N, or --nu=LO:HI:N, or one value (default 0.5 2 4)")
     s.add_argument("--omega", default="0", help="omega (default 0, the paper's; 1: getSELUparameters)")
     s.add_argument("--tau", default="1", help="tau (default 1)")
+    add_activation_options(s, selu_spellings=False)
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://host:port); default: a local cluster")
     s.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --scheduler (default 10)")
