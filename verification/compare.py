@@ -33,6 +33,7 @@ import contextlib
 import hashlib
 import html
 import json
+import logging
 import math
 import os
 import pathlib
@@ -603,7 +604,9 @@ def _run_dask(heads, ready, followers, cfg, out_dir, save, scheduler, n_workers,
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
                 raise CompareInputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
         else:
-            cluster = stack.enter_context(A.local_cluster(n_workers))
+            # CRITICAL: a worker's heartbeat racing the scheduler's shutdown logs an ERROR
+            # with a traceback, which is noise at the end of a finished table
+            cluster = stack.enter_context(A.local_cluster(n_workers, silence_logs=logging.CRITICAL))
             client = stack.enter_context(Client(cluster))
         cmp_.workers = len(client.scheduler_info().get("workers", {}))
         futures = {}
@@ -731,8 +734,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     certs = cmp_.certificates()
     ok = sum(1 for c in certs if c.get("checker"))
     lines.append("")
-    lines.append(f"{len(certs)} certificates, {ok} accepted by the checker; {len(cmp_.computed)} tasks computed, "
-                 f"{len(cmp_.reused)} reused, {cmp_.seconds:.1f} s")
+    lines.append(f"{len(certs)} certificates, {ok} accepted by the checker.")
+    lines.append(f"{len(cmp_.computed)} tasks computed, {len(cmp_.reused)} reused (certificates replayed); "
+                 f"{cmp_.seconds:.1f} s")
     return "\n".join(_wrap(lines, width))
 
 
