@@ -835,7 +835,7 @@ def solve_parameters(activation: str, mu_star, nu_star, omega=0, tau=1, bits: in
         except FixedPointError:
             if activation == DEFAULT_ACTIVATION:
                 raise
-    where = f"(mu*, nu*) = ({mu_q}, {nu_q}), omega = {om_q}, tau = {tau_q}"
+    where = f"(mu*, nu*) = ({text_of(mu_q)}, {text_of(nu_q)}), omega = {text_of(om_q)}, tau = {text_of(tau_q)}"
     if len(free) == 0:
         raise FixedPointError(f"{activation}: no free parameter to solve for")
     if len(free) > 2:
@@ -947,11 +947,13 @@ def _one_parameter(activation, ap, name, fixed, mu_q, nu_q, om_q, tau_q, bits, w
         scope = ("the only root (mu~ is affine in it)" if affine else
                  f"the only root in [{lo.str(8, radius=False)}, {hi.str(8, radius=False)}]")
         if nut.overlaps(prob.nu):
-            raise Unreachable(f"{activation} has one parameter ({name}) for two equations: mu~ = mu* forces "
-                              f"{name} = {p.str(12)} ({scope}), where nu~ = {nut.str(12)} is not certified "
-                              f"different from nu* = {nu_q}")
-        raise Unreachable(f"certified: mu~ = {mu_q} at {where} forces {name} = {p.str(12)} ({scope}); "
-                          f"there nu~ = {nut.str(12)} != {nu_q}")
+            # the target lies (to the enclosure's accuracy) on the curve the one parameter
+            # traces: equality cannot be decided in balls, so neither answer is certified
+            raise FixedPointError(f"{activation} has one parameter ({name}) for two equations: mu~ = mu* forces "
+                                  f"{name} = {p.str(12)} ({scope}), where nu~ = {nut.str(12)} is not certified "
+                                  f"different from nu* = {text_of(nu_q)} (undecided)")
+        raise Unreachable(f"certified: mu~ = {text_of(mu_q)} at {where} forces {name} = {p.str(12)} ({scope}); "
+                          f"there nu~ = {nut.str(12)} != {text_of(nu_q)}")
 
 
 def _affine_checked(f, m, v) -> bool:

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from selu_theory import activations, kernel_loader
+from selu_theory.codegen import grid
 from selu_theory.codegen import kernels as codegen
 from tools import generate_kernels
 
@@ -107,3 +108,14 @@ def test_moments_params_are_listed(activation_id):
         module = kernel_loader.load_kernels(activation_id, kind)
         assert module.NAMES["moments_params"] == want
         assert callable(module.moments_params)
+
+
+def test_render_activation_leaves_out_grid_kernels_it_cannot_print(monkeypatch):
+    """A closed form the midpoint-radius printer cannot write: no grid_mr_kernels.py
+    (the loader then says so), the other files as usual."""
+    def refuse(spec, origin=None, regenerate=None):
+        raise grid.GridUnsupported("no midpoint-radius kernel for gamma(m)")
+
+    monkeypatch.setattr(grid, "render", refuse)
+    files = codegen.render_activation(activations.get("relu"), ("float_kernels.py", "grid_mr_kernels.py"))
+    assert set(files) == {"float_kernels.py"}

@@ -74,6 +74,29 @@ def test_builtin_structure_is_declared_and_holds(activation_id):
     assert spec.structure != Structure() and structure_holds(spec)
 
 
+@pytest.mark.parametrize("activation_id", ["elu", "celu", "serlu", "relu"])
+def test_inferred_structure_is_the_declared_one(activation_id):
+    """infer_structure reads the structure off the terms; for the built-ins it is the
+    declared one (which structure_holds confirms on the closed forms)."""
+    module = getattr(activations, activation_id)
+    spec = activations.get(activation_id)
+    neg, pos = module.SPEC_TERMS
+    assert family.infer_structure(spec.parameters, neg, pos) == spec.structure
+
+
+def test_inferred_structure_holds_for_a_terms_built_activation():
+    a, c = sp.symbols("a c", positive=True)
+    params = (Parameter("a", a, "a", "1"), Parameter("c", c, "c", "1"))
+    neg = terms_of(c * (a + 1) * x * sp.exp(x), x)
+    pos = terms_of(c * x - c / 3, x)
+    st = family.infer_structure(params, neg, pos)
+    assert st == Structure(scale="c", shape_affine="a")
+    assert structure_holds(family.piecewise_activation("t", "t", params, neg, pos, structure=st, max_order=0))
+    # a quadratic coefficient is not affine; a parameter in a rate is not a scale
+    assert family.infer_structure(params, terms_of(c * a**2 * sp.exp(x), x), pos) == Structure(scale="c")
+    assert family.infer_structure(params, terms_of(c * sp.exp(c * x), x), pos).scale is None
+
+
 def test_undeclarable_structure_does_not_hold():
     """False twin: CELU's alpha is also its rate, so xi~ is not quadratic in alpha."""
     spec = activations.get("celu")
@@ -116,6 +139,10 @@ def test_terms_of_decomposes_members():
     (sp.sqrt(x), "sqrt(x) is not in the family"),
     (2**x, "2**x is not in the family"),
     (sp.Abs(x), "Abs(x) is not in the family"),
+    # refused before expanding (which would take long)
+    (x**1000, "x**1000 is not in the family (powers 0, 1, 2)"),
+    ((x + 1) ** 100000 * sp.exp(x), "x**100000 is not in the family"),
+    (sp.exp((x + 1) ** 5000), "exp((x + 1)**5000) is not in the family"),
 ])
 def test_terms_of_rejects_non_members_with_one_line(expr, says):
     with pytest.raises(NotInFamily) as e:
@@ -135,6 +162,8 @@ def _params():
     ([(lam, 0, 0)], [(lam, 1, symbolic.m)], "rate (x >= 0) m uses m"),
     ([(sp.sin(lam), 0, 0)], [(lam, 1, 0)], "coefficient (x < 0) sin(lam) uses sin"),
     ([(lam ** sp.Rational(1, 3), 0, 0)], [(lam, 1, 0)], "coefficient (x < 0) lam**(1/3)"),
+    ([(lam, 0, 0)], [(sp.Float("0.1") * lam, 1, 0)], "coefficient (x >= 0) 0.1*lam has a float"),
+    ([(lam, 0, 1 / (lam - lam))], [(lam, 1, 0)], "rate (x < 0) zoo is not finite"),
 ])
 def test_piecewise_activation_rejects_bad_terms(negative, positive, says):
     with pytest.raises(NotInFamily) as e:

@@ -27,7 +27,7 @@ import pytest
 import sympy as sp
 from flint import arb
 
-from selu_theory import activations, kernel_loader
+from selu_theory import kernel_loader
 from selu_theory.activations import family
 from selu_theory.activations.spec import Parameter
 from selu_theory.ball import precision
@@ -62,7 +62,8 @@ def _relu(x, b, lam):
 def _mixed(x, alpha, lam):
     """The activation built in this test from terms (see ``mixed_kernels``)."""
     if x < 0:
-        return lam * alpha * MP.exp(x / alpha) - lam * alpha + lam * x**2 * MP.exp(2 * x) / 2
+        return (lam * alpha * MP.exp(x / alpha) - lam * alpha + lam * x**2 * MP.exp(2 * x) / 2
+                + x * MP.exp(x + 1) / 8)
     return lam * x * MP.exp(-x / 4) + alpha * x**2 * MP.exp(-x / 2) / 8 + lam / 4
 
 
@@ -130,11 +131,13 @@ def _contains(ball: arb, value, err) -> bool:
 @pytest.fixture(scope="module")
 def mixed_kernels(tmp_path_factory):
     """An activation built from sympy expressions via terms_of: power 2 with nonzero
-    rates on both sides, a rate 1/alpha depending on a parameter, a jump at 0; its ball
+    rates on both sides, a rate 1/alpha depending on a parameter, the constant e in a
+    coefficient, a jump at 0; its ball
     and float kernels generated here (first partials only, to keep the test fast)."""
     x = sp.Symbol("x", real=True)
     alpha, lam = sp.symbols("alpha lam", positive=True)
-    neg = family.terms_of(lam * alpha * sp.exp(x / alpha) - lam * alpha + lam * x**2 * sp.exp(2 * x) / 2, x)
+    neg = family.terms_of(lam * alpha * sp.exp(x / alpha) - lam * alpha + lam * x**2 * sp.exp(2 * x) / 2
+                          + x * sp.exp(x + 1) / 8, x)   # e as a coefficient
     pos = family.terms_of(lam * x * sp.exp(-x / 4) + alpha * x**2 * sp.exp(-x / 2) / 8 + lam / 4, x)
     assert {(t.power, t.rate) for t in pos} == {(1, -sp.Rational(1, 4)), (2, -sp.Rational(1, 2)), (0, 0)}
     spec = family.piecewise_activation(

@@ -14,13 +14,18 @@ from selu_theory.activations.spec import Parameter, Structure
 
 alpha, lam = sp.symbols("alpha lam", positive=True)
 
+# the terms c*x**k*exp(a*x) of each side, as Term(c, k, a)
+NEGATIVE = (Term(lam * alpha, 0, 1 / alpha), Term(-lam * alpha, 0, 0))   # x < 0
+POSITIVE = (Term(lam, 1, 0),)   # x >= 0
+SPEC_TERMS = (NEGATIVE, POSITIVE)
+
 SPEC = piecewise_activation(
     "celu", "CELU (scaled)",
     (Parameter("alpha", alpha, "alpha", "1", "1.0",
                "the CELU α: saturation -λα and exponent rate 1/α of the negative branch"),
      Parameter("lam", lam, "lambda", "1", "1.0", "the scale λ of both branches")),
-    negative=(Term(lam * alpha, 0, 1 / alpha), Term(-lam * alpha, 0, 0)),
-    positive=(Term(lam, 1, 0),),
+    negative=NEGATIVE,
+    positive=POSITIVE,
     structure=Structure(scale="lam"),
     formula="lam*(max(0, x) + min(0, alpha*(exp(x/alpha) - 1)))",
     doc=__doc__,

@@ -14,12 +14,17 @@ from selu_theory.activations.spec import Parameter, Structure
 
 alpha = sp.Symbol("alpha", positive=True)
 
+# the terms c*x**k*exp(a*x) of each side, as Term(c, k, a)
+NEGATIVE = (Term(alpha, 0, 1), Term(-alpha, 0, 0))   # x < 0
+POSITIVE = (Term(1, 1, 0),)   # x >= 0
+SPEC_TERMS = (NEGATIVE, POSITIVE)
+
 SPEC = piecewise_activation(
     "elu", "ELU",
     (Parameter("alpha", alpha, "alpha", "1", "1.0",
                "the ELU α: the negative branch saturates at -α (1 by default)"),),
-    negative=(Term(alpha, 0, 1), Term(-alpha, 0, 0)),
-    positive=(Term(1, 1, 0),),
+    negative=NEGATIVE,
+    positive=POSITIVE,
     # mu~ is affine and xi~ quadratic in alpha (no scale parameter: lambda is 1)
     structure=Structure(shape_affine="alpha"),
     formula="x (x >= 0); alpha*(exp(x) - 1) (x < 0)",

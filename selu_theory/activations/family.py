@@ -114,12 +114,40 @@ def _factor_term(term: sp.Expr, x: sp.Symbol) -> tuple:
     return coef, power, rate
 
 
+# Above this degree bound in x an expression is refused before it is expanded:
+# expanding (x+1)**1000 would take long, and no member of the family needs it.
+_EXPAND_LIMIT = 8
+
+
+def _degree_bound(e, x) -> int:
+    """An upper bound on the degree in x of e's polynomial parts (exp(...) counts 0;
+    its argument is bounded separately), without expanding anything."""
+    if not e.has(x):
+        return 0
+    if e == x:
+        return 1
+    if e.is_Add:
+        return max(_degree_bound(a, x) for a in e.args)
+    if e.is_Mul:
+        return sum(_degree_bound(a, x) for a in e.args)
+    if e.is_Pow and e.exp.is_Integer and int(e.exp) > 0:
+        return int(e.exp) * _degree_bound(e.base, x)
+    if isinstance(e, sp.exp):
+        if _degree_bound(e.args[0], x) > _EXPAND_LIMIT:
+            raise NotInFamily(f"{_show(e)} is not in the family (exp of a linear function of x only)")
+        return 0
+    return 0   # anything else is judged term by term after expansion
+
+
 def terms_of(expr, x) -> tuple:
     """The terms (``Term``) of a sympy expression in x: like terms (same power and rate)
     merged, in a fixed order.  Raises ``NotInFamily`` with a one-line reason."""
     expr = sp.sympify(expr)
     if not isinstance(expr, sp.Expr):
         raise NotInFamily(f"{_show(expr)} is not an expression")
+    degree = _degree_bound(expr, x)
+    if degree > _EXPAND_LIMIT:
+        raise NotInFamily(f"x**{degree} is not in the family (powers 0, 1, 2)")
     # expand products and powers of sums, and exp of sums into products (exp(x+1) = e*exp(x))
     expanded = sp.expand(expr, power_exp=True, mul=True, multinomial=True, power_base=False, log=False)
     merged = {}
@@ -263,8 +291,43 @@ def _check_parameter_expr(what: str, e: sp.Expr, symbols: set):
         ex = p.exp
         if not (ex.is_Rational and ex.q in (1, 2)):
             raise NotInFamily(f"{what} {_show(e)}: only integer and half-integer powers")
-    if e.has(sp.zoo, sp.oo, sp.nan):
+    if e.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise NotInFamily(f"{what} {_show(e)} is not finite")
+    if e.atoms(sp.Float):
+        # a binary float is not the decimal the user wrote; the ball kernels need exact numbers
+        raise NotInFamily(f"{what} {_show(e)} has a float: give exact numbers (sympy Rational)")
+
+
+def infer_structure(parameters, negative, positive) -> Structure:
+    """The ``Structure`` the terms guarantee, read off the terms (no closed form needed):
+
+    * scale s: every coefficient is s times an expression free of s, and no rate has s
+      (then mu~ = s f, xi~ = s^2 g with f, g free of s);
+    * shape_affine a (another parameter): no rate has a and every coefficient, divided
+      by the scale, is affine in a (then f is affine and g quadratic in a).
+
+    The first parameter (in order) that qualifies is taken for each; None where none
+    does.  ``spec.structure_holds`` confirms it on the closed forms (a test)."""
+    terms = [_as_term(t) for t in tuple(negative) + tuple(positive)]
+    symbols = [p.symbol for p in parameters]
+
+    def is_scale(sym):
+        return all(not t.rate.has(sym) and not sp.simplify(t.coef / sym).has(sym) for t in terms)
+
+    scale = next((p for p in symbols if is_scale(p)), None)
+
+    def is_affine(sym):
+        if sym == scale or any(t.rate.has(sym) for t in terms):
+            return False
+        for t in terms:
+            c = sp.expand(sp.simplify(t.coef / scale) if scale is not None else t.coef)
+            if not c.is_polynomial(sym) or sp.degree(c, sym) > 1:
+                return False
+        return True
+
+    shape = next((p for p in symbols if is_affine(p)), None)
+    return Structure(scale=scale.name if scale is not None else None,
+                     shape_affine=shape.name if shape is not None else None)
 
 
 def piecewise_activation(id: str, name: str, parameters: Sequence[Parameter], negative, positive, *,

@@ -16,14 +16,19 @@ from selu_theory.activations.spec import Parameter, Structure
 
 b, lam = sp.symbols("b lam", positive=True)
 
+# the terms c*x**k*exp(a*x) of each side, as Term(c, k, a)
+NEGATIVE = (Term(-lam * b, 0, 0),)   # x < 0
+POSITIVE = (Term(lam, 1, 0), Term(-lam * b, 0, 0))   # x >= 0
+SPEC_TERMS = (NEGATIVE, POSITIVE)
+
 SPEC = piecewise_activation(
     "relu", "ReLU (scaled, shifted)",
     (Parameter("b", b, "b", "0.3989422804", "",
                "the shift b (1/sqrt(2π) to 10 digits by default): relu(x) = λ(max(0, x) - b)"),
      Parameter("lam", lam, "lambda", "1.712858550", "",
                "the scale λ (1/sqrt(1/2 - 1/(2π)) to 10 digits by default)")),
-    negative=(Term(-lam * b, 0, 0),),
-    positive=(Term(lam, 1, 0), Term(-lam * b, 0, 0)),
+    negative=NEGATIVE,
+    positive=POSITIVE,
     structure=Structure(scale="lam", shape_affine="b"),
     formula="lam*(max(0, x) - b)",
     doc=__doc__,

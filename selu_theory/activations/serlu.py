@@ -16,14 +16,19 @@ from selu_theory.activations.spec import Parameter, Structure
 
 alpha, lam = sp.symbols("alpha lam", positive=True)
 
+# the terms c*x**k*exp(a*x) of each side, as Term(c, k, a)
+NEGATIVE = (Term(lam * alpha, 1, 1),)   # x < 0
+POSITIVE = (Term(lam, 1, 0),)   # x >= 0
+SPEC_TERMS = (NEGATIVE, POSITIVE)
+
 SPEC = piecewise_activation(
     "serlu", "SERLU",
     (Parameter("alpha", alpha, "alpha", "2.90427", "2.90427",
                "the SERLU α_serlu (the paper's 2.90427 by default): depth of the negative bump"),
      Parameter("lam", lam, "lambda", "1.07862", "1.07862",
                "the SERLU λ_serlu (the paper's 1.07862 by default): the scale of both branches")),
-    negative=(Term(lam * alpha, 1, 1),),
-    positive=(Term(lam, 1, 0),),
+    negative=NEGATIVE,
+    positive=POSITIVE,
     # mu~ = lam (a0 + a1 alpha), xi~ = lam^2 (b0 + b2 alpha^2): the SELU fast path applies
     structure=Structure(scale="lam", shape_affine="alpha"),
     formula="lam*x (x >= 0); lam*alpha*x*exp(x) (x < 0)",

@@ -42,12 +42,16 @@ class GridUnsupported(ValueError):
 
 
 def _arb_of(x: sp.Expr) -> arb:
-    """A rigorous Arb enclosure of a sympy number built from rationals, pi, + * and
-    integer or half-integer powers (what the closed forms' constants are made of)."""
+    """A rigorous Arb enclosure of a sympy number built from rationals, pi, e, exp, + *
+    and integer or half-integer powers (what the closed forms' constants are made of)."""
     if x.is_Rational:
         return arb(x.p) / x.q
     if x is sp.pi:
         return arb.pi()
+    if x is sp.E:
+        return arb(1).exp()
+    if isinstance(x, sp.exp) and x.args[0].is_number:
+        return _arb_of(x.args[0]).exp()
     if x.is_Add:
         return sum((_arb_of(a) for a in x.args), arb(0))
     if x.is_Mul:

@@ -58,6 +58,10 @@ class _BasePrinter(StrPrinter):
     def _print_Pi(self, expr):
         return "PI"
 
+    def _print_Exp1(self, expr):
+        # e itself (exp(x + 1) = e * exp(x)): exp of the exact 1 in each number system
+        return f"exp({self._print(sp.Integer(1))})"
+
     def _print_Pow(self, expr):
         """Integer and half-integer powers only; each printer's _power writes b**n or sqrt(b)**n."""
         base, ex = expr.as_base_exp()
