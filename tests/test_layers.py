@@ -34,6 +34,7 @@ LAYERS = {
     # sympy -> kernel source (the printers): above the rest of the mathematics, which
     # never imports it; only the user-activation module generates kernels at run time
     "selu_theory.codegen": 0.5,
+    "selu_theory.user_codegen": 0.5,       # a user activation's spec and kernels (uses codegen)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
@@ -72,7 +73,10 @@ LAYERS = {
 ALLOWED: set = set()  # of (kind, importer, imported module or name); empty since the redesign
 # The one loader of generated kernels, keyed by activation id: the activation is data,
 # so which generated module to load is decided at run time, in this one place.
-DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader"}
+# The user activation's front (selu_theory.user_activation) imports its heavy half
+# (selu_theory.user_codegen: sympy and the generators, seconds to import) only on a cache
+# miss, so that the CLI and the checker can import the front for every command.
+DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader", "selu_theory.user_activation"}
 
 
 def project_modules() -> dict:

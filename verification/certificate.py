@@ -29,7 +29,7 @@ import numpy
 
 from selu_theory import __version__
 from selu_theory import numbers
-from selu_theory.kernel_loader import generator_input_hash
+from selu_theory.kernel_loader import generator_input_hash, spec_text
 from selu_theory.params import DEFAULT_ACTIVATION
 from selu_theory.params import NAMED as NAMED_PARAMS
 
@@ -430,6 +430,7 @@ class Certificate:
     sha256: str
     activation: str = DEFAULT_ACTIVATION  # the activation id whose kernels the parts were proved with
     kernels: str = ""  # the hash of the generator's input for those kernels (spec + generator version)
+    spec: str = ""     # a user activation's canonical spec text (its id is a hash of it); "" for a built-in
 
     # SELU's parameters by their labels (None for an activation without them)
     @property
@@ -443,7 +444,7 @@ class Certificate:
     def body(self) -> dict:
         """The JSON object without its seal."""
         return {"format": FORMAT, "claim": self.claim, "statement": self.statement,
-                "activation": {"id": self.activation, "kernels_input_sha256": self.kernels},
+                "activation": activation_record(self.activation, self.kernels, self.spec),
                 "params": dict(self.params), "bits": self.bits,
                 "versions": dict(self.versions), "parts": [p.to_json() for p in self.parts]}
 
@@ -462,7 +463,7 @@ class Certificate:
         including a seal that does not match the contents."""
         _fields(d, "certificate", ("format", "claim", "statement", "activation", "params", "bits", "versions",
                                    "parts", "sha256"))
-        act = _fields(d["activation"], "activation", ("id", "kernels_input_sha256"))
+        act = _activation_fields(d["activation"])
         _expect(d["format"] == FORMAT, "certificate", f"format is not {FORMAT}", d["format"])
         params = d["params"]
         _expect(isinstance(params, dict) and 1 <= len(params) <= 20, "params",
@@ -479,10 +480,41 @@ class Certificate:
                    bits=_int(d["bits"], "bits", 16, 4096), versions=tuple(sorted(vers.items())),
                    parts=tuple(part_from_json(p, f"parts[{i}]") for i, p in enumerate(parts)), sha256=sha,
                    activation=_text(act["id"], "activation.id", 100),
-                   kernels=_text(act["kernels_input_sha256"], "activation.kernels_input_sha256", 64))
+                   kernels=_text(act["kernels_input_sha256"], "activation.kernels_input_sha256", 64),
+                   spec=_spec_text(act.get("spec")))
         if digest(d) != sha:
             raise CertificateError("sha256 does not match the contents (altered certificate)")
         return cert
+
+
+# --------------------------------------------------------------------------- user activations
+# A user activation (id "u" + 12 hex of sha256 of its spec text) records its canonical spec
+# text, so that a checker on another machine can regenerate its kernels; the checker also
+# checks that the text hashes to the id.  A built-in activation's record has no "spec" key,
+# so its certificates are byte-identical to those written before user activations existed.
+MAX_SPEC = 2000   # characters of a spec text (the grammar's own limit)
+
+
+def activation_record(activation: str, kernels: str, spec: str = "") -> dict:
+    record = {"id": activation, "kernels_input_sha256": kernels}
+    if spec:
+        record["spec"] = spec
+    return record
+
+
+def _activation_fields(d) -> dict:
+    keys = ("id", "kernels_input_sha256", "spec") if isinstance(d, dict) and "spec" in d \
+        else ("id", "kernels_input_sha256")
+    return _fields(d, "activation", keys)
+
+
+def _spec_text(x) -> str:
+    if x is None:
+        return ""
+    _text(x, "activation.spec", MAX_SPEC)
+    _expect(bool(x) and all(" " <= ch <= "~" for ch in x), "activation.spec",
+            "must be non-empty printable ASCII text", x)
+    return x
 
 
 def _domain_text(domain) -> str:
@@ -525,13 +557,14 @@ def seal_parts(claim_id: str, statement: str, params, bits: int, parts) -> Certi
     """Seal typed parts (None entries skipped) into a certificate."""
     parts = tuple(p for p in parts if p is not None)
     kernels = generator_input_hash(params.activation)
+    spec = spec_text(params.activation) or ""
     body = {"format": FORMAT, "claim": claim_id, "statement": statement,
-            "activation": {"id": params.activation, "kernels_input_sha256": kernels},
+            "activation": activation_record(params.activation, kernels, spec),
             "params": params.labelled_specs(), "bits": bits,
             "versions": versions(), "parts": [p.to_json() for p in parts]}
     return Certificate(claim_id, statement, tuple(params.labelled_specs().items()), bits,
                        tuple(sorted(body["versions"].items())),
-                       parts, digest(body), params.activation, kernels)
+                       parts, digest(body), params.activation, kernels, spec)
 
 
 def build(claim, params, bits: int, parts) -> dict:

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball, constants, numbers
+from selu_theory import ball, constants, numbers, user_activation
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
@@ -34,6 +34,7 @@ from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import ParamError, Params
+from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import claims as C
 from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
@@ -386,7 +387,29 @@ def _typed(source) -> Certificate:
     raise CertificateError(f"not a certificate: {type(source).__name__}")
 
 
+def _user_activation_kernels(cert: Certificate):
+    """A user activation's kernels, from the certificate's own record: its spec text must
+    hash to its id (else the record was forged or altered); when the cache lacks the
+    kernels (another machine) or holds them from another generator, they are regenerated
+    from the text.  A built-in activation's certificate must carry no spec text."""
+    if not user_activation.is_user_id(cert.activation):
+        if cert.spec:
+            raise Rejected(f"the built-in activation {cert.activation!r} carries a spec text")
+        return
+    if not cert.spec:
+        raise Rejected(f"user activation {cert.activation} without its spec text: cannot be replayed")
+    try:
+        user_activation.ensure(cert.spec, cert.activation)
+        if generator_input_hash(cert.activation) != cert.kernels and not user_activation.fresh(cert.activation):
+            user_activation.regenerate(cert.spec, cert.activation)   # cached by another generator
+    except UserActivationError as exc:
+        raise Rejected(f"user activation {cert.activation}: {exc}") from None
+    except KernelsNotFound as exc:
+        raise Rejected(str(exc)) from None
+
+
 def _replay(cert: Certificate, res: CheckResult, progress, workers):
+    _user_activation_kernels(cert)
     # The kernels the parts were proved with must be the ones replaying them: same
     # activation, generated from the same spec by the same generator.
     try:
