@@ -43,8 +43,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from selu_theory import fixed_point as FP
-from selu_theory import kernel_loader
-from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
+from selu_theory import kernel_loader, user_activation
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters, registered_activations
+from selu_theory.user_cache import UserActivationError
 from verification import atlas as A
 from verification import checker
 from verification import claims as C
@@ -85,16 +86,18 @@ def _has_kernels(activation: str) -> bool:
 
 
 def known_activations() -> tuple:
-    """Activation ids with generated kernels: the built-ins first, in table order."""
-    gen = pathlib.Path(kernel_loader.__file__).resolve().parent / "_generated"
-    found = sorted(p.parent.name for p in gen.glob("*/ball_kernels.py"))
+    """Activation ids generated into the package: the built-ins first, in table order."""
+    found = registered_activations()
     order = [a for a in BUILTINS if a in found] + [a for a in found if a not in BUILTINS]
     return tuple(a for a in order if _has_kernels(a))
 
 
 def parse_activations(spec=None) -> tuple:
     """'selu,serlu' (or a list) -> ids, in the order given, without repeats; None or ''
-    -> every known activation.  CompareInputError names the known ones."""
+    -> every known activation.  An item with a ':' is the user's own activation in the
+    grammar of ``selu_theory.activation_grammar`` (it has no commas), registered (its
+    kernels generated into the user cache on first use).  CompareInputError, one line,
+    naming the known ones."""
     known = known_activations()
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         return known
@@ -102,11 +105,25 @@ def parse_activations(spec=None) -> tuple:
     items = [s for s in items if s]
     if not items:
         return known
-    bad = [s for s in items if s not in known]
-    if bad:
-        shown = bad[0] if len(bad[0]) <= 40 else bad[0][:37] + "..."
-        raise CompareInputError(f"unknown activation {shown!r}; known: {', '.join(known)}")
-    return tuple(dict.fromkeys(items))
+    ids = []
+    for s in items:
+        if ":" in s:
+            try:
+                ids.append(user_activation.resolve(s))
+            except UserActivationError as exc:
+                raise CompareInputError(f"activation {s[:40]!r}: {exc}") from None
+        elif s in known or (user_activation.is_user_id(s) and _has_kernels(s)):  # a registered user id
+            ids.append(s)
+        else:
+            shown = s if len(s) <= 40 else s[:37] + "..."
+            raise CompareInputError(f"unknown activation {shown!r}; known: {', '.join(known)} "
+                                    f"(or your own, e.g. 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)')")
+    return tuple(dict.fromkeys(ids))
+
+
+def label(activation: str) -> str:
+    """The activation's name in the table's first column (10 characters)."""
+    return activation if len(activation) <= 10 else activation[:9] + "~"
 
 
 def config_with(**over) -> dict:
@@ -442,7 +459,8 @@ class Comparison:
     def row(self, activation: str) -> dict:
         r = {"activation": activation}
         info = _info(activation)
-        r.update(name=info.get("ACTIVATION_NAME", activation), formula=info.get("FORMULA", ""))
+        r.update(name=info.get("ACTIVATION_NAME", activation), formula=info.get("FORMULA", ""),
+                 spec=user_activation.spec_text(activation) if user_activation.is_user_id(activation) else None)
         for part in PARTS:
             r[part.replace("-", "_")] = self.results.get((activation, part))
         return r
@@ -677,10 +695,10 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
              "omega = 0, tau = 1.  Every number is certified: its certificate is written",
              "under the output folder and replayed by the independent checker.", ""]
     lines.append(f"{'activation':10} {'parameters for (0, 1) (Krawczyk)':43} {'S at (0, 1)':11} {'stable':6}")
-    notes = []
+    notes = [f"{row['activation']}: your activation {row['spec']}" for row in cmp_.rows() if row.get("spec")]
     for row in cmp_.rows():
         p = row["params"] or {}
-        lines.append(f"{row['activation']:10} {_params_text(p)[:43]:43} {_s_text(p):11} "
+        lines.append(f"{label(row['activation']):10} {_params_text(p)[:43]:43} {_s_text(p):11} "
                      f"{_stable_text(p) if p.get('status') == 'solved' else '—':6}")
         if p.get("status") not in (None, "solved"):
             notes.append(f"{row['activation']}: {p.get('message', '')}")
@@ -703,9 +721,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     for row in cmp_.rows():
         p = row["params"] or {}
         if p and p.get("status") not in ("solved",):
-            lines.append(f"{row['activation']:10} {'—':9} {'—':14} {'—':13} {'—':13} {'—':13}")
+            lines.append(f"{label(row['activation']):10} {'—':9} {'—':14} {'—':13} {'—':13} {'—':13}")
             continue
-        lines.append(f"{row['activation']:10} {_thm1_text(row['thm1_scale'], 'scale')[:9]:9} "
+        lines.append(f"{label(row['activation']):10} {_thm1_text(row['thm1_scale'], 'scale')[:9]:9} "
                      f"{_thm1_text(row['thm1_nu'], 'nu')[:14]:14} {_var_text(row['thm2'])[:13]:13} "
                      f"{_var_text(row['thm3a'])[:13]:13} {_var_text(row['thm3b'])[:13]:13}")
         for part in PARTS:

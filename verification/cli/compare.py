@@ -111,8 +111,8 @@ def cmd_compare(args) -> int:
 def register(sub):
     s = sub.add_parser("compare", help="which activations self-normalize: a certified table at the fixed point (0, 1)")
     s.add_argument("--activations", default=None,
-                   help=f"comma-separated activation ids (default: every one with kernels, "
-                        f"{', '.join(K.BUILTINS)} first)")
+                   help=f"comma-separated activation ids (default: every built-in, {', '.join(K.BUILTINS)}), "
+                        "or your own in the grammar of --activation, e.g. 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)'")
     s.add_argument("--resolution", default=None,
                    help=f"multiplies the domain searches' grid steps (default {K.DEFAULT_CONFIG['resolution']}: "
                         "coarse and quick)")
