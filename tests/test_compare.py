@@ -184,3 +184,15 @@ def test_a_user_activation_flows_through(tmp_path, monkeypatch):
     assert "your activation" in cmp_.table()
     for c in cmp_.certificates():
         assert _replayed(c) == (True, c["status"])
+
+
+def test_dask_local_cluster_gives_the_inprocess_results(quick, tmp_path):
+    pytest.importorskip("distributed")
+    import multiprocessing
+    _, inproc = quick
+    parts = ("params", "thm2")
+    run = K.run(["selu"], tmp_path, CFG, mode="dask", n_workers=2, parts=parts)
+    assert run.workers == 2 and sorted(run.computed) == [("selu", p) for p in sorted(parts)]
+    for p in parts:
+        assert K.comparable(run.results[("selu", p)]) == K.comparable(inproc.results[("selu", p)])
+    assert not [c for c in multiprocessing.active_children() if c.is_alive()]  # the cluster is gone

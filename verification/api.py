@@ -146,8 +146,8 @@ def compare(activations=None, out="results/compare", mode: str = "inprocess", wo
             resolution=None, max_boxes: int = None, tol=None, scheduler: str = None,
             on_result=None, parts=None) -> _compare.Comparison:
     """Which activations self-normalize?  The certified comparison at the fixed point
-    (0, 1) (``selu-verify compare``): for each activation (ids, or 'selu,serlu'; default
-    every one with kernels) its parameters, S there, the largest Theorem 1 domains and
+    (0, 1) (``selu-verify compare``): for each activation (ids, or 'selu,serlu'; your own
+    as a spec, 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)'; default every built-in) its parameters, S there, the largest Theorem 1 domains and
     Theorems 2-3, each backed by a certificate under ``out`` replayed by the checker.
     ``mode``: "inprocess" or "dask" (a local cluster of ``workers`` processes, or
     ``scheduler``).  Resumable: a rerun reuses finished tasks whose certificates replay.
