@@ -1,6 +1,7 @@
 """Which activations self-normalize?  One certified row per activation, computed like the atlas.
 
-For every activation (a registered id with generated kernels) and the target fixed point
+For every activation (a built-in id, or the user's own spec, registered through
+``selu_theory.user_activation``) and the target fixed point
 (mu*, nu*) = (0, 1) under the paper's weights omega = 0, tau = 1, one row of
 
 * the parameters that make (0, 1) a fixed point (Krawczyk in Arb; "unreachable" with the
@@ -20,7 +21,8 @@ Every number reported as certified comes from a certificate written under the ou
 folder by ``certify`` and replayed by the independent checker (one acceptance rule).
 
 Execution, as in ``atlas``: one task per (activation, part), a pure function of its
-inputs and the configuration; ``mode="dask"`` submits them to a Dask cluster (a local
+inputs and the configuration; a row's params task runs first and hands its certified
+parameters to the row's Theorem tasks (one solve per row); ``mode="dask"`` submits them to a Dask cluster (a local
 one of single-threaded worker processes by default), ``mode="inprocess"`` runs them here.
 Each finished task is appended to ``compare.jsonl`` (flushed, fsynced); a rerun with the
 same configuration skips the tasks already there whose certificates still replay.
@@ -692,8 +694,9 @@ def _var_text(r: dict) -> str:
 
 def format_table(cmp_: Comparison, width: int = 80) -> str:
     lines = ["Which activations self-normalize?  Target fixed point (mu*, nu*) = (0, 1),",
-             "omega = 0, tau = 1.  Every number is certified: its certificate is written",
-             "under the output folder and replayed by the independent checker.", ""]
+             "omega = 0, tau = 1.  Every S, domain and theorem bound is certified: its",
+             "certificate is written under the output folder and replayed by the",
+             "independent checker.", ""]
     lines.append(f"{'activation':10} {'parameters for (0, 1) (Krawczyk)':43} {'S at (0, 1)':11} {'stable':6}")
     notes = [f"{row['activation']}: your activation {row['spec']}" for row in cmp_.rows() if row.get("spec")]
     for row in cmp_.rows():
@@ -738,6 +741,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     for r in cmp_.results.values():
         steps.update(r.get("steps", {}))
     lines += ["",
+              "parameters: Krawczyk enclosures of the exact solution (this run); the",
+              "certificate proves that the decimals used, inside them, map (0, 1) to itself",
+              f"within {FIXED_POINT_EPS} (for selu it also replays the Krawczyk proof).",
               "S: certified spectral norm of the Jacobian of (mu, nu) -> (mu~, nu~) at (0, 1)",
               "(upper end when stable, lower end otherwise).  Omega x s: the paper's Omega",
               "blown up by s about the fixed point, Theorem 1 (S < 1 and self-map) proved;",
