@@ -53,7 +53,7 @@ MAX_NAME = 16
 MAX_LITERAL = 10**12   # |number literal|
 MAX_DENOMINATOR = 10**40
 MAX_BITS = 4096        # bits of any exact number the expression computes (2**8**8 ...)
-MAX_TERMS = 200        # terms the pieces' expansion may have (before the family decides)
+MAX_TERMS = 64         # terms a piece's expansion may have (before the family decides)
 MAX_X_DEGREE = 2       # the family's largest power of x
 
 X = sp.Symbol("x", real=True)

@@ -505,7 +505,7 @@ def _solve_at(mu_q, nu_q, om_q, tau_q, bits: int, wp: int, where: str,
 #   argument.  For SELU its answer is final; another activation falls back to the
 #   generic path when the fast path fails (relu: b drops out of the variance).
 # * no float solution, and a declared scale parameter s (mu~ = s h(p), nu~ = s^2 q(p)):
-#   h / sqrt(q) is enclosed over the shape range EXCLUSION_RANGE; if it misses the target
+#   h / sqrt(q) is enclosed over the shape ranges EXCLUSION_RANGES; if it misses the target
 #   ratio everywhere, ``Unreachable`` says so, certified (celu at (0, 1)).
 # * one free parameter: two equations in one unknown are generally inconsistent; the mean
 #   equation is solved (Krawczyk in 1-D; the only root when the mean is declared affine
@@ -653,23 +653,51 @@ class _Problem:
 
 
 # The float search keeps the parameters in this range (log-bounded least squares); the
-# certified exclusion below covers the same range.
+# certified exclusion below covers [0.01, 100], then [0.01, 10000] if it can.
 SEARCH_RANGE = (1e-3, 1e4)
-EXCLUSION_RANGE = (Fraction(1, 100), Fraction(10000))
+EXCLUSION_RANGES = ((Fraction(1, 100), Fraction(100)), (Fraction(1, 100), Fraction(10000)))
 
 
 def _scale_exclusion(prob: _Problem, scale: str, shape: str, max_boxes: int = 3000):
     """For an activation whose moments scale with ``scale`` (mu~ = s h(p), nu~ = s^2 q(p)),
     the target needs g(p) = h / sqrt(q) = mu* / sqrt(nu*) (and then s = sqrt(nu*/q)); for
     mu* = 0 that is h(p) = 0.  A certified statement that it fails for every shape p in
-    EXCLUSION_RANGE, by enclosures of h and q on a subdivision of that range (log-spaced,
-    then bisected; the mean-value form with the ``moments_params`` kernel, intersected
-    with the plain one), or None when some piece stays undecided within ``max_boxes``."""
+    the largest of EXCLUSION_RANGES done within ``max_boxes`` ball evaluations each, or
+    None when not even the first is."""
+    # the declared scale structure, checked (as the fast path checks its own) at one point:
+    # mu~ linear, xi~ quadratic in the scale
+    f, _ = _kernel(prob.activation, "ball_kernels", "moments_order0")
+    base = [arb(1) if n == shape else prob.fixed_balls.get(n, arb(1)) for n in prob.names]
+    (m1, x1), (m2, x2) = (f(prob.m, prob.v, *[arb(s) if n == scale else b for n, b in zip(prob.names, base)])
+                          for s in (1, 2))
+    if not (m2.overlaps(2 * m1) and x2.overlaps(4 * x1)):
+        return None
+    best = None
+    for lo, hi in EXCLUSION_RANGES:
+        got = _exclude_on(prob, scale, shape, lo, hi, max_boxes)
+        if got is None:
+            break
+        best = (lo, hi) + got
+    if best is None:
+        return None
+    lo, hi, side, boxes = best
+    r = prob.mu / prob.nu.sqrt()
+    what = "mu~" if prob.mu == 0 else "mu~/sqrt(nu~)"
+    target = "0" if prob.mu == 0 else f"mu*/sqrt(nu*) = {r.str(8)}"
+    rel = " or ".join("above" if s == ">" else "below" for s in sorted(side))
+    return (f"certified: {what} stays {rel} {target} (for every {scale}) for every {shape} in "
+            f"[{text_of(lo)}, {text_of(hi)}] ({boxes} ball evaluations)")
+
+
+def _exclude_on(prob: _Problem, scale: str, shape: str, lo: Fraction, hi: Fraction, max_boxes: int):
+    """({">"} or {"<"} or both, boxes): g(p) (h(p) when mu* = 0) is certified above / below
+    the target on every piece of [lo, hi] (log-spaced, then bisected); enclosures of h and
+    q over a piece P are mean-value forms about its centre with the ``moments_params``
+    kernel (q' = xi' - 2 h h'), intersected with the plain ones.  None past max_boxes."""
     f, names = _kernel(prob.activation, "ball_kernels", "moments_params")
     k = names.index(f"mu:{shape}")
     r = prob.mu / prob.nu.sqrt()
     one = arb(1)
-    lo, hi = EXCLUSION_RANGE
     n0 = 32
     cuts = [exact(lo)] + [exact(Fraction(round(float(lo) * (float(hi / lo)) ** (i / n0) * 10 ** 6), 10 ** 6))
                           for i in range(1, n0)] + [exact(hi)]
@@ -677,6 +705,9 @@ def _scale_exclusion(prob: _Problem, scale: str, shape: str, max_boxes: int = 30
     def at(P):
         return f(prob.m, prob.v, *[P if n == shape else (one if n == scale else prob.fixed_balls[n])
                                    for n in prob.names])
+
+    def meet(a, b):
+        return a.intersection(b) if a.overlaps(b) else a
 
     stack = list(zip(cuts, cuts[1:]))
     side, boxes = set(), 0
@@ -688,25 +719,22 @@ def _scale_exclusion(prob: _Problem, scale: str, shape: str, max_boxes: int = 30
         P = a.union(b)
         c = P.mid()
         oc, oP = at(c), at(P)
-        h, xi = (oc[i] + oP[k + i] * (P - c) for i in (0, 1))
-        h = h.intersection(oP[0]) if h.overlaps(oP[0]) else h
-        xi = xi.intersection(oP[1]) if xi.overlaps(oP[1]) else xi
+        h = meet(oc[0] + oP[k] * (P - c), oP[0])
+        sign = None
         if prob.mu == 0:
             sign = ">" if h > 0 else ("<" if h < 0 else None)
         else:
-            q = xi - h * h
-            g = h / q.sqrt() if q > 0 else None
-            sign = None if g is None else (">" if g > r else ("<" if g < r else None))
+            xi = meet(oc[1] + oP[k + 1] * (P - c), oP[1])
+            q = meet(oc[1] - oc[0] * oc[0] + (oP[k + 1] - 2 * h * oP[k]) * (P - c), xi - h * h)
+            if q > 0:
+                g = h / q.sqrt()
+                sign = ">" if g > r else ("<" if g < r else None)
         if sign is not None:
             side.add(sign)
             continue
         m = ((a + b) / 2).mid()
         stack += [(a, m), (m, b)]
-    what = "mu~" if prob.mu == 0 else "mu~/sqrt(nu~)"
-    target = "0" if prob.mu == 0 else f"mu*/sqrt(nu*) = {r.str(8)}"
-    rel = " or ".join("above" if s == ">" else "below" for s in sorted(side))
-    return (f"certified: {what} stays {rel} {target} (for every {scale}) for every {shape} in "
-            f"[{text_of(lo)}, {text_of(hi)}] ({boxes} ball evaluations)")
+    return side, boxes
 
 
 def _float_candidates(prob: _Problem, starts):

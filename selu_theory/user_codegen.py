@@ -24,6 +24,9 @@ from selu_theory.codegen import kernels
 from selu_theory.user_cache import UserActivationError
 
 DEFAULT = "1"   # every user parameter's default value
+# Terms c*x**k*exp(a*x) per piece: the second moment has a closed form per pair of terms,
+# and sympy's time grows with their number (SELU has 2 on x < 0; 40 s for SERLU's 1 + 1).
+MAX_TERMS = 6
 REGENERATE = "selu_theory.user_activation.register(SPEC) (at run time, into the user cache)"
 INIT = '"""The generated kernels of the user activation {id} ({spec}); see selu_theory.user_kernels."""\n'
 
@@ -45,6 +48,9 @@ def activation(parsed: grammar.Parsed, activation_id: str):
             raise UserActivationError(f"piece {side}: {grammar.PRINTER.doprint(expr)} is not in the family "
                                       f"(sums of c*x**k*exp(a*x), k <= 2), so its moments need not "
                                       f"exist: {reason}") from None
+        if len(terms[side]) > MAX_TERMS:
+            raise UserActivationError(f"piece {side} has {len(terms[side])} terms c*x**k*exp(a*x); at most "
+                                      f"{MAX_TERMS} (each pair of terms is a closed form to derive)")
     params = tuple(Parameter(n, grammar.parameter_symbol(n), n, DEFAULT, "",
                              f"the parameter {n} of the user activation {activation_id} (default {DEFAULT})")
                    for n in parsed.parameters)

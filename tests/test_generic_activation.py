@@ -181,6 +181,12 @@ def test_serlu_reproduces_the_published_parameters_and_is_stable():
     assert sol.stable is True and sol.S < 1 and sol.globally_unique
     generic = solve_parameters("serlu", 0, 1, method="krawczyk")  # the n-D path agrees with the fast one
     assert all(generic.balls[n].overlaps(sol.balls[n]) for n in sol.balls) and generic.S.overlaps(sol.S)
+    # S from the oracle: with omega = 0 the Jacobian's first column is 0, so
+    # S = sqrt(J12^2 + J22^2), J12 = dmu~/dv, J22 = dnu~/dv at the published-to-40-digits root
+    p = [_mp(fraction_bounds(sol.balls[n])[0]) for n in ("alpha", "lam")]
+    mu, xi, mu_m, xi_m, mu_v, xi_v = gaussian_moments("serlu", p, 0, 1)
+    S = MP.sqrt(mu_v ** 2 + (xi_v - 2 * mu * mu_v) ** 2)
+    assert _close(sol.S, S, slack=mpmath.mpf("1e-20")) and 0.6357 < S < 0.6358
 
 
 def test_relu_reaches_zero_one_but_is_not_stable():
@@ -202,9 +208,17 @@ def test_one_parameter_elu_is_certified_unreachable():
         solve_parameters("elu", 0, 1)
 
 
-def test_celu_cannot_reach_zero_one():
-    with pytest.raises(Unreachable, match="certified: mu~ stays above 0"):
-        solve_parameters("celu", 0, 1)
+@pytest.mark.parametrize("activation,target,needle", [
+    ("celu", (0, 1), "certified: mu~ stays above 0 (for every lam) for every alpha in [0.01, 10000]"),
+    ("relu", (1, 1), "certified: mu~/sqrt(nu~) stays below mu*/sqrt(nu*) = 1.0000000 (for every lam) "
+                     "for every b in [0.01, 100]"),
+])
+def test_unreachable_targets_of_scale_activations_are_certified(activation, target, needle):
+    """celu: alpha (exp(x/alpha) - 1) > x for x < 0, so mu~ > E z = 0 for every alpha;
+    relu: mu~/sqrt(nu~) = (E max(0, z) - b)/sd(max(0, z)) < 0.684 for b > 0."""
+    with pytest.raises(Unreachable) as info:
+        solve_parameters(activation, *target)
+    assert needle in str(info.value)
 
 
 def test_solver_input_errors():

@@ -23,7 +23,7 @@ SPEC = piecewise_activation(
     "celu", "CELU (scaled)",
     (Parameter("alpha", alpha, "alpha", "1", "1.0",
                "the CELU α: saturation -λα and exponent rate 1/α of the negative branch"),
-     Parameter("lam", lam, "lambda", "1", "1.0", "the scale λ of both branches")),
+     Parameter("lam", lam, "lambda", "1", "", "the scale λ of both branches (1 by default: plain CELU)")),
     negative=NEGATIVE,
     positive=POSITIVE,
     structure=Structure(scale="lam"),

@@ -23,9 +23,9 @@ SPEC_TERMS = (NEGATIVE, POSITIVE)
 
 SPEC = piecewise_activation(
     "serlu", "SERLU",
-    (Parameter("alpha", alpha, "alpha", "2.90427", "2.90427",
+    (Parameter("alpha", alpha, "alpha", "2.90427", "",
                "the SERLU α_serlu (the paper's 2.90427 by default): depth of the negative bump"),
-     Parameter("lam", lam, "lambda", "1.07862", "1.07862",
+     Parameter("lam", lam, "lambda", "1.07862", "",
                "the SERLU λ_serlu (the paper's 1.07862 by default): the scale of both branches")),
     negative=NEGATIVE,
     positive=POSITIVE,

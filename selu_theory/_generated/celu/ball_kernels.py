@@ -10,7 +10,7 @@ from flint import arb
 
 from selu_theory.ball import erfc, erfcx, exp, ipow, sqrt
 
-GENERATOR_INPUT_HASH = '488cfd8cda96e082ffbfe2e35df567f91416634335a3a1f8c224e0ecd6e1c88c'
+GENERATOR_INPUT_HASH = 'd6b926ec27ca8637a33d1ccc74b745c555bd797f7068be91a91ec5fcd02deb8b'
 
 
 def _pi():
@@ -19,7 +19,7 @@ def _pi():
 ACTIVATION_ID = 'celu'
 ACTIVATION_NAME = 'CELU (scaled)'
 FORMULA = 'lam*(max(0, x) + min(0, alpha*(exp(x/alpha) - 1)))'
-PARAMETER_INFO = (('alpha', 'alpha', '1', 'the CELU α: saturation -λα and exponent rate 1/α of the negative branch'), ('lam', 'lambda', '1', 'the scale λ of both branches'))
+PARAMETER_INFO = (('alpha', 'alpha', '1', 'the CELU α: saturation -λα and exponent rate 1/α of the negative branch'), ('lam', 'lambda', '1', 'the scale λ of both branches (1 by default: plain CELU)'))
 NAMED_CONSTANTS = ()
 STRUCTURE = {'scale': 'lam', 'shape_affine': None}
 

@@ -9,7 +9,7 @@ from numba import njit
 
 from selu_theory.mr_arith import JIT_INLINE, mr_add, mr_div, mr_erfc_gauss, mr_erfcx, mr_mul, mr_scale, mr_sqr, mr_sqrt_checked, mr_sub
 
-GENERATOR_INPUT_HASH = '488cfd8cda96e082ffbfe2e35df567f91416634335a3a1f8c224e0ecd6e1c88c'
+GENERATOR_INPUT_HASH = 'd6b926ec27ca8637a33d1ccc74b745c555bd797f7068be91a91ec5fcd02deb8b'
 
 
 @njit(**JIT_INLINE)
