@@ -11,7 +11,7 @@ from verification.cli import bound, claims, common, compare, design, grid
 from verification.cli import main
 
 COMMANDS = {
-    "all": claims, "claim": claims, "list": claims, "check": claims,
+    "all": claims, "claim": claims, "list": claims, "check": claims, "names": claims,
     "bound": bound,
     "paper-grid": grid, "grid": grid,
     "params": design, "theorems": design, "domain": design, "atlas": design,

@@ -35,6 +35,8 @@ LAYERS = {
     # never imports it; only the user-activation module generates kernels at run time
     "selu_theory.codegen": 0.5,
     "selu_theory.user_codegen": 0.5,       # a user activation's spec and kernels (uses codegen)
+    "verification.worker_pool": 1,         # process pools (start method, orphan guard)
+    "verification.files": 1,               # atomic writes of reports
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,

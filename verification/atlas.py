@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -38,6 +39,7 @@ from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from verification import domain_search as DS
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.scaled_claims import (
     OMEGA_PLUS_SHAPE,
     OMEGA_SHAPE,
@@ -270,8 +272,10 @@ class AtlasRun:
 def local_cluster(n_workers: int = 2, **kw):
     """A LocalCluster of single-threaded worker processes on the loopback interface."""
     from distributed import LocalCluster  # optional and slow to import (~1 s): only when a cluster is made
+    # dashboard_address=None still starts the scheduler's HTTP server on port 8787 (and
+    # warns in red when another cluster holds it); ":0" takes any free port, quietly.
     opts = dict(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40)
+                dashboard_address=":0", silence_logs=40)
     opts.update(kw)
     return LocalCluster(**opts)
 
@@ -335,11 +339,52 @@ def _cost_hint(point, cfg: dict = DEFAULT_CONFIG) -> int:
     return int(1000 * (2 - float(fp.spectral_norm.mid())))
 
 
+async def _identify(address: str, timeout: float) -> dict:
+    from distributed.comm import connect  # optional and slow to import: only in Dask mode
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Is a Dask scheduler answering at ``address``?  One deadline covers the connection,
+    Dask's handshake and one request: a server that accepts and never answers, or that
+    answers in another protocol (whose first bytes Dask would read as a frame length of
+    exabytes), is refused with AtlasInputError instead of a hang or a MemoryError.  Runs
+    in a thread of its own, so it works under a running event loop (Jupyter) too."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def identify():
+        return asyncio.run(asyncio.wait_for(_identify(address, timeout), timeout))
+    with ThreadPoolExecutor(1) as ex:
+        try:
+            reply = ex.submit(identify).result()
+        except (asyncio.TimeoutError, TimeoutError):
+            raise AtlasInputError(f"the Dask scheduler at {address} did not answer within {timeout:g} s "
+                                  f"(--timeout)") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise AtlasInputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        except MemoryError:
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler (it announced an "
+                                  f"impossibly large message)") from None
+        except Exception as exc:  # noqa: BLE001 - any failure on a foreign server's bytes is bad input
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler "
+                                  f"({type(exc).__name__})") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise AtlasInputError(f"{address} answers, but not as a Dask scheduler")
+
+
 def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
     from distributed import Client, as_completed  # optional and slow to import: only in Dask mode
 
     with contextlib.ExitStack() as stack:
         if scheduler:
+            probe_scheduler(scheduler, connect_timeout)
             try:
                 client = stack.enter_context(Client(scheduler, timeout=connect_timeout))
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -390,28 +435,32 @@ def write_csv(run_: AtlasRun, path):
     keys = ["mu", "nu", "omega", "tau", "status", *ps, *(k + "_text" for k in ps), "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
-        w.writeheader()
-        for r in run_.ordered():
-            w.writerow(r)
+    fh = io.StringIO(newline="")
+    w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
+    w.writeheader()
+    for r in run_.ordered():
+        w.writerow(r)
+    write_atomic(path, fh.getvalue())
 
 
 def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
     import matplotlib  # optional and slow to import: only when plotting
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
 
     mus = sorted({F(p[0]) for p in run_.points})
     nus = sorted({F(p[1]) for p in run_.points})
     qs = [q for q in labels(run_.config) + QUANTITIES if any(r.get(q) is not None for r in run_.results.values())]
     if any(r.get("thm2_nu_lo") is not None for r in run_.results.values()):
         qs += ["thm2_nu_lo", "thm3_nu_hi"]
-    titles = {**{k: k for k in labels(run_.config)}, "S": "S (spectral norm) at the fixed point",
-              "scale": "Thm 1 domain size: Omega x s (certified)",
-              "scale_fixed_weights": "Thm 1 domain size, omega = omega*, tau = tau*",
-              "thm2_nu_lo": "Thm 2: nu_lo / nu*",
-              "thm3_nu_hi": "Thm 3: nu_hi / nu*"}
+    tex = {"alpha": r"$\alpha$", "lambda": r"$\lambda$", "lam": r"$\lambda$"}
+    titles = {**{k: tex.get(k, k) for k in labels(run_.config)},
+              "S": r"$S$ (spectral norm) at the fixed point; $S < 1$: stable",
+              "scale": r"Thm 1 domain size: $\Omega \times s$ (certified)",
+              "scale_fixed_weights": r"Thm 1 domain size, $\omega = \omega^*$, $\tau = \tau^*$",
+              "thm2_nu_lo": r"Thm 2: $\nu_{lo} / \nu^*$",
+              "thm3_nu_hi": r"Thm 3: $\nu_{hi} / \nu^*$"}
     ncol = min(3, len(qs))
     nrow = math.ceil(len(qs) / ncol)
     fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.2 * nrow), squeeze=False)
@@ -421,21 +470,30 @@ def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
             r = run_.results.get(p)
             if r is not None and r.get(q) is not None:
                 Z[nus.index(F(p[1])), mus.index(F(p[0]))] = float(r[q])
-        im = ax.imshow(Z, origin="lower", aspect="auto", cmap="viridis" if q != "S" else "coolwarm",
-                       extent=_extent(mus, nus))
+        norm, cmap = None, "viridis"
+        finite = Z[np.isfinite(Z)]
+        if q == "S" and finite.size:
+            # diverging about the stability threshold S = 1: blue stable, red unstable
+            span = max(float(np.max(np.abs(finite - 1.0))), 1e-6)
+            norm, cmap = TwoSlopeNorm(vcenter=1.0, vmin=1.0 - span, vmax=1.0 + span), "RdBu_r"
+        im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, norm=norm, extent=_extent(mus, nus))
         fig.colorbar(im, ax=ax)
         for i, n in enumerate(nus):
             for j, m in enumerate(mus):
                 if not math.isnan(Z[i, j]):
-                    ax.text(float(m), float(n), f"{Z[i, j]:.3g}", ha="center", va="center", fontsize=6, color="w")
-        ax.set_xlabel("mu*")
-        ax.set_ylabel("nu*")
+                    rgba = im.cmap(im.norm(Z[i, j]))
+                    light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
+                    ax.text(float(m), float(n), f"{Z[i, j]:.3g}", ha="center", va="center",
+                            fontsize=8 if len(mus) * len(nus) <= 30 else 6, color="k" if light else "w")
+        ax.set_xlabel(r"$\mu^*$")
+        ax.set_ylabel(r"$\nu^*$")
         ax.set_title(titles[q], fontsize=9)
     for ax in list(axs.flat)[len(qs):]:
         ax.axis("off")
     any_r = next(iter(run_.results.values()), {})
     name = "SELU" if activation_of(run_.config) == DEFAULT_ACTIVATION else activation_of(run_.config)
-    fig.suptitle(f"{name} atlas (omega = {any_r.get('omega', '?')}, tau = {any_r.get('tau', '?')})", fontsize=10)
+    fig.suptitle(rf"{name} atlas ($\omega$ = {any_r.get('omega', '?')}, $\tau$ = {any_r.get('tau', '?')})",
+                 fontsize=10)
     fig.tight_layout()
     path = pathlib.Path(path)
     fig.savefig(path, dpi=110)

@@ -18,9 +18,7 @@ What a certificate proves is decided here, not read from it:
 from __future__ import annotations
 
 import math
-import multiprocessing
 import pathlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -37,6 +35,7 @@ from selu_theory.params import ParamError, Params
 from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import claims as C
+from verification import worker_pool
 from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
 from verification.domain import Domain, DomainError, contains_box
 
@@ -243,8 +242,7 @@ def _map(fn, items, workers):
         for it in items:
             yield fn(it)
         return
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+    with worker_pool.pool(workers) as pool:
         yield from pool.map(fn, items)
 
 
@@ -280,15 +278,17 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
                 raise Rejected("the counterexample does not violate the threshold")
         return "disproved", 0
 
-    if part.target is None:
-        raise Rejected("a proof tree needs a target")
-    target = _hex(part.target)
     leaves, undecided = [], 0
     for node, bx in _walk(part.tree, root):
         if node[0] == "u":
             undecided += 1
         else:
             leaves.append((bx, node[1]))
+    # A tree of undecided boxes only (a degenerate objective, stopped early) proves
+    # nothing and needs no target; leaves are judged against one.
+    if leaves and part.target is None:
+        raise Rejected("a proof tree with leaves needs a target")
+    target = _hex(part.target) if part.target is not None else math.nan
     job = (part.expr, params, sign, tree_domain, target, part.strict, hi_s)
     chunks = [leaves[i:i + LEAF_CHUNK] for i in range(0, len(leaves), LEAF_CHUNK)]
     for failure, n in _map(_check_leaves, [(job, c) for c in chunks], workers):

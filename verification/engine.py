@@ -17,9 +17,7 @@ are independent work items: 1 or N worker processes give the same tree.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -28,11 +26,17 @@ from flint import arb
 from selu_theory import ball
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.params import Params
-from verification import search
+from verification import search, worker_pool
 from verification.domain import Domain, down
 
 FORCED_DEPTH = 5
 MIN_REL_WIDTH = 2.0 ** -44
+# Early stop for degenerate objectives (S/0, sqrt(-1-S), a domain where the kernels give
+# NaN): a box containing a point where the objective has no finite value can never become
+# a leaf, and boxes whose enclosures are NaN or unbounded this many times in a row (about
+# 12 halvings of each side down one branch) will not get finite ones: such boxes are left
+# undecided at once, with the reason, instead of being split until the budget is spent.
+NONFINITE_STREAK = 48
 
 
 def hexf(x: float) -> str:
@@ -165,6 +169,7 @@ class SubResult:
     best_lower: float = -math.inf
     best_point: tuple = None
     counterexample: tuple = None  # (point, certified lower end): floats pickle, balls do not
+    reason: str = ""  # why boxes were left undecided early (degenerate objective)
 
 
 def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
@@ -174,6 +179,7 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
     widths = [float(hi - lo) for lo, hi in domain.bounds]
     stack = [bx]
     boxes = 0
+    nonfinite = 0  # boxes in a row whose value enclosure is NaN or unbounded
     while stack:
         b = stack.pop()
         boxes += 1
@@ -183,6 +189,17 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
             continue
         val, grad = objective_box(obj, b)
         enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
+        nonfinite = 0 if val.is_finite() else nonfinite + 1
+        if nonfinite >= NONFINITE_STREAK or (nonfinite and res.reason):
+            # left undecided, not split.  After one such streak (or a point without a
+            # finite value, below) the subtree cannot be proved, so none of its boxes with
+            # a non-finite enclosure is split any more; boxes with finite enclosures still
+            # are (a counterexample may lie there)
+            res.reason = res.reason or (f"the enclosures of {obj.expr} are NaN or unbounded on "
+                                        f"{NONFINITE_STREAK} nested boxes in a row")
+            res.nodes.append(["u", enc])
+            res.undecided += 1
+            continue
         # float_up pads once: the recorded bound is the one the test below accepts
         if _ok(padded(val), target, strict):
             res.nodes.append(["l", "enclosure", enc, hexf(float_up(val))])
@@ -190,6 +207,11 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
             res.max_upper = max(res.max_upper, float_up(val))
             continue
         ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
+        if not fc.is_finite():  # no subdivision of this box can close it
+            res.reason = res.reason or nonfinite_reason(obj, cq)
+            res.nodes.append(["u", enc])
+            res.undecided += 1
+            continue
         lo_c = float_down(fc)
         if lo_c > res.best_lower:
             res.best_lower, res.best_point = lo_c, cq
@@ -219,6 +241,11 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
         stack.append(left)
     res.boxes = boxes
     return res
+
+
+def nonfinite_reason(obj: Objective, pt) -> str:
+    where = ", ".join(f"{float(x):.6g}" for x in pt)
+    return f"{obj.expr} has no finite value at (mu, omega, nu, tau) = ({where})"
 
 
 def top_boxes(domain: Domain):
@@ -254,7 +281,7 @@ def default_workers() -> int:
 
 
 class Runner:
-    """Runs the independent subtrees, in-process or in a pool of forked processes."""
+    """Runs the independent subtrees, in-process or in a pool of worker processes."""
 
     def __init__(self, workers: int = 1, progress=None):
         self.workers = max(1, int(workers))
@@ -263,7 +290,7 @@ class Runner:
 
     def __enter__(self):
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self._pool = worker_pool.pool(self.workers)
         return self
 
     def __exit__(self, *exc):
@@ -301,6 +328,7 @@ class BoundOutcome:
     witness: tuple  # exact point with the best certified value
     witness_value: arb
     counterexample: tuple = None
+    reason: str = ""  # why it stopped early as undecided (degenerate objective)
 
 
 def bound_items(obj: Objective, domain: Domain, target: float, strict: bool, max_boxes: int = 400_000,
@@ -337,7 +365,17 @@ def assemble(obj: Objective, top, results, target: float, strict: bool) -> Bound
     else:
         status = "proved"
     mx = max((r.max_upper for r in results), default=-math.inf)
-    return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex)
+    reason = next((r.reason for r in results if getattr(r, "reason", "")), "") if status == "undecided" else ""
+    return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex, reason)
+
+
+def undecided_outcome(domain: Domain, point, value: arb, reason: str) -> BoundOutcome:
+    """Nothing to prove with: every subtree of the forced top left undecided, no target."""
+    top, subs = top_boxes(domain)
+    it = iter(subs)
+    tree = [n if n is not None else ["u", [[hexf(lo), hexf(hi)] for lo, hi in next(it)]] for n in top]
+    return BoundOutcome("undecided", math.nan, False, tree, 0, len(subs), len(top), math.nan, point, value,
+                        None, reason)
 
 
 def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
@@ -397,6 +435,9 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
     ev = obj.evaluator()
     p = search.best_point(ev.floats, obj.sign, domain)
     val = objective_point(obj, p)
+    if not val.is_finite():  # a box containing p never becomes a leaf: no proof can finish
+        b = undecided_outcome(domain, p, val, nonfinite_reason(obj, p))
+        return ExtremumOutcome(b, -math.inf, math.inf, p, val)
     with ball.precision(obj.bits):
         th = None if threshold is None else ball.exact(threshold)
     b = None
@@ -410,6 +451,11 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
         if th is not None and not (arb(target) < th):
             target = down(threshold)
             strict = Fraction(target) == threshold
+        if not math.isfinite(target):  # leaves record float bounds: none can stand below this
+            b = undecided_outcome(domain, p, val, f"{obj.expr} takes values beyond the float range ("
+                                                  f"{val.str(3, radius=False)}) at the search's best "
+                                                  f"point; certificates record bounds as floats")
+            return ExtremumOutcome(b, float_down(val), math.inf, p, val)
         items, top = bound_items(obj, domain, target, strict, max_boxes, True)
         results = yield items
         b = assemble(obj, top, results, target, strict)

@@ -115,7 +115,7 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
         witness=Witness(_pt_json(out.witness), _ends(float_down(wval), float_up(wval))),
         counterexample=cex, tree=b.tree)
     cex = None if cex is None else cex.to_json()
-    return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, required=C.required(part))
+    return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, detail=b.reason, required=C.required(part))
 
 
 def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:

@@ -42,10 +42,10 @@ def add_bound_arguments(sp, expr_help: str, extra=None):
     if extra:
         extra(sp)
     add_params_options(sp)
-    sp.add_argument("--below", metavar="C")
-    sp.add_argument("--above", metavar="C")
-    sp.add_argument("--max", action="store_true")
-    sp.add_argument("--min", action="store_true")
+    sp.add_argument("--below", metavar="C", help="prove EXPR < C on the whole domain (or find a counterexample)")
+    sp.add_argument("--above", metavar="C", help="prove EXPR > C on the whole domain (or find a counterexample)")
+    sp.add_argument("--max", action="store_true", help="enclose the maximum of EXPR on the domain")
+    sp.add_argument("--min", action="store_true", help="enclose the minimum of EXPR on the domain")
 
 
 def bound_request(args):
@@ -85,12 +85,14 @@ def cmd_bound(args) -> int:
     lo, hi = pr.enclosure
     verb = {"below": f"< {getattr(args, 'below', '')}", "above": f"> {getattr(args, 'above', '')}"}.get(mode, "")
     console.print(f"status: {status}{' (' + expr.source + ' ' + verb + ' on the whole domain)' if status == 'proved' and verb else ''}")
+    if status == "undecided" and pr.detail:
+        console.print(f"undecided because {pr.detail}", soft_wrap=True)
     if math.isfinite(lo) and math.isfinite(hi):
         console.print(f"{part.sense} enclosure: {report.fmt_enclosure(lo, hi, 17)}")
     if pr.counterexample:
         c = pr.counterexample
-        console.print(f"counterexample: (mu, omega, nu, tau) = ({', '.join(c['point'])}), "
-                      f"value {c['value_text']}")
+        console.print(f"counterexample: (mu, omega, nu, tau) ≈ {report.fmt_point(c['point'])}, "
+                      f"value {c['value_text']} (exact point: --json, certificate)")
     console.print(f"boxes: {pr.boxes}, seconds: {secs:.2f}, certificate: {path} "
                   f"({'checker accepted' if chk.ok else 'checker REJECTED: ' + '; '.join(chk.messages)})"
                   f"{'; ' + done.reason if done.reason and chk.ok else ''}")
@@ -105,7 +107,7 @@ def cmd_bound(args) -> int:
 
 def register(sub) -> None:
     s = sub.add_parser("bound", help="certify your own inequality over a box")
-    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")
+    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2' (selu-verify names lists the names)")
     s.add_argument("--tol", type=float, default=None,
                    help="width of the extremum enclosure for --max/--min (default 1e-10)")
     add_common_options(s)

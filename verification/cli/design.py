@@ -38,6 +38,7 @@ from verification.cli.common import (
 )
 from verification.domain import point_text
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.report import fmt_enclosure
 from verification.scaled_claims import dec
 
@@ -273,7 +274,7 @@ def run_theorem_claims(args, target, claims) -> int:
                       "params": target.params.labelled_specs(),
                       "centre": {k: str(getattr(target.centre, k)) for k in ("mu", "nu", "omega", "tau")}}
     report.write_json(out / "report.json", data)
-    (out / "report.md").write_text("\n".join(["# Theorems 1-3 for new parameters", ""] + [
+    write_atomic(out / "report.md", "\n".join(["# Theorems 1-3 for new parameters", ""] + [
         f"    {line}" for line in target.lines()] + [""]) + report.markdown(results, checks))
     if args.json:
         report.write_json(args.json, data)
@@ -395,7 +396,10 @@ def cmd_atlas(args) -> int:
                     connect_timeout=args.timeout)
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
-    (out / "atlas.md").write_text(A.table_markdown(run))
+    if not any(r.get("status") == "solved" for r in run.ordered()):  # nothing to tabulate or plot
+        raise BadInput(f"no point of the grid has certified alpha, lambda (all {len(points)} without a "
+                       f"solution): choose other --mu/--nu")
+    write_atomic(out / "atlas.md", A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
     png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
     say(args, "", A.table_markdown(run),

@@ -6,6 +6,8 @@ A grid result is *proved* only when its certificate (kind "grid",
 that.  Exit 1: disproved or undecided; exit 2: bad input (one line, before any work)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import pathlib
 from fractions import Fraction
@@ -63,7 +65,8 @@ def register(subparsers):
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
                     "certified derivative bounds, and print the paper's numbers beside the reproduced ones.")
-    s.add_argument("lemma", choices=("lemma12", "lemma43"))
+    s.add_argument("lemma", choices=("lemma12", "lemma43"),
+                   help="lemma12 (S < 1 on Omega) or lemma43 (mu~^2 < 0.005 on Omega-)")
     s.add_argument("--reading", default=None,
                    help="grid construction: start, end, both, linspace or all (lemma12 default: both; "
                         "lemma43 default: all)")
@@ -180,7 +183,10 @@ def cmd_paper_grid(args) -> int:
         console.print(f"status: {status} ({g.expr} < {g.threshold} is proved only when every grid's bound is below "
                       f"it and its certificate replays: try a finer --scale) in {run.seconds:.1f} s")
     data = pg.to_json(run)
-    write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
+    folder = pathlib.Path(args.out) / "paper-grid"
+    write_json(folder / f"{g.id}.json", data)
+    png = pg.figure(run, folder / f"{g.id}.png")
+    console.print(f"results: {folder / (g.id + '.json')}; figure: {png}")
     if args.json:
         write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
@@ -228,7 +234,8 @@ def cmd_grid(args) -> int:
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
     with progress_bar(args, "grid", npts) as tick:
-        sw = pg.sweep(axes, expr.source, params, cells, threads, tick)
+        sw = pg.sweep(axes, expr.source, params, cells, threads, tick,
+                      on_compile=None if args.quiet else lambda msg: console.print(f"  {msg}"))
     bounds, cell_M, methods = [], None, []
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
@@ -308,6 +315,10 @@ def cmd_grid(args) -> int:
             "replay": None if replay is None else {"accepted": replay[0], "status": replay[1], "messages": replay[2]},
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
+    # --out holds every run's results, not only the certificate of a proved one
+    name = f"grid-{hashlib.sha256(json.dumps(data['expr'] + repr(data['domain']) + repr(data['steps'])).encode()).hexdigest()[:10]}"
+    write_json(pathlib.Path(args.out) / "grid" / f"{name}.json", data)
+    console.print(f"results: {pathlib.Path(args.out) / 'grid' / (name + '.json')}")
     if args.json:
         write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
