@@ -157,7 +157,8 @@ def test_cli_json_and_figure(quick, cli, tmp_path):
     (["--activations", "x>=0: x**1000; x<0: 0"], "power 1000"),
     (["--activations", "x>=0: exp(x*x); x<0: 0"], "not in the family"),
     (["--parts", "thm9"], "unknown part 'thm9'"),
-    (["--plot", "figure.jpg"], "--plot"),
+    (["--plot", "figure.xyz"], "--plot"),
+    (["--plot", "no/such/folder/figure.png"], "does not exist"),
     (["--resolution", "-1"], "resolution"),
     (["--in-process", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
 ])
