@@ -1,7 +1,9 @@
 """selu-verify compare: which activations self-normalize?  One certified row per
 activation at the fixed point (0, 1): parameters, S there, the largest Theorem 1
 domains, Theorems 2 and 3 (``verification.compare`` computes; this module parses,
-prints and plots)."""
+prints and plots).  Exit code 0 when every certificate was accepted (a failing theorem
+with its certified counterexample included), 1 when a part is undecided, failed with an
+error or was rejected, 2 for bad input."""
 from __future__ import annotations
 
 import importlib.util
