@@ -177,7 +177,7 @@ class Solved:
     """Certified parameters for the target and what the theorems use."""
 
     params: Params  # exact decimals inside the certified balls (or SELU's named constants)
-    balls: dict  # label -> arb holding the exact root
+    balls: dict  # parameter name -> arb holding the exact root
     unique: bool
     globally_unique: bool
     S: object  # arb: the spectral norm at the fixed point for the exact root
@@ -192,14 +192,7 @@ def solve(activation: str, mu="0", nu="1", omega="0", tau="1", bits: int = 256) 
     """The activation's certified parameters for the fixed point (mu, nu) (the generic
     solver ``fixed_point.solve_parameters``), or Unsolved with its one-line reason."""
     try:
-        try:
-            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits)
-        except FP.FixedPointError as exc:
-            # SELU's fast path (taken when a shape parameter enters affinely) can fail on an
-            # ill-conditioned target that the generic Krawczyk path solves (relu at (0, 1))
-            if isinstance(exc, FP.Unreachable) or not Params(activation=activation).structure.get("shape_affine"):
-                raise
-            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits, method="krawczyk")
+        r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits)
     except FP.Unreachable as exc:
         raise Unsolved("unreachable", str(exc)) from None
     except FP.FixedPointError as exc:
@@ -209,7 +202,7 @@ def solve(activation: str, mu="0", nu="1", omega="0", tau="1", bits: int = 256) 
 
 def _locate_default(activation: str) -> dict:
     """Where the fixed point is at the activation's default parameters (Krawczyk), for a
-    row whose target is unreachable; {} if it cannot be located."""
+    row whose target is unreachable; {"params", "error"} if it cannot be located."""
     try:
         p = Params(activation=activation)
         lf = SC.locate_fixed_point(p)
