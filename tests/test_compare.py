@@ -153,8 +153,12 @@ def test_cli_json_and_figure(quick, cli, tmp_path):
 @pytest.mark.parametrize("argv, needle", [
     (["--activations", "selu,nosuch"], "unknown activation 'nosuch'; known: selu"),
     (["--activations", "__import__('os')"], "unknown activation"),
+    (["--activations", "selu,x>=0: __import__('os'); x<0: 0"], "unknown function '__import__'"),
+    (["--activations", "x>=0: x**1000; x<0: 0"], "power 1000"),
+    (["--activations", "x>=0: exp(x*x); x<0: 0"], "not in the family"),
     (["--parts", "thm9"], "unknown part 'thm9'"),
-    (["--plot", "figure.jpg"], "--plot"),
+    (["--plot", "figure.xyz"], "--plot"),
+    (["--plot", "no/such/folder/figure.png"], "does not exist"),
     (["--resolution", "-1"], "resolution"),
     (["--in-process", "--scheduler", "tcp://127.0.0.1:1"], "not both"),
 ])
@@ -163,3 +167,33 @@ def test_bad_input_exits_2_with_one_line(cli, argv, needle, tmp_path):
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and needle in err
     assert not (tmp_path / "compare").exists()  # nothing computed
+
+
+def test_a_user_activation_flows_through(tmp_path, monkeypatch):
+    """(The slowest test here, ~12 s: it generates the user's kernels.)  The user's own shifted ReLU (a spec, kernels generated into a private cache) gets
+    the certified parameters of the built-in relu, and its certificates replay."""
+    monkeypatch.setenv("SELU_THEORY_CACHE", str(tmp_path / "cache"))
+    (uid,) = K.parse_activations("x>=0: lam*x - lam*b; x<0: -lam*b")
+    assert uid.startswith("u") and uid not in K.known_activations()
+    cmp_ = K.run([uid, "relu"], tmp_path / "out", CFG, parts=("params",))
+    mine, builtin = cmp_.row(uid)["params"], cmp_.row("relu")["params"]
+    assert mine["status"] == builtin["status"] == "solved"
+    for label in ("b", "lambda"):
+        lam = "lam" if label == "lambda" else label  # the user named it lam: its label is its name
+        assert abs(mine["parameters"][lam]["float"] - builtin["parameters"][label]["float"]) < 1e-15
+    assert mine["stable"] is builtin["stable"] is False
+    assert "your activation" in cmp_.table()
+    for c in cmp_.certificates():
+        assert _replayed(c) == (True, c["status"])
+
+
+def test_dask_local_cluster_gives_the_inprocess_results(quick, tmp_path):
+    pytest.importorskip("distributed")
+    import multiprocessing
+    _, inproc = quick
+    parts = ("params", "thm2")
+    run = K.run(["selu"], tmp_path, CFG, mode="dask", n_workers=2, parts=parts)
+    assert run.workers == 2 and sorted(run.computed) == [("selu", p) for p in sorted(parts)]
+    for p in parts:
+        assert K.comparable(run.results[("selu", p)]) == K.comparable(inproc.results[("selu", p)])
+    assert not [c for c in multiprocessing.active_children() if c.is_alive()]  # the cluster is gone

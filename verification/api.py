@@ -767,12 +767,14 @@ def compare(activations=None, out="results/compare", mode: str = "inprocess", wo
             resolution=None, max_boxes: int = None, tol=None, scheduler: str = None,
             on_result=None, parts=None) -> _compare.Comparison:
     """Which activations self-normalize?  The certified comparison at the fixed point
-    (0, 1) (``selu-verify compare``): for each activation (ids, or 'selu,serlu'; default
-    every one with kernels) its parameters, S there, the largest Theorem 1 domains and
-    Theorems 2-3, each backed by a certificate under ``out`` replayed by the checker.
-    ``mode``: "inprocess" or "dask" (a local cluster of ``workers`` processes, or
-    ``scheduler``).  Resumable: a rerun reuses finished tasks whose certificates replay.
-    ``parts``: a subset of ``compare.PARTS`` (default all).  The result has ``table()``, ``markdown()``, ``plot(path)``, ``to_dict()``."""
+    (0, 1) (``selu-verify compare``): for each activation (ids, or 'selu,serlu'; your
+    own as a spec, 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)'; default every built-in) its
+    parameters, S there, the largest Theorem 1 domains and Theorems 2-3, each backed by
+    a certificate under ``out`` replayed by the checker.  ``mode``: "inprocess" or
+    "dask" (a local cluster of ``workers`` processes, or ``scheduler``).  Resumable: a
+    rerun reuses finished tasks whose certificates replay.  ``parts``: a subset of
+    ``compare.PARTS`` (default all).  The result has ``table()``, ``markdown()``,
+    ``plot(path)``, ``to_dict()``, a short repr and an HTML table in Jupyter."""
     cfg = _compare.config_with(resolution=resolution, max_boxes=max_boxes, tol=tol)
     return _compare.run(_compare.parse_activations(activations), out, cfg, mode=mode, scheduler=scheduler,
                         n_workers=workers, on_result=on_result, parts=parts)

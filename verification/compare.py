@@ -1,6 +1,7 @@
 """Which activations self-normalize?  One certified row per activation, computed like the atlas.
 
-For every activation (a registered id with generated kernels) and the target fixed point
+For every activation (a built-in id, or the user's own spec, registered through
+``selu_theory.user_activation``) and the target fixed point
 (mu*, nu*) = (0, 1) under the paper's weights omega = 0, tau = 1, one row of
 
 * the parameters that make (0, 1) a fixed point (Krawczyk in Arb; "unreachable" with the
@@ -20,7 +21,8 @@ Every number reported as certified comes from a certificate written under the ou
 folder by ``certify`` and replayed by the independent checker (one acceptance rule).
 
 Execution, as in ``atlas``: one task per (activation, part), a pure function of its
-inputs and the configuration; ``mode="dask"`` submits them to a Dask cluster (a local
+inputs and the configuration; a row's params task runs first and hands its certified
+parameters to the row's Theorem tasks (one solve per row); ``mode="dask"`` submits them to a Dask cluster (a local
 one of single-threaded worker processes by default), ``mode="inprocess"`` runs them here.
 Each finished task is appended to ``compare.jsonl`` (flushed, fsynced); a rerun with the
 same configuration skips the tasks already there whose certificates still replay.
@@ -33,6 +35,7 @@ import contextlib
 import hashlib
 import html
 import json
+import logging
 import math
 import os
 import pathlib
@@ -42,8 +45,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from selu_theory import fixed_point as FP
-from selu_theory import kernel_loader
-from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
+from selu_theory import kernel_loader, user_activation
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters, registered_activations
+from selu_theory.user_cache import UserActivationError
 from verification import atlas as A
 from verification import checker
 from verification import claims as C
@@ -64,7 +68,7 @@ FIXED_POINT_EPS = "1e-15"  # |mu~ - mu*|, |nu~ - nu*| at the rounded parameters,
 PARAM_DIGITS = 32  # digits of the exact decimals used for the theorems
 # A coarse grid (steps 0.1 of Omega's scale and of nu*) and a modest box budget per
 # decision: the five built-ins in a few minutes on two cores.
-DEFAULT_CONFIG = {"resolution": "10", "max_boxes": 12_000, "tol": "0.01", "variance_max_boxes": 200_000}
+DEFAULT_CONFIG = {"resolution": "10", "max_boxes": 24_000, "tol": "0.01", "variance_max_boxes": 200_000}
 VARIANCE_SHAPES = {"thm2": SC.OMEGA_PLUS_SHAPE, "thm3a": SC.THM3A_SHAPE, "thm3b": SC.THM3B_SHAPE}
 _LOCK = threading.Lock()
 
@@ -84,16 +88,18 @@ def _has_kernels(activation: str) -> bool:
 
 
 def known_activations() -> tuple:
-    """Activation ids with generated kernels: the built-ins first, in table order."""
-    gen = pathlib.Path(kernel_loader.__file__).resolve().parent / "_generated"
-    found = sorted(p.parent.name for p in gen.glob("*/ball_kernels.py"))
+    """Activation ids generated into the package: the built-ins first, in table order."""
+    found = registered_activations()
     order = [a for a in BUILTINS if a in found] + [a for a in found if a not in BUILTINS]
     return tuple(a for a in order if _has_kernels(a))
 
 
 def parse_activations(spec=None) -> tuple:
     """'selu,serlu' (or a list) -> ids, in the order given, without repeats; None or ''
-    -> every known activation.  CompareInputError names the known ones."""
+    -> every known activation.  An item with a ':' is the user's own activation in the
+    grammar of ``selu_theory.activation_grammar`` (it has no commas), registered (its
+    kernels generated into the user cache on first use).  CompareInputError, one line,
+    naming the known ones."""
     known = known_activations()
     if spec is None or (isinstance(spec, str) and not spec.strip()):
         return known
@@ -101,11 +107,25 @@ def parse_activations(spec=None) -> tuple:
     items = [s for s in items if s]
     if not items:
         return known
-    bad = [s for s in items if s not in known]
-    if bad:
-        shown = bad[0] if len(bad[0]) <= 40 else bad[0][:37] + "..."
-        raise CompareInputError(f"unknown activation {shown!r}; known: {', '.join(known)}")
-    return tuple(dict.fromkeys(items))
+    ids = []
+    for s in items:
+        if ":" in s:
+            try:
+                ids.append(user_activation.resolve(s))
+            except UserActivationError as exc:
+                raise CompareInputError(f"activation {s[:40]!r}: {exc}") from None
+        elif s in known or (user_activation.is_user_id(s) and _has_kernels(s)):  # a registered user id
+            ids.append(s)
+        else:
+            shown = s if len(s) <= 40 else s[:37] + "..."
+            raise CompareInputError(f"unknown activation {shown!r}; known: {', '.join(known)} "
+                                    f"(or your own, e.g. 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)')")
+    return tuple(dict.fromkeys(ids))
+
+
+def label(activation: str) -> str:
+    """The activation's name in the table's first column (10 characters)."""
+    return activation if len(activation) <= 10 else activation[:9] + "~"
 
 
 def config_with(**over) -> dict:
@@ -157,7 +177,7 @@ class Solved:
     """Certified parameters for the target and what the theorems use."""
 
     params: Params  # exact decimals inside the certified balls (or SELU's named constants)
-    balls: dict  # label -> arb holding the exact root
+    balls: dict  # parameter name -> arb holding the exact root
     unique: bool
     globally_unique: bool
     S: object  # arb: the spectral norm at the fixed point for the exact root
@@ -172,14 +192,7 @@ def solve(activation: str, mu="0", nu="1", omega="0", tau="1", bits: int = 256) 
     """The activation's certified parameters for the fixed point (mu, nu) (the generic
     solver ``fixed_point.solve_parameters``), or Unsolved with its one-line reason."""
     try:
-        try:
-            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits)
-        except FP.FixedPointError as exc:
-            # SELU's fast path (taken when a shape parameter enters affinely) can fail on an
-            # ill-conditioned target that the generic Krawczyk path solves (relu at (0, 1))
-            if isinstance(exc, FP.Unreachable) or not Params(activation=activation).structure.get("shape_affine"):
-                raise
-            r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits, method="krawczyk")
+        r = FP.solve_parameters(activation, mu, nu, omega, tau, bits=bits)
     except FP.Unreachable as exc:
         raise Unsolved("unreachable", str(exc)) from None
     except FP.FixedPointError as exc:
@@ -189,7 +202,7 @@ def solve(activation: str, mu="0", nu="1", omega="0", tau="1", bits: int = 256) 
 
 def _locate_default(activation: str) -> dict:
     """Where the fixed point is at the activation's default parameters (Krawczyk), for a
-    row whose target is unreachable; {} if it cannot be located."""
+    row whose target is unreachable; {"params", "error"} if it cannot be located."""
     try:
         p = Params(activation=activation)
         lf = SC.locate_fixed_point(p)
@@ -230,9 +243,10 @@ def given_of(params_result: dict):
 def compare_task(activation: str, part: str, cfg: dict, out_dir, given: dict = None) -> dict:
     """One part of one row (module doc): a pure function of its arguments, which writes
     its certificates under ``out_dir/<activation>/certificates``.  A Theorem part uses
-    the parameters ``given`` (``given_of`` the params task's result), or solves for them.  JSON-ready; ``seconds``
-    is the only field that varies between runs.  An unexpected error is reported as the
-    row's status, never raised (one activation must not stop the table)."""
+    the parameters ``given`` (``given_of`` the params task's result), or solves for
+    them.  JSON-ready; ``seconds`` is the only field that varies between runs.  An
+    unexpected error is reported as the row's status, never raised (one activation must
+    not stop the table)."""
     with _LOCK:  # python-flint: precision is process-global and it is not thread-safe
         t0 = time.perf_counter()
         try:
@@ -440,7 +454,8 @@ class Comparison:
     def row(self, activation: str) -> dict:
         r = {"activation": activation}
         info = _info(activation)
-        r.update(name=info.get("ACTIVATION_NAME", activation), formula=info.get("FORMULA", ""))
+        r.update(name=info.get("ACTIVATION_NAME", activation), formula=info.get("FORMULA", ""),
+                 spec=user_activation.spec_text(activation) if user_activation.is_user_id(activation) else None)
         for part in PARTS:
             r[part.replace("-", "_")] = self.results.get((activation, part))
         return r
@@ -602,7 +617,9 @@ def _run_dask(heads, ready, followers, cfg, out_dir, save, scheduler, n_workers,
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
                 raise CompareInputError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from None
         else:
-            cluster = stack.enter_context(A.local_cluster(n_workers))
+            # CRITICAL: a worker's heartbeat racing the scheduler's shutdown logs an ERROR
+            # with a traceback, which is noise at the end of a finished table
+            cluster = stack.enter_context(A.local_cluster(n_workers, silence_logs=logging.CRITICAL))
             client = stack.enter_context(Client(cluster))
         cmp_.workers = len(client.scheduler_info().get("workers", {}))
         futures = {}
@@ -660,30 +677,31 @@ def _var_text(r: dict) -> str:
     if not r:
         return "—"
     if r.get("status") in ("proved", "disproved"):
+        if r.get("counterexample"):  # the certified value at a point where the theorem fails
+            return f"{float(r['counterexample'].get('value_text') or 'nan'):+.4f} no"
         lo, hi = r["enclosure"]
         v = hi if r["sense"] == "max" else lo
-        if isinstance(v, str) or (r.get("status") == "disproved" and r.get("counterexample")):
-            return "fails"
         return f"{v:+.4f} {'yes' if r['holds'] else 'no'}"
     return r.get("status", "?")
 
 
 def format_table(cmp_: Comparison, width: int = 80) -> str:
     lines = ["Which activations self-normalize?  Target fixed point (mu*, nu*) = (0, 1),",
-             "omega = 0, tau = 1.  Every number is certified: its certificate is written",
-             "under the output folder and replayed by the independent checker.", ""]
+             "omega = 0, tau = 1.  Every S, domain and theorem bound is certified: its",
+             "certificate is written under the output folder and replayed by the",
+             "independent checker.", ""]
     lines.append(f"{'activation':10} {'parameters for (0, 1) (Krawczyk)':43} {'S at (0, 1)':11} {'stable':6}")
-    notes = []
+    notes = [f"{row['activation']}: your activation {row['spec']}" for row in cmp_.rows() if row.get("spec")]
     for row in cmp_.rows():
         p = row["params"] or {}
-        lines.append(f"{row['activation']:10} {_params_text(p)[:43]:43} {_s_text(p):11} "
+        lines.append(f"{label(row['activation']):10} {_params_text(p)[:43]:43} {_s_text(p):11} "
                      f"{_stable_text(p) if p.get('status') == 'solved' else '—':6}")
         if p.get("status") not in (None, "solved"):
             notes.append(f"{row['activation']}: {p.get('message', '')}")
             d = p.get("default_fixed_point")
             if d and d.get("error"):
                 notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
-                             f"{d['error']}")
+                             f"no fixed point with nu > 0 certified ({d['error']})")
             elif d:
                 notes.append(f"{row['activation']} at {', '.join(f'{k}={v}' for k, v in d['params'].items())}: "
                              f"fixed point (mu*, nu*) = ({d['mu_float']:.6g}, {d['nu_float']:.6g}) (Krawczyk), "
@@ -699,9 +717,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     for row in cmp_.rows():
         p = row["params"] or {}
         if p and p.get("status") not in ("solved",):
-            lines.append(f"{row['activation']:10} {'—':9} {'—':14} {'—':13} {'—':13} {'—':13}")
+            lines.append(f"{label(row['activation']):10} {'—':9} {'—':14} {'—':13} {'—':13} {'—':13}")
             continue
-        lines.append(f"{row['activation']:10} {_thm1_text(row['thm1_scale'], 'scale')[:9]:9} "
+        lines.append(f"{label(row['activation']):10} {_thm1_text(row['thm1_scale'], 'scale')[:9]:9} "
                      f"{_thm1_text(row['thm1_nu'], 'nu')[:14]:14} {_var_text(row['thm2'])[:13]:13} "
                      f"{_var_text(row['thm3a'])[:13]:13} {_var_text(row['thm3b'])[:13]:13}")
         for part in PARTS:
@@ -716,6 +734,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     for r in cmp_.results.values():
         steps.update(r.get("steps", {}))
     lines += ["",
+              "parameters: Krawczyk enclosures of the exact solution (this run); the",
+              "certificate proves that the decimals used, inside them, map (0, 1) to itself",
+              f"within {FIXED_POINT_EPS} (for selu it also replays the Krawczyk proof).",
               "S: certified spectral norm of the Jacobian of (mu, nu) -> (mu~, nu~) at (0, 1)",
               "(upper end when stable, lower end otherwise).  Omega x s: the paper's Omega",
               "blown up by s about the fixed point, Theorem 1 (S < 1 and self-map) proved;",
@@ -723,15 +744,16 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
               + (f" (grid {steps.get('thm1.scale', '?')}, {steps.get('thm1.nu', '?')})." if steps else "."),
               "Thm 2 max: certified upper bound of max(nu~ - nu) on Omega+ (holds if < 0);",
               "Thm 3a/b min: certified lower bound of min(nu~ - nu) on the Theorem 3",
-              "domains (holds if > 0)."]
+              "domains (holds if > 0).  'no': the certified value at a counterexample."]
     if notes:
         lines.append("")
         lines += _wrap(notes, width)
     certs = cmp_.certificates()
     ok = sum(1 for c in certs if c.get("checker"))
     lines.append("")
-    lines.append(f"{len(certs)} certificates, {ok} accepted by the checker; {len(cmp_.computed)} tasks computed, "
-                 f"{len(cmp_.reused)} reused, {cmp_.seconds:.1f} s")
+    lines.append(f"{len(certs)} certificates, {ok} accepted by the checker.")
+    lines.append(f"{len(cmp_.computed)} tasks computed, {len(cmp_.reused)} reused (certificates replayed); "
+                 f"{cmp_.seconds:.1f} s")
     return "\n".join(_wrap(lines, width))
 
 
@@ -768,9 +790,11 @@ def table_markdown(cmp_: Comparison) -> str:
 def _var_md(r) -> str:
     if not r or r.get("status") not in ("proved", "disproved"):
         return (r or {}).get("status", "—")
+    if r.get("counterexample"):
+        pt = ", ".join(f"{float(F(x)):.4g}" for x in r["counterexample"]["point"])
+        return f"fails: ν̃ − ν = {r['counterexample'].get('value_text', '?')} at ({pt})"
     lo, hi = r["enclosure"]
-    enc = f"in [{lo:.6f}, {hi:.6f}]" if not isinstance(lo, str) and not isinstance(hi, str) else "fails"
-    return f"{enc}: {'holds' if r['holds'] else 'fails'}"
+    return f"in [{lo:.6f}, {hi:.6f}]: {'holds' if r['holds'] else 'fails'}"
 
 
 def table_html(cmp_: Comparison) -> str:

@@ -1,12 +1,15 @@
 """selu-verify compare: which activations self-normalize?  One certified row per
 activation at the fixed point (0, 1): parameters, S there, the largest Theorem 1
 domains, Theorems 2 and 3 (``verification.compare`` computes; this module parses,
-prints and plots)."""
+prints and plots).  Exit code 0 when every certificate was accepted (a failing theorem
+with its certified counterexample included), 1 when a part is undecided, failed with an
+error or was rejected, 2 for bad input."""
 from __future__ import annotations
 
 import importlib.util
 import math
 import pathlib
+import sys
 
 from verification import compare as K
 from verification.cli.common import (
@@ -19,9 +22,6 @@ from verification.cli.common import (
     write_json,
 )
 
-PLOT_SUFFIXES = (".png", ".pdf", ".svg")
-
-
 def _have(module: str) -> bool:
     """Is an optional dependency (matplotlib, distributed) installed?"""
     return importlib.util.find_spec(module) is not None
@@ -33,8 +33,8 @@ def _progress_line(n: int, total: int, activation: str, part: str, r: dict, reus
     if st == "error":
         body = f"error: {r.get('message')}"
     elif part == "params" and st == "solved":
-        p = ", ".join(f"{k} {v['float']:.7g}" for k, v in r["parameters"].items())
-        body = f"{p}; S {r['S'][1]:.6f} " + {True: "stable", False: "NOT stable"}.get(r["stable"], "undecided")
+        p = " ".join(f"{k}={v['float']:.6g}" for k, v in r["parameters"].items())
+        body = f"{p} S={r['S'][1]:.6f} " + {True: "stable", False: "unstable"}.get(r["stable"], "undecided")
     elif part.startswith("thm1") and st == "proved":
         body = (f"Omega x {r['scale']}" if part == "thm1-scale" else f"nu in [{r['nu'][0]}, {r['nu'][1]}]") + \
             " proved"
@@ -63,8 +63,6 @@ def cmd_compare(args) -> int:
         raise BadInput("--timeout must be a positive number of seconds")
     if args.scheduler is not None and args.in_process:
         raise BadInput("give --scheduler or --in-process, not both")
-    if args.plot is not None and pathlib.Path(args.plot).suffix.lower() not in PLOT_SUFFIXES:
-        raise BadInput(f"--plot: the file must end in {', '.join(PLOT_SUFFIXES)}; got {args.plot!r}")
     mode = "inprocess" if args.in_process else "dask"
     if mode == "dask" and not _have("distributed"):
         raise BadInput("compare runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
@@ -75,12 +73,13 @@ def cmd_compare(args) -> int:
              f"on a local Dask cluster ({n_workers} worker processes)")
     total = len(activations) * len(parts)
     say(args, f"comparing {', '.join(activations)} at the fixed point (0, 1):",
-        f"{total} tasks {where}; results saved as they arrive to", f"  {out / K.RESULTS_FILE}")
+        f"{total} tasks {where};", f"results saved as they arrive to {out / K.RESULTS_FILE}")
     seen = []
 
     def progress(activation, part, r, reused):
         seen.append(part)
         say(args, _progress_line(len(seen), total, activation, part, r, reused))
+        sys.stdout.flush()  # progress also through a pipe or into a log file
 
     try:
         cmp_ = K.run(activations, out, cfg, mode=mode, scheduler=args.scheduler, n_workers=n_workers,
@@ -109,8 +108,8 @@ def cmd_compare(args) -> int:
 def register(sub):
     s = sub.add_parser("compare", help="which activations self-normalize: a certified table at the fixed point (0, 1)")
     s.add_argument("--activations", default=None,
-                   help=f"comma-separated activation ids (default: every one with kernels, "
-                        f"{', '.join(K.BUILTINS)} first)")
+                   help=f"comma-separated activation ids (default: every built-in, {', '.join(K.BUILTINS)}), "
+                        "or your own in the grammar of --activation, e.g. 'x>=0: lam*x; x<0: lam*alpha*x*exp(x)'")
     s.add_argument("--resolution", default=None,
                    help=f"multiplies the domain searches' grid steps (default {K.DEFAULT_CONFIG['resolution']}: "
                         "coarse and quick)")
