@@ -10,9 +10,9 @@ from flint import arb
 
 from selu_theory import ball, constants
 from selu_theory.expr import parse
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
 from selu_theory.moment_map import reducible_pairs
-from selu_theory.params import Params
+from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
 from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
@@ -32,6 +32,7 @@ class PartResult:
     counterexample: dict = None
     detail: str = ""
     required: bool = True  # False for an alternative reading of the paper
+    solution: object = None  # a fixed-point part's FixedPointSolution (generic encoding), for display
 
     @property
     def certificate(self):
@@ -137,14 +138,27 @@ def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
     return PartResult(part.key, status, enc, cert, 0, cex)
 
 
+def fixed_point_bits(digits: int) -> int:
+    return max(256, int(digits * 3.33) + 64)
+
+
+def _digits_ok(x: arb, digits: int) -> bool:
+    return bool(x.rad() < arb(10) ** (-digits) * abs(x.mid()))
+
+
 def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
-    wp = max(256, int(part.digits * 3.33) + 64)
+    """The parameters for the part's target fixed point.  SELU keeps its original
+    certificate encoding (alpha_bounds, lambda_bounds; byte-identical certificates);
+    every other activation, and SELU with parameters held fixed, the generic one."""
+    if params.activation != DEFAULT_ACTIVATION or part.fixed:
+        return _run_fixed_point_generic(part, params)
+    wp = fixed_point_bits(part.digits)
     try:
         fp = solve_alpha_lambda(part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
     except FixedPointError as exc:
         cert = FixedPointPart(part.key, "undecided", error=str(exc))
         return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc))]
-    digits_ok = all(x.rad() < arb(10) ** (-part.digits) * abs(x.mid()) for x in (fp.alpha, fp.lam))
+    digits_ok = all(_digits_ok(x, part.digits) for x in (fp.alpha, fp.lam))
     closed = (part.mu_star, part.nu_star, part.omega, part.tau) == ("0", "1", "0", "1")
     agree = True
     if closed:
@@ -161,6 +175,54 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
                        detail=fp.alpha.str(part.digits + 3)),
             PartResult("lambda", status, ball.fraction_bounds(fp.lam), None,
                        detail=fp.lam.str(part.digits + 3))]
+
+
+def widened_bounds(x: arb) -> tuple:
+    """Exact rational ends of the ball mid -+ 3 rad: an enclosure of x's value that also
+    holds every ball about that value with radius <= rad (what a replay at a higher
+    precision computes), so the checker's containment test does not hinge on rounding."""
+    lo, hi = ball.fraction_bounds(x)
+    r = (hi - lo) / 2
+    return lo - 2 * r, hi + 2 * r
+
+
+def _run_fixed_point_generic(part: C.FixedPoint, params: Params) -> list:
+    activation = params.activation
+    labels = {p.name: p.label for p in activation_parameters(activation).parameters}
+    wp = fixed_point_bits(part.digits)
+    fixed = dict(part.fixed)
+    try:
+        sol = solve_parameters(activation, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
+                               fixed=fixed)
+    except FixedPointError as exc:  # Unreachable included: nothing certified to record here
+        cert = FixedPointPart(part.key, "undecided", error=str(exc))
+        first = labels[next(iter(labels))]
+        return [PartResult(first, "undecided", (math.nan, math.nan), cert, detail=str(exc))]
+    free = [n for n in sol.balls if n not in fixed]
+    rows, held = [], []
+    for n, b in sol.balls.items():
+        if n in fixed:
+            lo, hi = ball.fraction_bounds(b)
+            if lo != hi:  # pragma: no cover - fixed values are exact rationals (Params)
+                lo = hi = None
+            held.append(labels[n])
+        else:
+            lo, hi = ball.fraction_bounds(b)
+        rows.append((labels[n], str(lo), str(hi), b.str(part.digits + 5)))
+    exact_fixed = all(r[1] != "None" for r in rows)
+    digits_ok = all(_digits_ok(sol.balls[n], part.digits) for n in free)
+    status = "proved" if (sol.unique and digits_ok and exact_fixed) else "undecided"
+    S = None if sol.S is None or not sol.S.is_finite() else tuple(str(q) for q in widened_bounds(sol.S))
+    if not exact_fixed:  # pragma: no cover
+        rows = [(r[0], "0", "0", r[3]) if r[1] == "None" else r for r in rows]
+    cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
+                          digits=part.digits, unique=bool(sol.unique), parameters=tuple(rows), fixed=tuple(held),
+                          uniqueness="global" if sol.globally_unique else "box", spectral_norm=S)
+    out = []
+    for i, n in enumerate(free):
+        out.append(PartResult(labels[n], status, ball.fraction_bounds(sol.balls[n]), cert if i == 0 else None,
+                              detail=sol.balls[n].str(part.digits + 3), solution=sol))
+    return out
 
 
 def derived_enclosure(d: C.Derived, enclosures: dict):
