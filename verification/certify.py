@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
+from fractions import Fraction
 from dataclasses import dataclass
 
+from selu_theory.fixed_point import FixedPointError
+from selu_theory.numbers import text_of
 from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import certificate as cert_io
 from verification import checker
@@ -142,3 +145,29 @@ def certify_part(part: C.Extremum, params: Params, runner, path=None, max_boxes:
     if done.reason:
         pr.detail = done.reason
     return pr, done
+
+
+FIXED_POINT_CLAIM_ID = "fixed-point"
+
+
+def certify_fixed_point(activation: str, mu_star, nu_star, omega=0, tau=1, digits: int = 30, fixed=None,
+                        path=None) -> tuple:
+    """Prove the parameters of ``activation`` for the target fixed point (mu*, nu*) under
+    weights (omega, tau) (``fixed``: {parameter: value} held fixed) and certify them: a
+    claim with one FixedPoint part, sealed, written to ``path`` (a path, a function of
+    the certificate, or None), replayed by the checker.  Returns (FixedPointSolution,
+    Certified); ``Certified.proved`` says whether the result counts as certified.
+    FixedPointError (``Unreachable`` included) when the prover finds no solution: there is
+    nothing to certify then, and the message says what the solver established."""
+    fixed = dict(fixed or {})
+    targets = tuple(text_of(Fraction(x)) if not isinstance(x, str) else x for x in (mu_star, nu_star, omega, tau))
+    part = C.FixedPoint("parameters", *targets, digits=digits, fixed=tuple(fixed.items()))
+    results = prove.run_fixed_point(part, Params(activation=activation, **fixed), prove.DEFAULT_BITS)
+    first = results[0]
+    if first.record.error is not None:
+        raise first.exception if isinstance(first.exception, FixedPointError) else FixedPointError(first.record.error)
+    sol = first.solution
+    claim = C.Claim(FIXED_POINT_CLAIM_ID, f"{activation}: parameters for a target fixed point", "",
+                    "selu-verify params", (part,), params=sol.params)
+    done = certify(claim, sol.params, first.status, [first.record], path)
+    return sol, done

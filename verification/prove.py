@@ -10,7 +10,7 @@ from flint import arb
 
 from selu_theory import ball, constants
 from selu_theory.expr import parse
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
+from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
@@ -32,7 +32,8 @@ class PartResult:
     counterexample: dict = None
     detail: str = ""
     required: bool = True  # False for an alternative reading of the paper
-    solution: object = None  # a fixed-point part's FixedPointSolution (generic encoding), for display
+    solution: object = None  # a fixed-point part's FixedPointSolution, for display
+    exception: Exception = None  # a fixed-point part's FixedPointError (Unreachable kept apart)
 
     @property
     def certificate(self):
@@ -154,10 +155,12 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
         return _run_fixed_point_generic(part, params)
     wp = fixed_point_bits(part.digits)
     try:
-        fp = solve_alpha_lambda(part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
+        # SELU's answer from solve_parameters is solve_alpha_lambda's own (``.selu``)
+        sol = solve_parameters(DEFAULT_ACTIVATION, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
+        fp = sol.selu
     except FixedPointError as exc:
         cert = FixedPointPart(part.key, "undecided", error=str(exc))
-        return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc))]
+        return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc), exception=exc)]
     digits_ok = all(_digits_ok(x, part.digits) for x in (fp.alpha, fp.lam))
     closed = (part.mu_star, part.nu_star, part.omega, part.tau) == ("0", "1", "0", "1")
     agree = True
@@ -172,9 +175,9 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
                           unique=fp.unique, closed_forms_agree=agree if closed else None)
     # Exact rational ends: a float would hide the 30 digits being compared.
     return [PartResult("alpha", status, ball.fraction_bounds(fp.alpha), cert,
-                       detail=fp.alpha.str(part.digits + 3)),
+                       detail=fp.alpha.str(part.digits + 3), solution=sol),
             PartResult("lambda", status, ball.fraction_bounds(fp.lam), None,
-                       detail=fp.lam.str(part.digits + 3))]
+                       detail=fp.lam.str(part.digits + 3), solution=sol)]
 
 
 def widened_bounds(x: arb) -> tuple:
@@ -197,7 +200,7 @@ def _run_fixed_point_generic(part: C.FixedPoint, params: Params) -> list:
     except FixedPointError as exc:  # Unreachable included: nothing certified to record here
         cert = FixedPointPart(part.key, "undecided", error=str(exc))
         first = labels[next(iter(labels))]
-        return [PartResult(first, "undecided", (math.nan, math.nan), cert, detail=str(exc))]
+        return [PartResult(first, "undecided", (math.nan, math.nan), cert, detail=str(exc), exception=exc)]
     free = [n for n in sol.balls if n not in fixed]
     rows, held = [], []
     for n, b in sol.balls.items():
