@@ -15,12 +15,12 @@ registered one, or the one the checker rebuilds from the parts.
 from __future__ import annotations
 
 import contextlib
+import math
 import pathlib
-from fractions import Fraction
 from dataclasses import dataclass
 
 from selu_theory.fixed_point import FixedPointError
-from selu_theory.numbers import text_of
+from selu_theory.numbers import NumberError, parse, text_of
 from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import certificate as cert_io
 from verification import checker
@@ -160,9 +160,17 @@ def certify_fixed_point(activation: str, mu_star, nu_star, omega=0, tau=1, digit
     FixedPointError (``Unreachable`` included) when the prover finds no solution: there is
     nothing to certify then, and the message says what the solver established."""
     fixed = dict(fixed or {})
-    targets = tuple(text_of(Fraction(x)) if not isinstance(x, str) else x for x in (mu_star, nu_star, omega, tau))
+    # exact texts (a float means its shortest decimal, as in fixed_point); invalid input
+    # becomes the solver's own FixedPointError
+    try:
+        targets = tuple(text_of(parse(x, what)) for x, what in
+                        zip((mu_star, nu_star, omega, tau), ("mu_star", "nu_star", "omega", "tau")))
+    except NumberError as exc:
+        raise FixedPointError(str(exc)) from None
     part = C.FixedPoint("parameters", *targets, digits=digits, fixed=tuple(fixed.items()))
-    results = prove.run_fixed_point(part, Params(activation=activation, **fixed), prove.DEFAULT_BITS)
+    # the precision selu-verify params always solved at: digits plus a few guard digits
+    bits = max(64, math.ceil(digits * 3.33) + 16)
+    results = prove.run_fixed_point(part, Params(activation=activation, **fixed), prove.DEFAULT_BITS, bits)
     first = results[0]
     if first.record.error is not None:
         raise first.exception if isinstance(first.exception, FixedPointError) else FixedPointError(first.record.error)

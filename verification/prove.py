@@ -147,13 +147,14 @@ def _digits_ok(x: arb, digits: int) -> bool:
     return bool(x.rad() < arb(10) ** (-digits) * abs(x.mid()))
 
 
-def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
-    """The parameters for the part's target fixed point.  SELU keeps its original
-    certificate encoding (alpha_bounds, lambda_bounds; byte-identical certificates);
-    every other activation, and SELU with parameters held fixed, the generic one."""
+def run_fixed_point(part: C.FixedPoint, params: Params, bits: int, solve_bits: int = None) -> list:
+    """The parameters for the part's target fixed point, solved at ``solve_bits`` (default
+    ``fixed_point_bits``).  SELU keeps its original certificate encoding (alpha_bounds,
+    lambda_bounds; byte-identical certificates); every other activation, and SELU with
+    parameters held fixed, the generic one."""
+    wp = solve_bits or fixed_point_bits(part.digits)
     if params.activation != DEFAULT_ACTIVATION or part.fixed:
-        return _run_fixed_point_generic(part, params)
-    wp = fixed_point_bits(part.digits)
+        return _run_fixed_point_generic(part, params, wp)
     try:
         # SELU's answer from solve_parameters is solve_alpha_lambda's own (``.selu``)
         sol = solve_parameters(DEFAULT_ACTIVATION, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
@@ -189,10 +190,9 @@ def widened_bounds(x: arb) -> tuple:
     return lo - 2 * r, hi + 2 * r
 
 
-def _run_fixed_point_generic(part: C.FixedPoint, params: Params) -> list:
+def _run_fixed_point_generic(part: C.FixedPoint, params: Params, wp: int) -> list:
     activation = params.activation
     labels = {p.name: p.label for p in activation_parameters(activation).parameters}
-    wp = fixed_point_bits(part.digits)
     fixed = dict(part.fixed)
     try:
         sol = solve_parameters(activation, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
