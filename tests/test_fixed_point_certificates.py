@@ -24,7 +24,7 @@ from verification import prove
 from verification.certificate import CertificateError, FixedPointPart
 from verification.certify import certify_fixed_point
 
-from tests.test_generic_activation import _mp, _mp_solve
+from tests.test_generic_activation import MP, _mp, _mp_solve
 
 LEGACY_KEYS = {"kind", "key", "status", "error"} | set(FixedPointPart.FIELDS)
 
@@ -74,7 +74,7 @@ def test_certificate_is_proved_replayed_and_contains_the_mpmath_root(certified, 
         assert hi - lo < Fraction(1, 10 ** 30)  # the 30 digits claimed
         # the oracle (40-digit quadrature, findroot) is good to ~1e-32; the enclosure is ~1e-31 wide
         assert _mp(lo) - mpmath.mpf("1e-31") <= x <= _mp(hi) + mpmath.mpf("1e-31"), (label, x)
-        assert not _mp(lo) <= x * (1 + mpmath.mpf("1e-27")) <= _mp(hi)  # a perturbed root is outside
+        assert not _mp(lo) <= x * (1 + MP.mpf("1e-27")) <= _mp(hi)  # a perturbed root is outside
     # S is an enclosure holding the solver's ball
     s_lo, s_hi = (Fraction(x) for x in part.spectral_norm)
     assert s_lo < s_hi and (s_hi < 1) == (activation == "serlu")
@@ -230,3 +230,14 @@ def test_a_user_activation_certificate_and_its_forgeries(tmp_path, monkeypatch):
         lo, hi = Fraction(p["parameters"][0][1]), Fraction(p["parameters"][0][2])
         _shift(p["parameters"][0], -5 * (hi - lo))
     assert "do not contain the Krawczyk replay" in _rejected(_forged(body, edit))
+
+
+def test_the_generic_encoding_for_selu_is_rejected(certified):
+    """SELU's statement is replayed with its closed-form check: its part keeps one encoding."""
+    selu = json.loads(certify_fixed_point("selu", 0, 1)[1].certificate.to_bytes())
+    serlu = _body(certified["serlu"][1])
+
+    def edit(p):
+        p.clear()
+        p.update(copy.deepcopy(serlu["parts"][0]))
+    assert "original encoding" in _rejected(_forged(selu, edit))

@@ -1,7 +1,7 @@
 """The one certify pipeline: prove -> seal -> write -> check -> accept.
 
 Every path that reports "proved" (``selu-verify all``/``claim``/``bound``/``theorems``/
-``domain``/``grid``/``paper-grid``/``check`` and ``api.prove``/``api.bound``) goes through here, so there is one acceptance
+``domain``/``grid``/``paper-grid``/``params``/``check`` and ``api.prove``/``api.bound``/``api.params``) goes through here, so there is one acceptance
 rule (``accept``): a result counts as proved only if the independent checker accepted
 the certificate *and* its replay gives the prover's status; anything else is
 "undecided", with the reason.
@@ -175,7 +175,10 @@ def certify_fixed_point(activation: str, mu_star, nu_star, omega=0, tau=1, digit
     if first.record.error is not None:
         raise first.exception if isinstance(first.exception, FixedPointError) else FixedPointError(first.record.error)
     sol = first.solution
-    claim = C.Claim(FIXED_POINT_CLAIM_ID, f"{activation}: parameters for a target fixed point", "",
+    # named by the target (the parameters, up to 1000 digits, would make the id too long)
+    cid = (f"{FIXED_POINT_CLAIM_ID}{CUSTOM_ID_SEPARATOR}activation={activation},"
+           f"mu*={targets[0]},nu*={targets[1]},omega={targets[2]},tau={targets[3]}")[:300]
+    claim = C.Claim(cid, f"{activation}: parameters for a target fixed point", "",
                     "selu-verify params", (part,), params=sol.params)
     done = certify(claim, sol.params, first.status, [first.record], path)
     return sol, done

@@ -356,6 +356,9 @@ def _digits_within(lo: Fraction, hi: Fraction, digits: int) -> bool:
 
 def check_fixed_point(part: FixedPointPart, params: Params):
     if part.generic:
+        if params.activation == DEFAULT_ACTIVATION and not part.fixed:
+            # one encoding per statement: SELU's (with its closed-form check) is the original
+            raise Rejected("SELU's fixed-point part uses its original encoding (alpha_bounds, lambda_bounds)")
         return _check_fixed_point_generic(part, params)
     if part.error is None and params.activation != DEFAULT_ACTIVATION:
         # alpha_bounds / lambda_bounds are SELU's encoding, replayed by SELU's solver only

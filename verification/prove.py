@@ -12,6 +12,7 @@ from selu_theory import ball, constants
 from selu_theory.expr import parse
 from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.moment_map import reducible_pairs
+from selu_theory.numbers import text_of
 from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
@@ -143,6 +144,13 @@ def fixed_point_bits(digits: int) -> int:
     return max(256, int(digits * 3.33) + 64)
 
 
+def _bounds(x: arb, wp: int) -> tuple:
+    """Exact rational ends of x; ``fraction_bounds`` reads them at max(precision, 1024)
+    bits, which would widen a ball of more than 1024 bits (digits above ~300)."""
+    with ball.precision(max(wp + 64, 1024)):
+        return ball.fraction_bounds(x)
+
+
 def _digits_ok(x: arb, digits: int) -> bool:
     return bool(x.rad() < arb(10) ** (-digits) * abs(x.mid()))
 
@@ -170,22 +178,36 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int, solve_bits: i
     status = "proved" if (fp.unique and digits_ok and agree) else "undecided"
     cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
                           digits=part.digits,
-                          alpha_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.alpha)),
-                          lambda_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.lam)),
+                          alpha_bounds=tuple(str(q) for q in _bounds(fp.alpha, wp)),
+                          lambda_bounds=tuple(str(q) for q in _bounds(fp.lam, wp)),
                           alpha_text=fp.alpha.str(part.digits + 5), lambda_text=fp.lam.str(part.digits + 5),
                           unique=fp.unique, closed_forms_agree=agree if closed else None)
     # Exact rational ends: a float would hide the 30 digits being compared.
-    return [PartResult("alpha", status, ball.fraction_bounds(fp.alpha), cert,
+    return [PartResult("alpha", status, _bounds(fp.alpha, wp), cert,
                        detail=fp.alpha.str(part.digits + 3), solution=sol),
-            PartResult("lambda", status, ball.fraction_bounds(fp.lam), None,
+            PartResult("lambda", status, _bounds(fp.lam, wp), None,
                        detail=fp.lam.str(part.digits + 3), solution=sol)]
 
 
-def widened_bounds(x: arb) -> tuple:
+def outward_decimals(lo: Fraction, hi: Fraction, sig: int) -> tuple:
+    """[lo, hi] rounded outward to decimals of ``sig`` significant digits (as text):
+    a shorter enclosure of the same value, readable, and far below the 1000-character
+    limit of a certificate number that a dyadic end of a 1000-bit ball would exceed."""
+    big = max(abs(lo), abs(hi))
+    if big == 0:
+        return "0", "0"
+    e = math.floor(math.log10(big)) if big < 10 ** 300 else len(str(int(big))) - 1
+    scale = Fraction(10) ** (sig - 1 - e)
+    down = Fraction(math.floor(lo * scale)) / scale
+    up = Fraction(math.ceil(hi * scale)) / scale
+    return text_of(down), text_of(up)
+
+
+def widened_bounds(x: arb, wp: int) -> tuple:
     """Exact rational ends of the ball mid -+ 3 rad: an enclosure of x's value that also
     holds every ball about that value with radius <= rad (what a replay at a higher
     precision computes), so the checker's containment test does not hinge on rounding."""
-    lo, hi = ball.fraction_bounds(x)
+    lo, hi = _bounds(x, wp)
     r = (hi - lo) / 2
     return lo - 2 * r, hi + 2 * r
 
@@ -205,17 +227,18 @@ def _run_fixed_point_generic(part: C.FixedPoint, params: Params, wp: int) -> lis
     rows, held = [], []
     for n, b in sol.balls.items():
         if n in fixed:
-            lo, hi = ball.fraction_bounds(b)
+            lo, hi = _bounds(b, wp)
             if lo != hi:  # pragma: no cover - fixed values are exact rationals (Params)
                 lo = hi = None
             held.append(labels[n])
+            lo, hi = str(lo), str(hi)
         else:
-            lo, hi = ball.fraction_bounds(b)
-        rows.append((labels[n], str(lo), str(hi), b.str(part.digits + 5)))
+            lo, hi = outward_decimals(*_bounds(b, wp), part.digits + 4)
+        rows.append((labels[n], lo, hi, b.str(part.digits + 5)))
     exact_fixed = all(r[1] != "None" for r in rows)
     digits_ok = all(_digits_ok(sol.balls[n], part.digits) for n in free)
     status = "proved" if (sol.unique and digits_ok and exact_fixed) else "undecided"
-    S = None if sol.S is None or not sol.S.is_finite() else tuple(str(q) for q in widened_bounds(sol.S))
+    S = None if sol.S is None or not sol.S.is_finite() else outward_decimals(*widened_bounds(sol.S, wp), 40)
     if not exact_fixed:  # pragma: no cover
         rows = [(r[0], "0", "0", r[3]) if r[1] == "None" else r for r in rows]
     cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
@@ -223,7 +246,7 @@ def _run_fixed_point_generic(part: C.FixedPoint, params: Params, wp: int) -> lis
                           uniqueness="global" if sol.globally_unique else "box", spectral_norm=S)
     out = []
     for i, n in enumerate(free):
-        out.append(PartResult(labels[n], status, ball.fraction_bounds(sol.balls[n]), cert if i == 0 else None,
+        out.append(PartResult(labels[n], status, _bounds(sol.balls[n], wp), cert if i == 0 else None,
                               detail=sol.balls[n].str(part.digits + 3), solution=sol))
     return out
 
