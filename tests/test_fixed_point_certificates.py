@@ -241,3 +241,22 @@ def test_the_generic_encoding_for_selu_is_rejected(certified):
         p.clear()
         p.update(copy.deepcopy(serlu["parts"][0]))
     assert "original encoding" in _rejected(_forged(selu, edit))
+
+
+def test_a_parameter_held_fixed_is_recorded_exactly_and_replayed(tmp_path, monkeypatch):
+    """(~5 s: generates the user's kernels.)  A three-parameter leaky shifted ReLU with its
+    slope c = 0.1 held fixed (not a dyadic: the part records 1/10 itself): b and lam are
+    certified; another fixed value under the same enclosures is rejected."""
+    from selu_theory import user_activation
+    monkeypatch.setenv("SELU_THEORY_CACHE", str(tmp_path / "cache"))
+    uid = user_activation.register("x>=0: lam*x - lam*b; x<0: lam*c*x - lam*b")
+    sol, done = certify_fixed_point(uid, 0, 1, fixed={"c": "0.1"})
+    assert done.proved, done.reason
+    part = done.certificate.parts[0]
+    assert part.fixed == ("c",) and [r[:3] for r in part.parameters if r[0] == "c"] == [("c", "0.1", "0.1")]
+    body = _body(done)
+
+    def edit(p):
+        row = next(r for r in p["parameters"] if r[0] == "c")
+        row[1] = row[2] = "0.2"
+    assert "do not contain the Krawczyk replay" in _rejected(_forged(body, edit))

@@ -181,4 +181,6 @@ def certify_fixed_point(activation: str, mu_star, nu_star, omega=0, tau=1, digit
     claim = C.Claim(cid, f"{activation}: parameters for a target fixed point", "",
                     "selu-verify params", (part,), params=sol.params)
     done = certify(claim, sol.params, first.status, [first.record], path)
+    if done.status != "proved" and not done.reason:
+        done.reason = f"the prover could not certify it: {first.detail}"
     return sol, done

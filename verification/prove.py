@@ -12,7 +12,8 @@ from selu_theory import ball, constants
 from selu_theory.expr import parse
 from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.moment_map import reducible_pairs
-from selu_theory.numbers import text_of
+from selu_theory.numbers import NumberError, text_of
+from selu_theory.numbers import parse as parse_number
 from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
@@ -224,30 +225,33 @@ def _run_fixed_point_generic(part: C.FixedPoint, params: Params, wp: int) -> lis
         first = labels[next(iter(labels))]
         return [PartResult(first, "undecided", (math.nan, math.nan), cert, detail=str(exc), exception=exc)]
     free = [n for n in sol.balls if n not in fixed]
-    rows, held = [], []
+    rows, held, why = [], [], []
     for n, b in sol.balls.items():
         if n in fixed:
-            lo, hi = _bounds(b, wp)
-            if lo != hi:  # pragma: no cover - fixed values are exact rationals (Params)
-                lo = hi = None
+            # the value given, exactly (its ball need not be exact: 0.1 is not a dyadic)
+            try:
+                q = parse_number(str(fixed[n]), labels[n])
+                lo = hi = text_of(q)
+            except NumberError:
+                lo = hi = "0"
+                why.append(f"{labels[n]} = {fixed[n]} held fixed is not an exact rational")
             held.append(labels[n])
-            lo, hi = str(lo), str(hi)
         else:
             lo, hi = outward_decimals(*_bounds(b, wp), part.digits + 4)
+            if not _digits_ok(b, part.digits):
+                why.append(f"the enclosure of {labels[n]} is wider than {part.digits} digits")
         rows.append((labels[n], lo, hi, b.str(part.digits + 5)))
-    exact_fixed = all(r[1] != "None" for r in rows)
-    digits_ok = all(_digits_ok(sol.balls[n], part.digits) for n in free)
-    status = "proved" if (sol.unique and digits_ok and exact_fixed) else "undecided"
+    if not sol.unique:  # pragma: no cover - the solver raises instead
+        why.append("the Krawczyk test did not prove uniqueness")
+    status = "undecided" if why else "proved"
     S = None if sol.S is None or not sol.S.is_finite() else outward_decimals(*widened_bounds(sol.S, wp), 40)
-    if not exact_fixed:  # pragma: no cover
-        rows = [(r[0], "0", "0", r[3]) if r[1] == "None" else r for r in rows]
     cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
                           digits=part.digits, unique=bool(sol.unique), parameters=tuple(rows), fixed=tuple(held),
                           uniqueness="global" if sol.globally_unique else "box", spectral_norm=S)
     out = []
     for i, n in enumerate(free):
         out.append(PartResult(labels[n], status, _bounds(sol.balls[n], wp), cert if i == 0 else None,
-                              detail=sol.balls[n].str(part.digits + 3), solution=sol))
+                              detail="; ".join(why) or sol.balls[n].str(part.digits + 3), solution=sol))
     return out
 
 
