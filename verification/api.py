@@ -34,7 +34,6 @@ from selu_theory import quantities as _quantities
 from selu_theory.ball import fraction_bounds as _fraction_bounds
 from selu_theory.evaluate import Evaluator as _Evaluator
 from selu_theory.expr import parse as _parse
-from selu_theory.fixed_point import solve_parameters as _solve_parameters
 from selu_theory.params import DEFAULT_ACTIVATION as _SELU
 from selu_theory.params import Params
 from verification import atlas as _atlas
@@ -386,26 +385,38 @@ class ParamsResult(_Result):
     """Certified parameters for a target fixed point (``api.params``): ``balls``
     {parameter: Arb ball}, ``params`` exact decimals inside them (a Params), ``S`` the
     spectral norm at the fixed point and ``stable`` (S < 1), ``unique`` /
-    ``globally_unique`` (Krawczyk), and ``solution`` the solver's full result."""
+    ``globally_unique`` (Krawczyk), and ``solution`` the solver's full result.
+    ``status`` is "proved" only when the checker replayed and accepted the certificate
+    (``certified``: the pipeline's verdict, ``certificate``: the sealed certificate)."""
 
     solution: object
+    certified: object = None
 
     def __getattr__(self, name):  # the solver's fields: balls, params, S, stable, unique, ...
-        if name == "solution":
+        if name in ("solution", "certified"):
             raise AttributeError(name)
         return getattr(self.solution, name)
+
+    @property
+    def status(self) -> str:
+        return self.certified.status
+
+    @property
+    def certificate(self):
+        return self.certified.certificate
 
     def _summary(self) -> str:
         s = self.solution
         vals = ", ".join(f"{k} in {_ball_text(b, 12)}" for k, b in s.balls.items())
         st = {True: "stable", False: "NOT stable", None: "stability undecided"}[s.stable]
-        return (f"{s.activation} at (mu*, nu*) = ({_SC.dec(s.mu_star)}, {_SC.dec(s.nu_star)}), "
+        return (f"{self.status}: {s.activation} at (mu*, nu*) = ({_SC.dec(s.mu_star)}, {_SC.dec(s.nu_star)}), "
                 f"omega = {_SC.dec(s.omega)}, tau = {_SC.dec(s.tau)}: "
                 f"{vals}; S in {_ball_text(s.S, 6)} ({st})")
 
     def _rows(self) -> list:
         s = self.solution
-        rows = [(k, _ball_text(b, 20)) for k, b in s.balls.items()]
+        rows = [("status", self.status + ("" if self.certified.proved else f" ({self.certified.reason})"))]
+        rows += [(k, _ball_text(b, 20)) for k, b in s.balls.items()]
         rows += [("S (spectral norm)", _ball_text(s.S, 12)),
                  ("stable (S < 1)", {True: "yes", False: "no", None: "undecided"}[s.stable]),
                  ("unique", s.uniqueness if getattr(s, "uniqueness", "") else str(s.unique)),
@@ -414,7 +425,8 @@ class ParamsResult(_Result):
 
     def to_dict(self) -> dict:
         s = self.solution
-        return {"activation": s.activation, "mu_star": str(s.mu_star), "nu_star": str(s.nu_star),
+        return {"status": self.status, "reason": self.certified.reason,
+                "activation": s.activation, "mu_star": str(s.mu_star), "nu_star": str(s.nu_star),
                 "omega": str(s.omega), "tau": str(s.tau),
                 "balls": {k: [str(x) for x in _ball_ends(b)] for k, b in s.balls.items()},
                 "floats": {k: float(b.mid()) for k, b in s.balls.items()},
@@ -424,12 +436,18 @@ class ParamsResult(_Result):
 
 
 def params(fixed_point=(0, 1), omega=0, tau=1, *, activation: str = _SELU, fixed: dict = None,
-           bits: int = 256) -> ParamsResult:
+           bits: int = 256, digits: int = None) -> ParamsResult:
     """The parameters of ``activation`` making (mu*, nu*) = ``fixed_point`` a fixed point
-    under weights (omega, tau), certified (``selu-verify params --fixed-point MU NU``).
-    ``fixed``: {parameter: value} held fixed for activations with more than two."""
+    under weights (omega, tau), proved and certified through ``verification.certify``
+    (``selu-verify params --fixed-point MU NU``): ``status`` "proved" only when the
+    checker accepted the certificate.  ``fixed``: {parameter: value} held fixed for
+    activations with more than two.  ``digits`` of the enclosures (default: what ``bits``
+    gives, at least 30).  FixedPointError (Unreachable included) when no solution is found."""
     mu, nu = fixed_point
-    return ParamsResult(_solve_parameters(activation, mu, nu, omega, tau, bits, fixed=fixed))
+    if digits is None:
+        digits = max(30, int((bits - 64) / 3.33))
+    sol, done = _certify.certify_fixed_point(activation, mu, nu, omega, tau, digits=digits, fixed=fixed)
+    return ParamsResult(sol, done)
 
 
 # ----------------------------------------------------------------------------- theorems

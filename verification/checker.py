@@ -27,11 +27,11 @@ from flint import arb
 from selu_theory import ball, constants, numbers, user_activation
 from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
 from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
-from selu_theory.params import ParamError, Params
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import claims as C
@@ -349,15 +349,28 @@ def _replay_contained(part: FixedPointPart, bounds):
     return None
 
 
+def _digits_within(lo: Fraction, hi: Fraction, digits: int) -> bool:
+    """The claimed digits, exactly: half-width < 10^-digits * |midpoint|."""
+    return lo <= hi and (hi - lo) / 2 < Fraction(1, 10 ** digits) * abs(lo + hi) / 2
+
+
 def check_fixed_point(part: FixedPointPart, params: Params):
+    if part.generic:
+        if params.activation == DEFAULT_ACTIVATION and not part.fixed:
+            # one encoding per statement: SELU's (with its closed-form check) is the original
+            raise Rejected("SELU's fixed-point part uses its original encoding (alpha_bounds, lambda_bounds)")
+        return _check_fixed_point_generic(part, params)
+    if part.error is None and params.activation != DEFAULT_ACTIVATION:
+        # alpha_bounds / lambda_bounds are SELU's encoding, replayed by SELU's solver only
+        raise Rejected(f"a fixed-point part with alpha_bounds, lambda_bounds is SELU's; "
+                       f"{params.activation} needs the parameters encoding")
     if part.status != "proved":
         return "undecided", 0
     if part.unique is not True:
         raise Rejected("a proved fixed point must be recorded as unique")
     bounds = [(_q(a), _q(b)) for a, b in (part.alpha_bounds, part.lambda_bounds)]
     for lo, hi in bounds:
-        # the claimed digits, exactly: half-width < 10^-digits * |midpoint|
-        if not (lo <= hi and (hi - lo) / 2 < Fraction(1, 10 ** part.digits) * abs(lo + hi) / 2):
+        if not _digits_within(lo, hi, part.digits):
             raise Rejected("recorded enclosure is wider than the claimed digits")
     bits = _replay_contained(part, bounds)
     if bits is None:
@@ -368,6 +381,46 @@ def check_fixed_point(part: FixedPointPart, params: Params):
             if not all(_inside(x, lo, hi) for x, (lo, hi) in zip(closed, bounds)):
                 raise Rejected("recorded alpha01, lambda01 enclosures do not contain the closed forms")
     return "proved", 0
+
+
+def _check_fixed_point_generic(part: FixedPointPart, params: Params):
+    """Any activation's parameters: the labels must be the activation's, in its order;
+    a Krawczyk replay (``solve_parameters`` at a higher precision, the fixed parameters
+    held at their recorded values) must land inside every recorded enclosure (and S's),
+    and certify global uniqueness when the part claims it."""
+    spec = activation_parameters(params.activation).parameters
+    want = tuple(p.label for p in spec)
+    if part.labels != want:
+        raise Rejected(f"fixed-point parameters {', '.join(part.labels)} are not {params.activation}'s "
+                       f"({', '.join(want)}, in that order)")
+    if part.status != "proved":
+        return "undecided", 0
+    if part.unique is not True:
+        raise Rejected("a proved fixed point must be recorded as unique")
+    name_of = {p.label: p.name for p in spec}
+    bounds = {name_of[lb]: (_q(lo), _q(hi)) for lb, lo, hi, _ in part.parameters}
+    fixed = {name_of[lb]: str(bounds[name_of[lb]][0]) for lb in part.fixed}
+    free = [n for n in bounds if n not in fixed]
+    if len(free) != 2:
+        raise Rejected(f"a proved fixed point solves for two parameters; this part frees {len(free)}")
+    for n in free:
+        if not _digits_within(*bounds[n], part.digits):
+            raise Rejected(f"recorded enclosure of {n} is wider than the claimed digits")
+    s_bounds = None if part.spectral_norm is None else tuple(_q(x) for x in part.spectral_norm)
+    target = [str(_q(x)) for x in (part.mu_star, part.nu_star, part.omega, part.tau)]
+    for extra in FIXED_POINT_EXTRA_BITS:
+        try:
+            sol = solve_parameters(params.activation, *target, bits=part.bits + extra, fixed=fixed)
+        except FixedPointError as exc:
+            raise Rejected(f"fixed point not replayed: {exc}") from None
+        if not sol.unique:
+            raise Rejected("Krawczyk replay does not prove the fixed point unique")
+        if part.uniqueness == "global" and not sol.globally_unique:
+            raise Rejected("the replay does not certify the global uniqueness the part claims")
+        inside = all(_inside(sol.balls[n], *bounds[n]) for n in free)
+        if inside and (s_bounds is None or _inside(sol.S, *s_bounds)):
+            return "proved", 0
+    raise Rejected("the recorded parameter (or S) enclosures do not contain the Krawczyk replay")
 
 
 # --------------------------------------------------------------------------- the certificate

@@ -8,7 +8,8 @@ For every activation (a built-in id, or the user's own spec, registered through
   solver's one-line reason when the activation cannot hit the target, e.g. one-parameter
   elu), and a certificate that the parameters used below (exact decimals inside the
   Krawczyk balls) map (0, 1) to itself within 1e-15 and give the spectral norm S of the
-  Jacobian there (S < 1: stable, the paper's contraction criterion);
+  Jacobian there (S < 1: stable, the paper's contraction criterion); the Krawczyk proof
+  itself is a FixedPoint part of that certificate, replayed by the checker;
 * Theorem 1's largest certified domains around the fixed point: the paper's Omega, centred
   and scaled (``scaled_claims``), blown up by the largest certified factor s, and the
   widest certified nu-range with the other ranges at Omega's (``domain_search``, with a
@@ -296,9 +297,12 @@ def _params_part(activation: str, sol: Solved, out: pathlib.Path) -> dict:
     pt = c.point()
     eps = FIXED_POINT_EPS
     parts = []
-    if activation == DEFAULT_ACTIVATION:
-        # the Krawczyk proof itself, replayed by the checker (its FixedPoint replay is SELU's)
-        parts.append(C.FixedPoint("alpha,lambda", *TARGET, digits=30))
+    # the Krawczyk proof of the exact parameters, replayed by the checker for every
+    # activation (SELU's part keeps its key and encoding)
+    labels = _labels(activation)
+    key = "alpha,lambda" if activation == DEFAULT_ACTIVATION else ",".join(labels.values())
+    parts.append(C.FixedPoint(key, *TARGET, digits=30))
+    # ... and the decimals used below (inside those enclosures) map (0, 1) to itself within eps
     parts += [C.PointCheck("mu_tilde.lo", f"mu_tilde - {TARGET[0]}", pt, ">", "-" + eps),
               C.PointCheck("mu_tilde.hi", f"mu_tilde - {TARGET[0]}", pt, "<", eps),
               C.PointCheck("nu_tilde.lo", f"nu_tilde - {TARGET[1]}", pt, ">", "-" + eps),
@@ -312,11 +316,12 @@ def _params_part(activation: str, sol: Solved, out: pathlib.Path) -> dict:
     with Runner(1) as runner:
         res, done = certify_claim(claim, runner, path)
     by_key = {p.key: p for p in res.parts}
-    fp_ok = all(by_key[k].status == "proved" for k in ("mu_tilde.lo", "mu_tilde.hi", "nu_tilde.lo", "nu_tilde.hi"))
+    krawczyk = [p for p in res.parts if p.record is not None and p.record.kind == "fixed-point"]
+    fp_ok = all(by_key[k].status == "proved" for k in ("mu_tilde.lo", "mu_tilde.hi", "nu_tilde.lo", "nu_tilde.hi")) \
+        and bool(krawczyk) and all(p.status == "proved" for p in krawczyk)
     s_part = by_key["S"]
     accepted = done.status != "undecided" or done.prover_status == "undecided"
     stable = {"proved": True, "disproved": False}.get(s_part.status) if accepted else None
-    labels = _labels(activation)
     return {
         "status": "solved",
         "parameters": {labels.get(k, k): _ball_json(v) for k, v in sol.balls.items()},
@@ -734,9 +739,9 @@ def format_table(cmp_: Comparison, width: int = 80) -> str:
     for r in cmp_.results.values():
         steps.update(r.get("steps", {}))
     lines += ["",
-              "parameters: Krawczyk enclosures of the exact solution (this run); the",
-              "certificate proves that the decimals used, inside them, map (0, 1) to itself",
-              f"within {FIXED_POINT_EPS} (for selu it also replays the Krawczyk proof).",
+              "parameters: Krawczyk enclosures of the exact solution, certified (the",
+              "checker replays the Krawczyk proof); the certificate also proves that the",
+              f"decimals used, inside them, map (0, 1) to itself within {FIXED_POINT_EPS}.",
               "S: certified spectral norm of the Jacobian of (mu, nu) -> (mu~, nu~) at (0, 1)",
               "(upper end when stable, lower end otherwise).  Omega x s: the paper's Omega",
               "blown up by s about the fixed point, Theorem 1 (S < 1 and self-map) proved;",

@@ -16,13 +16,13 @@ import sys
 import time
 
 from selu_theory import ball, constants
-from selu_theory.fixed_point import FixedPointError, Unreachable, solve_parameters
+from selu_theory.fixed_point import FixedPointError, Unreachable
 from selu_theory.params import ParamError, Params, activation_parameters
 from verification import atlas as A
 from verification import report
 from verification import domain_search as DS
 from verification import scaled_claims as SC
-from verification.certify import certify_claim, certify_part
+from verification.certify import certify_claim, certify_fixed_point, certify_part
 from verification.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -98,11 +98,13 @@ def _labels(activation: str) -> dict:
 
 def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
     t0 = time.perf_counter()
-    bits = max(64, math.ceil(digits * 3.33) + 16)
     labels = _labels(activation)
     names_text = ", ".join(labels[n] for n in labels if n not in given)
+    out = pathlib.Path(args.out) / "certificates"
     try:
-        sol = solve_parameters(activation, mu, nu, om, ta, bits=bits, fixed=given)
+        # proved -> sealed -> written -> replayed by the checker (verification.certify)
+        sol, done = certify_fixed_point(activation, mu, nu, om, ta, digits=digits, fixed=given,
+                                        path=lambda cert: out / f"params-{cert.sha256[:10]}.json")
     except FixedPointError as exc:
         kind = "unreachable" if isinstance(exc, Unreachable) else "no solution"
         say(args, f"{kind}: {exc}")
@@ -128,8 +130,10 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
     for n, b in sol.balls.items():
         held = " (held fixed)" if n in sol.fixed else ""
         lines += [f"{labels[n]:6} = {b.str(digits)}{held}", f"         float {float(b.mid())!r}"]
+    certified = done.proved
+    what = "certified" if certified else "NOT certified: the checker did not accept it"
     lines += [
-        f"Krawczyk (Arb): exactly one root ({', '.join(labels[n] for n in free)}) in "
+        f"Krawczyk (Arb, {what}): exactly one root ({', '.join(labels[n] for n in free)}) in "
         + " x ".join(f"[{box[n][0]}, {box[n][1]}]" for n in free) + ", and it lies in the enclosures above",
         "globally unique: " + (f"yes, certified: no other root with {' > 0, '.join(labels[n] for n in free)} > 0"
                                if sol.globally_unique else "not certified (only unique in the box above)"),
@@ -158,7 +162,7 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
                      f"the enclosures: float rounding in its solver)")
         compare = {"source": who, "alpha": ra, "lambda": rl, "alpha_minus_certified": da, "lambda_minus_certified": dl}
     if fp is not None and mu == 0 and nu == 1 and ta == 1:
-        a01, l01 = constants.alpha01(bits + 20), constants.lambda01(bits + 20)
+        a01, l01 = constants.alpha01(sol.bits + 20), constants.lambda01(sol.bits + 20)
         same = fp.alpha.overlaps(a01) and fp.lam.overlaps(l01)
         lines.append("these are alpha01, lambda01: " + (
             "the enclosures overlap the closed forms (claim alpha-lambda-01)" if same
@@ -166,10 +170,13 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
         who, fa, fl = FRAMEWORKS
         lines.append(f"{who}: alpha = {fa}, lambda = {fl}")
     lines.append(f"unique means: {sol.uniqueness}")
+    lines.append(f"status: {done.status}: " + (f"certificate {done.path}, replayed and accepted by the checker"
+                                               if certified else f"{done.reason} (certificate {done.path})"))
     lines.append(f"{secs * 1000:.1f} ms")
     say(args, *lines)
     if args.json:
-        data = {"status": "solved", "activation": activation, "mu_star": dec(mu), "nu_star": dec(nu),
+        data = {"status": "solved" if certified else "undecided", "certified": certified,
+                "certificate": str(done.path), "activation": activation, "mu_star": dec(mu), "nu_star": dec(nu),
                 "omega": dec(om), "tau": dec(ta), "convention": sol.convention}
         data.update({labels[n]: _ball_json(b, digits) for n, b in sol.balls.items()})
         data.update({
@@ -181,7 +188,7 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
             "jacobian": [[e.str(15) for e in row] for row in sol.jacobian],
             "reference": compare, "seconds": round(secs, 4)})
         write_json(args.json, data)
-    return EXIT_OK
+    return EXIT_OK if certified else EXIT_FAIL
 
 
 def _box_fracs(pair):
@@ -427,6 +434,7 @@ def register(sub):
     s = sub.add_parser("params", help="alpha, lambda for a target fixed point (certified), and its stability")
     add_target_options(s)
     s.add_argument("--digits", type=int, default=30, help="significant digits of the enclosures (default 30)")
+    s.add_argument("--out", default="results", help="folder for the certificate (default: results/)")
     add_common_options(s, proving=False)
     s.set_defaults(func=cmd_params)
 
