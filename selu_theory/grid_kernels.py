@@ -26,34 +26,32 @@ fixed cell order, so the results do not depend on the thread count.
 """
 from __future__ import annotations
 
+import functools
+import types
+from dataclasses import dataclass
 
 import numpy as np
 from flint import ctx
 from numba import njit, prange
 
 from selu_theory.float_bounds import float_and_error, frac_pair  # noqa: F401  (frac_pair: public here for callers)
-from selu_theory.kernel_loader import load_kernels
+from selu_theory.kernel_loader import KernelsNotFound, load_kernels
 from selu_theory.mr_arith import (INF, JIT_INLINE, JIT_KERNEL, NAN, mr_add, mr_div, mr_erfcx, mr_exp, mr_mul,
                                   mr_mulx, mr_scale, mr_sqr, mr_sqrt, mr_sqrt_checked, mr_sub)
 
-# The grid kernels are SELU's (the paper's grids); the sweeps take their formulas from the
-# generated module only.  Module-level names: numba resolves them as compile-time globals,
-# so the sweeps are compiled for this one activation: ``constants`` (which every sweep's
-# caller goes through to get the parameters) refuses any other, rather than sweep another
-# activation's parameters through SELU's formulas.
+# The module-level kernels are SELU's (the paper's grids): numba resolves module-level
+# names as compile-time globals, so the sweeps defined below are compiled against SELU's
+# generated formulas and cached by numba as before.  Any other activation with generated
+# grid kernels gets the same sweeps rebuilt from the same bytecode with its own kernels
+# as globals (``kernels_for``, at the end of this module).
 ACTIVATION = "selu"
 
 
 class GridUnavailable(ValueError):
-    """The grid method is compiled for SELU only; another activation was asked for."""
+    """The activation has no generated grid kernels (e.g. a user activation whose moments
+    the grid generator could not print): the grid method cannot sweep it."""
 
 
-def require_activation(activation: str) -> None:
-    """GridUnavailable (one line) unless the grid kernels are ``activation``'s."""
-    if activation != ACTIVATION:
-        raise GridUnavailable(f"the grid method is available for {ACTIVATION} only (its sweeps are compiled "
-                              f"from {ACTIVATION}'s kernels); for {activation!r} use the box prover "
-                              f"(selu-verify bound)")
 _MR = load_kernels(ACTIVATION, "grid_mr_kernels")
 _FLOAT = load_kernels(ACTIVATION, "numba_kernels")
 moments_hoisted = _MR.moments_order0_1_hoisted
@@ -74,8 +72,10 @@ def ball_pair(x):
 
 
 def constants(params) -> tuple:
-    """The tuple K the kernels take: (mid, rad) of each parameter, in the spec's order
-    (alpha, lam).  GridUnavailable for an activation other than ``ACTIVATION``."""
+    """The tuple K the kernels take: (mid, rad) of each parameter, in the activation's
+    order (SELU: alpha, lam), flat: 2 * arity floats.  numba specialises the sweeps on the
+    tuple's length, so no padding to a maximum arity is needed.  GridUnavailable when the
+    activation has no grid kernels."""
     require_activation(params.activation)
     old = ctx.prec
     ctx.prec = 256
@@ -378,7 +378,9 @@ def sweep_tape(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, tape, cm, cr, 
 
 
 @njit(parallel=True, **JIT_KERNEL)
-def sweep_float(kind, x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, alpha, lam, amax, imax):
+def sweep_float(kind, x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, P, amax, imax):
+    """The float sweep; P the parameters' floats in the activation's order (a tuple of the
+    activation's arity, unpacked into the generated kernels' (m, v, *params))."""
     n1, n2, n3 = b1.shape[0] - 1, b2.shape[0] - 1, b3.shape[0] - 1
     for cc in prange(c_end - c_start):
         c0, c1, c2, c3 = _cell_axes(c_start + cc, n1, n2, n3)
@@ -395,10 +397,10 @@ def sweep_float(kind, x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, alpha, lam
                         omega = x1[i1]
                         m = mu * omega
                         if kind == KIND_MU2:
-                            mt, xt = values_float(m, v, alpha, lam)
+                            mt, xt = values_float(m, v, *P)
                             f = mt * mt
                         else:
-                            mt, mu_m, mu_v, xt, xi_m, xi_v = moments_float(m, v, alpha, lam)
+                            mt, mu_m, mu_v, xt, xi_m, xi_v = moments_float(m, v, *P)
                             # J and S from the one composition (zero radii; the unused
                             # radius arithmetic is dead code to LLVM)
                             j11, r11, j12, r12, j21, r21, j22, r22, nu_m, rnu_m, nu_v, rnu_v = jacobian_mr(
@@ -424,3 +426,99 @@ def exp_value(x, rx):
 @njit(**JIT_KERNEL)
 def erfcx_value(x, rx):
     return mr_erfcx(x, rx)
+
+
+# --------------------------------------------------------------------------------------
+# the sweeps of any activation with generated grid kernels
+#
+# The functions above read the moment kernels through six module globals (KERNEL_NAMES).
+# For another activation each function that reaches them (SPECIALISED, in the order they
+# call one another) is rebuilt from its own bytecode with a copy of this module's globals
+# in which those six names are the activation's kernels, and jitted with the original's
+# options: one source for every activation, and SELU keeps the module-level functions,
+# compiled and cached exactly as before.  The rebuilt functions get a qualified name
+# tagged with the activation's id and its generator-input hash, so numba's on-disk cache
+# (keyed by file and qualified name) holds one entry per activation and kernel version and
+# never hands one activation the code compiled for another.
+
+KERNEL_NAMES = ("moments_hoisted", "moments_mr", "values_hoisted", "values_mr", "moments_float", "values_float")
+_INLINE = dict(JIT_INLINE)
+_PARALLEL = dict(parallel=True, **JIT_KERNEL)
+SPECIALISED = (("v_part", _INLINE), ("v_part_values", _INLINE), ("point_S", _INLINE), ("point_mu2", _INLINE),
+               ("all_quantities", _INLINE), ("all_quantities_call", dict(JIT_KERNEL)),
+               ("sweep_S", _PARALLEL), ("sweep_mu2", _PARALLEL), ("sweep_tape", _PARALLEL),
+               ("sweep_float", _PARALLEL))
+
+
+@dataclass(frozen=True)
+class GridSweeps:
+    """The sweeps of one activation (same signatures as the module-level ones)."""
+
+    activation: str
+    kernels_hash: str   # the generator-input hash of the kernels they were built from
+    sweep_S: object
+    sweep_mu2: object
+    sweep_tape: object
+    sweep_float: object   # None when the activation has no float (numba) kernels
+
+
+def _kernel_modules(activation: str):
+    """(grid_mr module, numba float module or None); GridUnavailable (one line) when the
+    activation has no usable grid kernels."""
+    try:
+        mr = load_kernels(activation, "grid_mr_kernels")
+    except KernelsNotFound as exc:
+        raise GridUnavailable(f"the grid method needs {activation!r}'s generated midpoint-radius kernels, "
+                              f"which it has not ({exc}); use the box prover (selu-verify bound)") from None
+    need = ("moments_order0_hoisted", "moments_order0_mr", "moments_order0_1_hoisted", "moments_order0_1_mr")
+    missing = [n for n in need if not hasattr(mr, n)]
+    if missing:
+        raise GridUnavailable(f"{activation!r}'s grid kernels lack {', '.join(missing)}; use the box prover "
+                              f"(selu-verify bound)")
+    try:
+        fl = load_kernels(activation, "numba_kernels")
+    except KernelsNotFound:
+        fl = None
+    if fl is not None and not all(hasattr(fl, n) for n in ("moments_order0", "moments_order0_1")):
+        fl = None
+    return mr, fl
+
+
+def _rebuild(name: str, options: dict, namespace: dict, tag: str):
+    """``name``'s Python function with ``namespace`` as its globals, jitted with ``options``."""
+    f = globals()[name].py_func
+    g = types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
+    g.__qualname__ = f"{name}__{tag}"   # all_quantities_call shares its code: own name
+    g.__doc__, g.__module__ = f.__doc__, f.__module__
+    return njit(**options)(g)
+
+
+@functools.lru_cache(maxsize=None)
+def _sweeps(activation: str, kernels_hash: str) -> GridSweeps:
+    if activation == ACTIVATION:
+        return GridSweeps(ACTIVATION, kernels_hash, sweep_S, sweep_mu2, sweep_tape, sweep_float)
+    mr, fl = _kernel_modules(activation)
+    namespace = dict(globals())
+    namespace.update(moments_hoisted=mr.moments_order0_1_hoisted, moments_mr=mr.moments_order0_1_mr,
+                     values_hoisted=mr.moments_order0_hoisted, values_mr=mr.moments_order0_mr,
+                     moments_float=None if fl is None else fl.moments_order0_1,
+                     values_float=None if fl is None else fl.moments_order0)
+    tag = f"{activation}_{kernels_hash[:16]}"
+    for name, options in SPECIALISED:
+        # compiled lazily, at the first call: every name is in the namespace by then
+        namespace[name] = _rebuild(name, options, namespace, tag)
+    return GridSweeps(activation, kernels_hash, namespace["sweep_S"], namespace["sweep_mu2"],
+                      namespace["sweep_tape"], namespace["sweep_float"] if fl is not None else None)
+
+
+def kernels_for(activation: str) -> GridSweeps:
+    """The sweeps compiled from ``activation``'s generated kernels (built once per process
+    and kernel version; numba compiles each at its first call, then caches it on disk).
+    GridUnavailable (one line) when the activation has no grid kernels."""
+    mr, _ = _kernel_modules(activation)
+    return _sweeps(activation, str(getattr(mr, "GENERATOR_INPUT_HASH", "")))
+
+
+def require_activation(activation: str) -> None:
+    """GridUnavailable (one line) unless ``activation`` has generated grid kernels."""
+    _kernel_modules(activation)

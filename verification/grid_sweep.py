@@ -21,7 +21,7 @@ from selu_theory.evaluate import Evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.numbers import NumberError
 from selu_theory.numbers import parse as parse_number
-from selu_theory.params import Params
+from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import worker_pool
 from verification.domain import Domain, down, up
 
@@ -221,10 +221,10 @@ class _Register:
         return self.tape.emit(gk.OP_NEG, self.index)
 
 
-def compile_expr(expr_text: str):
+def compile_expr(expr_text: str, activation: str = DEFAULT_ACTIVATION):
     """(kind, tape, const mids, const rads, registers) for the grid kernels."""
     try:
-        e = parse(expr_text)
+        e = parse(expr_text, activation)
     except ExprError as exc:
         raise GridError(str(exc)) from None
     src = "".join(e.source.split())
@@ -342,8 +342,9 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
     the timed sweep, so ``seconds`` and the throughput are the sweep's own;
     ``on_compile(message)`` is told when that happens in this process."""
 
-    kind, tape, cm, cr, nreg = compile_expr(expr_text)
+    kind, tape, cm, cr, nreg = compile_expr(expr_text, params.activation)
     K = gk.constants(params)
+    ks = gk.kernels_for(params.activation)   # the sweeps compiled from this activation's kernels
     cells = tuple(cells) if cells else default_cells(axes)
     bnds = tuple(cell_index_bounds(ax.n, c) for ax, c in zip(axes, cells))
     cells = tuple(len(b) - 1 for b in bnds)
@@ -359,7 +360,7 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
     per_cell = max(1, total // ncell)
     batch_points = batch_points or max(2_000_000, total // 200)
     batch = max(4 * nthreads, batch_points // per_cell)
-    kernel = {gk.KIND_S: gk.sweep_S, gk.KIND_MU2: gk.sweep_mu2}.get(kind, gk.sweep_tape)
+    kernel = {gk.KIND_S: ks.sweep_S, gk.KIND_MU2: ks.sweep_mu2}.get(kind, ks.sweep_tape)
     if not kernel.signatures:
         if on_compile:
             on_compile("preparing the grid kernels (compiled once, then cached by numba)")
@@ -374,11 +375,11 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
             c1 = min(ncell, c0 + batch)
             st, i_max, i_min = state[c0:c1], imax[c0:c1], imin[c0:c1]
             if kind == gk.KIND_S:
-                gk.sweep_S(*xs, *bnds, c0, c1, K, st, i_max, i_min)
+                ks.sweep_S(*xs, *bnds, c0, c1, K, st, i_max, i_min)
             elif kind == gk.KIND_MU2:
-                gk.sweep_mu2(*xs, *bnds, c0, c1, K, st, i_max, i_min)
+                ks.sweep_mu2(*xs, *bnds, c0, c1, K, st, i_max, i_min)
             else:
-                gk.sweep_tape(*xs, *bnds, c0, c1, K, tape, cm, cr, nreg, st, i_max, i_min)
+                ks.sweep_tape(*xs, *bnds, c0, c1, K, tape, cm, cr, nreg, st, i_max, i_min)
             if progress:
                 progress(min(total, (c1 * total) // ncell))
     finally:
@@ -393,8 +394,10 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
 def sweep_float_max(axes, kind_expr: str, params: Params, cells=None, threads=None) -> tuple:
     """The bare float sweep (glibc erfc/exp, no error bound): (max, point, seconds)."""
     kind = gk.KIND_S if kind_expr == "S" else gk.KIND_MU2
-    gk.require_activation(params.activation)
-    a, l = params.floats()
+    ks = gk.kernels_for(params.activation)
+    if ks.sweep_float is None:
+        raise gk.GridUnavailable(f"{params.activation!r} has no float (numba) kernels for the bare float sweep")
+    P = params.floats()   # a tuple of the activation's arity: numba specialises on its length
     cells = tuple(cells) if cells else default_cells(axes)
     bnds = tuple(cell_index_bounds(ax.n, c) for ax, c in zip(axes, cells))
     ncell = int(np.prod([len(b) - 1 for b in bnds]))
@@ -404,7 +407,7 @@ def sweep_float_max(axes, kind_expr: str, params: Params, cells=None, threads=No
     numba.set_num_threads(max(1, min(int(threads or numba.config.NUMBA_NUM_THREADS), numba.config.NUMBA_NUM_THREADS)))
     t0 = time.perf_counter()
     try:
-        gk.sweep_float(kind, *(ax.points for ax in axes), *bnds, 0, ncell, a, l, amax, imax)
+        ks.sweep_float(kind, *(ax.points for ax in axes), *bnds, 0, ncell, P, amax, imax)
     finally:
         numba.set_num_threads(old)
     secs = time.perf_counter() - t0
