@@ -33,13 +33,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory import ball
+from selu_theory import ball, user_activation
 from selu_theory import grid_kernels as gk
 from selu_theory import mr_arith as mr
-from selu_theory.kernel_loader import generator_input_hash
+from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash, spec_text
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
-from selu_theory.params import ParamError, Params
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params
+from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import checker
 from verification.domain import Domain, DomainError
@@ -55,9 +56,10 @@ class GridRejected(Exception):
     """A grid certificate that does not replay (one line: why)."""
 
 
-def error_model() -> dict:
+def error_model(activation: str = DEFAULT_ACTIVATION) -> dict:
     """The kernels' error-model constants and a hash of their Arb-proven tables: a
-    certificate made with other kernels is not replayed with these."""
+    certificate made with other kernels (or another activation's) is not replayed with
+    these."""
     tables = hashlib.sha256()
     for arr in (mr.ERFCX_COEF, mr.ERFCX_ERR, mr.EXP_TAB, mr.EXP_COEF):
         tables.update(np.ascontiguousarray(arr, dtype=np.float64).tobytes())
@@ -66,7 +68,7 @@ def error_model() -> dict:
             "exp_max_arg": float(mr.EXP_MAX_ARG).hex(), "eps_exp": float(mr.EPS_EXP).hex(),
             "tables_sha256": tables.hexdigest(),
             # the generated midpoint-radius kernels: a certificate from other kernels is not replayed
-            "kernels_input_sha256": generator_input_hash(gk.ACTIVATION)}
+            "kernels_input_sha256": generator_input_hash(activation)}
 
 
 def derivative_forms(expr: str, var: str) -> set:
@@ -81,9 +83,12 @@ def derivative_forms(expr: str, var: str) -> set:
     return set()
 
 
-def statement(expr: str, sense: str, threshold, domain: Domain, bound: Fraction) -> str:
-    """What a grid certificate proves, derived from the verified fields (never trusted)."""
+def statement(expr: str, sense: str, threshold, domain: Domain, bound: Fraction, params: Params = None) -> str:
+    """What a grid certificate proves, derived from the verified fields (never trusted).
+    Another activation than SELU is named with its parameters (SELU's text is unchanged)."""
     where = f"on {domain.describe()}"
+    if params is not None and params.activation != DEFAULT_ACTIVATION:
+        where += f" ({params.describe()})"
     if threshold is not None:
         return f"{expr} {'<' if sense == 'max' else '>'} {text_of(threshold)} {where}"
     return f"{sense} of {expr} {'<=' if sense == 'max' else '>='} {text_of(bound)} {where}"
@@ -102,12 +107,18 @@ def build(expr: str, sense: str, threshold, domain: Domain, params: Params, read
               "grid_extreme": float(sw.max_upper if sense == "max" else sw.min_lower).hex(),
               "bad_points": sw.n_bad, "slack": text_of(bound.slack), "bound": text_of(bound.bound),
               "status": bound.status}
-    return cert_io.seal({
+    body = {
         "format": cert_io.FORMAT, "kind": KIND, "claim": CLAIM,
-        "statement": statement(expr, sense, th, domain, bound.bound),
-        "params": {"alpha": params.alpha, "lambda": params.lam}, "versions": cert_io.versions(),
-        "grid": grid, "error_model": error_model(), "method": method, "result": result,
-    })
+        "statement": statement(expr, sense, th, domain, bound.bound, params),
+        "params": params.labelled_specs(), "versions": cert_io.versions(),
+        "grid": grid, "error_model": error_model(params.activation), "method": method, "result": result,
+    }
+    if params.activation != DEFAULT_ACTIVATION:
+        # which kernels replay it (SELU's certificates carry no record: byte-identical to
+        # those written before other activations had grid kernels)
+        body["activation"] = cert_io.activation_record(params.activation, generator_input_hash(params.activation),
+                                                       spec_text(params.activation) or "")
+    return cert_io.seal(body)
 
 
 write = cert_io.write
@@ -155,7 +166,7 @@ def _domain(d) -> Domain:
         raise GridRejected(f"malformed grid certificate: domain: {exc}") from None
 
 
-def _definition(cert):
+def _definition(cert, activation: str = DEFAULT_ACTIVATION):
     grid = _field(cert, "grid", dict, "certificate")
     expr = _field(grid, "expr", str, "grid")
     sense = grid.get("sense")
@@ -187,7 +198,7 @@ def _definition(cert):
         except GridError as exc:
             raise GridRejected(f"grid cannot be rebuilt: {exc}") from None
     try:
-        compile_expr(expr)
+        compile_expr(expr, activation)
     except GridError as exc:
         raise GridRejected(f"grid expression: {exc}") from None
     return expr, sense, threshold, domain, reading, steps, tuple(cells), tuple(axes)
@@ -267,6 +278,42 @@ def _global_bounds(method, expr, params, domain, axes, cell_M, workers):
     return tuple(M)
 
 
+def _activation(cert) -> str:
+    """The activation whose kernels replay the certificate: SELU without a record; else the
+    record's id, whose kernels must be those the certificate was made with (a user
+    activation's from its recorded spec text, which must hash to its id)."""
+    if "activation" not in cert:
+        return DEFAULT_ACTIVATION
+    rec = cert["activation"]
+    if not isinstance(rec, dict) or not set(rec) <= {"id", "kernels_input_sha256", "spec"} \
+            or not isinstance(rec.get("id"), str) or not isinstance(rec.get("kernels_input_sha256"), str):
+        raise GridRejected("malformed grid certificate: activation")
+    act, spec = rec["id"], rec.get("spec")
+    if act == DEFAULT_ACTIVATION:
+        raise GridRejected("malformed grid certificate: SELU's grid certificates carry no activation record")
+    if user_activation.is_user_id(act):
+        if not isinstance(spec, str) or not spec:
+            raise GridRejected(f"user activation {act} without its spec text: cannot be replayed")
+        try:
+            user_activation.ensure(spec, act)
+            if generator_input_hash(act) != rec["kernels_input_sha256"] and not user_activation.fresh(act):
+                user_activation.regenerate(spec, act)   # cached by another generator
+        except UserActivationError as exc:
+            raise GridRejected(f"user activation {act}: {exc}") from None
+        except KernelsNotFound as exc:
+            raise GridRejected(str(exc)) from None
+    elif spec is not None:
+        raise GridRejected(f"the built-in activation {act!r} carries a spec text")
+    try:
+        kernels = generator_input_hash(act)
+    except KernelsNotFound:
+        raise GridRejected(f"unknown activation {act!r}") from None
+    if rec["kernels_input_sha256"] != kernels:
+        raise GridRejected(f"made with other kernels for {act!r} (generator input "
+                           f"{rec['kernels_input_sha256'][:12]}..., these are {kernels[:12]}...)")
+    return act
+
+
 def _compare(recorded: dict, replayed: dict):
     for key, value in replayed.items():
         if recorded.get(key) != value:
@@ -282,14 +329,18 @@ def replay(cert: dict, workers: int = 1):
             raise GridRejected("not a grid certificate")
         if not cert_io.verify_seal(cert):
             raise GridRejected("sha256 does not match the contents (altered certificate)")
+        activation = _activation(cert)
         try:
-            pj = _field(cert, "params", dict, "certificate")
-            params = Params(pj["alpha"], pj["lambda"])
+            params = Params.from_labels(activation, _field(cert, "params", dict, "certificate"))
         except (KeyError, TypeError, ParamError) as exc:
             raise GridRejected(f"bad parameters: {exc}") from None
-        if cert.get("error_model") != error_model():
+        try:
+            gk.require_activation(activation)
+        except gk.GridUnavailable as exc:
+            raise GridRejected(str(exc)) from None
+        if cert.get("error_model") != error_model(activation):
             raise GridRejected("the certificate's error model differs from these kernels'")
-        expr, sense, threshold, domain, reading, steps, cells, axes = _definition(cert)
+        expr, sense, threshold, domain, reading, steps, cells, axes = _definition(cert, activation)
         method = _field(cert, "method", dict, "certificate")
         mode = method.get("mode")
         if mode not in ("per-cell", "global"):
@@ -319,10 +370,11 @@ def replay(cert: dict, workers: int = 1):
         _compare(res, {"slack": text_of(bound.slack), "bound": text_of(bound.bound), "status": bound.status})
         if set(res) != {"points", "axes", "covers", "grid_extreme", "bad_points", "slack", "bound", "status"}:
             raise GridRejected("unexpected fields in the grid result")
-        stmt = statement(expr, sense, threshold, domain, bound.bound)
+        stmt = statement(expr, sense, threshold, domain, bound.bound, params)
         if cert.get("statement") != stmt:
             raise GridRejected("the statement does not match what the grid proves")
-        msgs = [f"{stmt} ({params.describe()}): {bound.status}",
+        named = "" if activation != DEFAULT_ACTIVATION else f" ({params.describe()})"   # else in stmt
+        msgs = [f"{stmt}{named}: {bound.status}",
                 f"{sw.points:,} grid points, reading {reading}, {mode} derivative bounds, "
                 f"bound {float(bound.bound):.12g}"]
         if bound.reason:

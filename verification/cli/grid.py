@@ -52,7 +52,7 @@ def _number(text, what, **limits) -> Fraction:
 
 
 def _grid_params(params):
-    """The parameters, if the grid kernels are their activation's (exit 2 otherwise)."""
+    """The parameters, if their activation has grid kernels (exit 2 otherwise)."""
     try:
         require_activation(params.activation)
     except GridUnavailable as exc:
@@ -222,7 +222,7 @@ def cmd_grid(args) -> int:
         steps = pg.parse_steps(args.steps, domain)
         _check_size(domain, steps, args.reading)
         axes = tuple(pg.make_axis(v, lo, hi, steps.get(v), args.reading) for v, (lo, hi) in zip(VARS, domain.bounds))
-        pg.compile_expr(expr.source)
+        pg.compile_expr(expr.source, params.activation)
     except pg.GridError as exc:
         raise BadInput(str(exc)) from None
     deriv = _parse_deriv(args.deriv) if args.deriv else None
@@ -339,7 +339,7 @@ def _check_deriv(deriv: dict, axes, cell_M, expr, params, sw):
                                   for i in needed):
         return "proved", ""
     # look for a violation at the cells' centres, largest enclosures first
-    ev = Evaluator(parse(expr), params)
+    ev = Evaluator(parse(expr, params.activation), params)
     boxes = pg.cell_boxes(sw)
     order = range(len(boxes))
     if cell_M is not None:
