@@ -15,6 +15,13 @@ Jacobian J of (mu, nu) -> (mu~, nu~) and its spectral norm S (``jacobian_mr``,
 and the sweeps.  The tests compare every grid value with an Arb evaluation of the
 generated ball kernels and check the radius contains the difference.
 
+Every activation with generated grid kernels has its own sweeps: the module-level ones
+are SELU's; ``kernels_for(activation)`` rebuilds the same functions with the activation's
+kernels as their globals (see the end of the module).  The parameters reach the kernels
+as a flat tuple K = (mid, rad) per parameter in the activation's order (``constants``);
+the bare float sweep takes a tuple P of floats.  numba specialises on a tuple's length,
+so activations of any arity need no padding.
+
 Every helper is inlined into the sweep loops and written branch-free (one return,
 selects), so LLVM vectorizes the innermost (omega) loop with AVX2/AVX-512.
 
