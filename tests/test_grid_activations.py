@@ -100,6 +100,37 @@ def test_grid_values_hold_the_quadrature_values():
     assert checked == 8
 
 
+def _elu(x, alpha):
+    return x if x >= 0 else alpha * (MP.exp(x) - 1)
+
+
+def test_one_parameter_activation_through_the_expression_program():
+    """ELU (one parameter: K and P of another length) through the generic kernel (an
+    expression program, not S): nu~ - nu holds the quadrature value at every point."""
+    params = Params(activation="elu", alpha="1.2")
+    # (m + v > 0 at every point: the kernels' erfcx enclosure is proven for positive
+    # arguments only, and a point with m + v = 0 is a 'bad' point, as for SELU)
+    dom = Domain(((Fraction(-1, 4), Fraction(1, 2)), (Fraction(1), Fraction(1)),
+                  (Fraction(1, 2), Fraction(3, 2)), (Fraction(1), Fraction(1))))
+    axes = _axes(dom, {"mu": Fraction(3, 4), "nu": Fraction(1)})
+    mid, rad = gs.grid_values(axes, "nu_tilde - nu", params)
+    alpha = _mp("1.2")
+    for i0, mu in enumerate(axes[0].points):
+        for i2, nu in enumerate(axes[2].points):
+            m, v = _mp(mu), _mp(nu)
+            s = MP.sqrt(v)
+            pts = [-CUT, -m / s, CUT]
+
+            def E(g):
+                return MP.quad(lambda u: g(_elu(m + s * u, alpha)) * MP.exp(-u * u / 2), pts) / MP.sqrt(2 * MP.pi)
+
+            x = E(lambda f: f * f) - E(lambda f: f) ** 2 - v
+            idx = (i0, 0, i2, 0)
+            assert 0 < rad[idx] < 1e-10
+            assert _mp(Fraction(mid[idx]) - Fraction(rad[idx])) <= x <= _mp(Fraction(mid[idx]) + Fraction(rad[idx])), \
+                (idx, mid[idx], MP.nstr(x, 20))
+
+
 def test_kernels_for_is_per_activation_and_refuses_unknown_ones():
     assert gk.kernels_for("selu").sweep_S is gk.sweep_S   # SELU keeps its module-level sweeps
     ks = gk.kernels_for("serlu")
