@@ -19,6 +19,7 @@ import mpmath
 import pytest
 
 from selu_theory import grid_kernels as gk
+from selu_theory import user_cache
 from selu_theory.params import Params
 from verification import api
 from verification import certificate as cert_io
@@ -216,3 +217,15 @@ def test_serlu_certificate_replayed_as_selu_is_rejected(serlu_grid):
         assert len(msgs) == 1 and "\n" not in msgs[0]
         if edit is as_selu_kernels:   # SELU's kernels do not give SERLU's grid extreme
             assert "grid_extreme" in msgs[0], msgs
+
+
+def test_user_activation_without_grid_kernels_is_one_clear_line(tmp_path, monkeypatch):
+    """A user activation whose grid kernels could not be generated: GridUnavailable, one
+    line naming it (the CLI turns it into exit 2), never SELU's sweeps."""
+    monkeypatch.setenv(user_cache.ENV, str(tmp_path))
+    spec = "x>=0: x; x<0: nogrid*x"
+    uid = user_cache.user_id(spec)
+    user_cache.install(uid, spec, {"__init__.py": "", "ball_kernels.py": "VALUE = 1\n"}, "fp")
+    with pytest.raises(gk.GridUnavailable) as exc:
+        gk.kernels_for(uid)
+    assert uid in str(exc.value) and "\n" not in str(exc.value) and "selu-verify bound" in str(exc.value)
