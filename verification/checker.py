@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import pathlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from fractions import Fraction
 from flint import arb
 
 from selu_theory import ball, constants, numbers
-from selu_theory.evaluate import Evaluator
+from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
 from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
@@ -225,8 +226,16 @@ LEAF_CHUNK = 64
 
 def _check_leaves(args):
     """Replay a chunk of leaves; (first failure or None, number replayed)."""
+    try:
+        return _check_leaf_chunk(args)
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RecursionError, MemoryError) as exc:
+        # as in ``check``: a malformed value is a rejection, never a crash of the batch
+        return f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}", 0
+
+
+def _check_leaf_chunk(args):
     (expr, params, sign, domain, target, strict, hi_s), leaves = args
-    ev = Evaluator(parse(expr), params, CHECK_BITS)
+    ev = cached_evaluator(expr, params, CHECK_BITS)  # once per process, not per chunk
     with ball.precision(CHECK_BITS):
         for bx, reason in leaves:
             u = _leaf_upper(ev, sign, domain, bx, reason)
@@ -237,14 +246,48 @@ def _check_leaves(args):
 
 
 def _map(fn, items, workers):
-    """Leaves are independent: replay them in worker processes when asked to."""
+    """Leaves are independent: replay them in worker processes when asked to (one pool
+    per process and worker count, kept for the next part and certificate)."""
     if workers <= 1 or len(items) <= 1:
         for it in items:
             yield fn(it)
         return
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        yield from pool.map(fn, items)
+    yield from _leaf_pool(workers).map(fn, items)
+
+
+_POOLS = {}
+
+
+def _leaf_pool(workers: int) -> ProcessPoolExecutor:
+    """Forking a pool per part cost more than small parts' replay; a pool forked once is
+    reused.  Workers receive every input of a job (expression, parameters, boxes) and
+    keep nothing but evaluators keyed by those inputs."""
+    key = (os.getpid(), workers)  # a forked child must not use its parent's pool
+    if key not in _POOLS:
+        _POOLS[key] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return _POOLS[key]
+
+
+# ``check_many`` collects the leaf replays of every certificate here instead of running
+# them part by part, then runs them all at once: one batch keeps every worker busy.
+_DEFERRED = None
+
+
+def _chunks(job, leaves):
+    return [(job, leaves[i:i + LEAF_CHUNK]) for i in range(0, len(leaves), LEAF_CHUNK)]
+
+
+def _replay_leaves(job, leaves, progress, workers):
+    """Replay the leaves of one tree now, or defer them to ``check_many``'s batch."""
+    if _DEFERRED is not None:
+        _DEFERRED.append((_chunks(job, leaves), progress))
+        return
+    for failure, n in _map(_check_leaves, _chunks(job, leaves), workers):
+        if failure:
+            raise Rejected(failure)
+        if progress:
+            for _ in range(n):
+                progress()
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
@@ -289,13 +332,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
         else:
             leaves.append((bx, node[1]))
     job = (part.expr, params, sign, tree_domain, target, part.strict, hi_s)
-    chunks = [leaves[i:i + LEAF_CHUNK] for i in range(0, len(leaves), LEAF_CHUNK)]
-    for failure, n in _map(_check_leaves, [(job, c) for c in chunks], workers):
-        if failure:
-            raise Rejected(failure)
-        if progress:
-            for _ in range(n):
-                progress()
+    _replay_leaves(job, leaves, progress, workers)
     if part.status == "proved" and undecided:
         raise Rejected("certificate says proved but has undecided leaves")
     if not undecided and not (hi_s <= target):
@@ -434,6 +471,12 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     ``claim``: when given, the certificate must carry this claim's id.  Malformed
     input is a rejection here; callers that must tell it apart (``selu-verify check``:
     exit 2) load the file with ``certificate.load`` first."""
+    return check_many([source], None if progress is None else (lambda i: progress), workers, claim)[0]
+
+
+def _check_deferred(source, claim=None) -> CheckResult:
+    """``check`` up to the leaves: everything but the leaf replays, which go to
+    ``_DEFERRED`` (see ``check_many``)."""
     res = CheckResult(False, "?", "undecided")
     try:
         cert = _typed(source)
@@ -445,7 +488,7 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
         res.proves = cert_io.rebuilt_statement(cert.alpha, cert.lam, cert.parts)
         if claim is not None and claim.id != cert.claim:
             raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
-        res.status = _replay(cert, res, progress, workers)
+        res.status = _replay(cert, res, None, 1)
         res.ok = True
         res.messages.append(f"{res.leaves} leaves replayed at {CHECK_BITS} bits")
     except Rejected as exc:
@@ -456,3 +499,37 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     if not res.ok:
         res.status = "undecided"
     return res
+
+
+def check_many(sources, progress=None, workers: int = 1, claim=None) -> list:
+    """``check`` of several certificates, their leaves replayed in one batch over the
+    workers (parallel over certificates as well as over leaves).  Each certificate is
+    judged as ``check`` judges it: its tree, registry and witness checks first, then
+    its leaves; the first failing leaf (in tree order) rejects it.  ``check`` is this
+    for one certificate.
+    ``progress(i)``: a tick function for the i-th certificate, or None; ``claim``: see
+    ``check``."""
+    global _DEFERRED
+    results, pending = [], []
+    for i, src in enumerate(sources):
+        _DEFERRED = []
+        try:
+            res = _check_deferred(src, claim)
+        finally:
+            batch, _DEFERRED = _DEFERRED, None
+        results.append(res)
+        tick = progress(i) if progress else None
+        pending.append([(c, tick) for chunks, _ in batch for c in chunks] if res.ok else [])
+    flat = [(i, c, tick) for i, items in enumerate(pending) for c, tick in items]
+    failed = {}
+    outcomes = _map(_check_leaves, [c for _, c, _ in flat], workers)
+    for (i, _, tick), (failure, n) in zip(flat, outcomes):
+        if failure and i not in failed:
+            failed[i] = failure
+        if tick:
+            for _ in range(n):
+                tick()
+    for i, failure in failed.items():
+        res = results[i]
+        res.ok, res.status, res.messages = False, "undecided", [failure]
+    return results

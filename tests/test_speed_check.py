@@ -1,0 +1,44 @@
+"""Batched replay (``checker.check_many``): the same verdicts as ``check`` one by one,
+for 1 and 2 workers, and a forged leaf in one certificate rejects that one only."""
+import copy
+
+import pytest
+
+from verification import certificate as cert_io
+from verification import checker
+from conftest import proved
+
+
+def _lowered_leaf(body):
+    """A forgery only the leaf replay catches: the target lowered to the enclosure's
+    lower end (the tree's shape and the witness stay valid; some leaf's bound is above)."""
+    b = copy.deepcopy(body)
+    part = next(p for p in b["parts"] if p["kind"] == "extremum")
+    lo, hi = part["enclosure"]
+    part["target"] = lo  # below the true max: some leaf bound is above it
+    part["enclosure"] = [lo, lo]
+    return cert_io.seal(b)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_check_many_matches_check_and_rejects_only_the_forged_one(workers):
+    bodies = [proved(c)[1] for c in ("thm1-mean-image", "thm1-variance-image", "jacobian-at-fixed-point")]
+    forged = _lowered_leaf(bodies[0])
+    sources = bodies + [forged]
+    many = checker.check_many(sources, workers=workers)
+    one = [checker.check(s) for s in sources]
+    assert [r.ok for r in many] == [True, True, True, False]
+    assert [(r.ok, r.status, r.leaves) for r in many] == [(r.ok, r.status, r.leaves) for r in one]
+    assert many[3].messages == one[3].messages  # the same first failing leaf, in tree order
+
+
+def test_check_many_ticks_every_leaf():
+    bodies = [proved(c)[1] for c in ("thm1-mean-image", "thm1-variance-image")]
+    ticks = {0: 0, 1: 0}
+
+    def progress(i):
+        def tick():
+            ticks[i] += 1
+        return tick
+    res = checker.check_many(bodies, progress=progress, workers=2)
+    assert [ticks[0], ticks[1]] == [r.leaves for r in res]
