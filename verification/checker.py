@@ -35,6 +35,7 @@ from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import ParamError, Params
+from selu_theory.taylor import hidx, second_order
 from verification import certificate as cert_io
 from verification import claims as C
 from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
@@ -171,14 +172,46 @@ def _registry_mismatch(cert: Certificate, claim: C.Claim):
 
 # --------------------------------------------------------------------------- extremum parts
 
-def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
-    """Upper bound of sign*f on the box, by the method the leaf names."""
-    jet = ev.box(bx)
-    val = jet.val if sign > 0 else -jet.val
-    grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
-    if reason == "enclosure":
-        return val
-    # Mean-value form about the corner the certain signs of the partials point to.
+def _quadratic_max(g: arb, h: arb, d: arb) -> arb:
+    """Upper end >= max of g t + h' t^2 / 2 over t in the ball d and h' in the ball h:
+    a convex parabola peaks at an end of d; a concave one at its vertex -g/h if that
+    may lie in d."""
+    if not (g.is_finite() and h.is_finite() and d.is_finite()):
+        return arb.nan()
+    top = h.upper()
+    ends = [g * t + top * t * t / 2 for t in (d.lower(), d.upper())]
+    out = ends[0].union(ends[1])
+    if top < 0:
+        vertex = -g / top
+        if vertex.overlaps(d.lower().union(d.upper())):
+            out = out.union(-(g * g) / (2 * top))
+    return out
+
+
+def _taylor_upper(forms, bx) -> arb:
+    """Second-order form about the box's midpoint c (value and gradient at c, Hessian
+    over the box), after restricting every coordinate whose partial has a certain sign
+    to the face it points to."""
+    with ball.precision(CHECK_BITS):
+        ub = forms.f_mid
+        dev = []
+        for (lo, hi), g, c in zip(bx, forms.grad, forms.mid):
+            if lo < hi and g > 0:
+                lo = hi
+            elif lo < hi and g < 0:
+                hi = lo
+            dev.append(ball.interval(lo, hi) - ball.exact(c))
+        moving = [i for i, d in enumerate(dev) if not d.is_zero()]
+        for i in moving:
+            ub = ub + _quadratic_max(forms.g_mid[i], forms.hess[hidx(i, i)], dev[i])
+        for a, i in enumerate(moving):
+            for j in moving[a + 1:]:
+                ub = ub + forms.hess[hidx(i, j)] * dev[i] * dev[j]
+    return ub
+
+
+def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb:
+    """Mean-value form about the corner the certain signs of the partials point to."""
     corner = []
     for (lo, hi), g in zip(bx, grad):
         corner.append(hi if (lo < hi and g > 0) else lo if (lo < hi and g < 0) else lo + (hi - lo) / 2)
@@ -195,6 +228,25 @@ def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> ar
             if not dev.is_zero():
                 ub = ub + g * dev
     return ub
+
+
+def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
+    """Upper bound of sign*f on the box, by the method the leaf names: the first-order
+    jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
+    'taylor')."""
+    if reason in ("enclosure2", "mvf2", "taylor"):
+        forms = second_order(ev, bx)
+        forms = forms if sign > 0 else -forms
+        val, grad = forms.val, forms.grad
+        if reason == "taylor":
+            return _taylor_upper(forms, bx)
+    else:
+        jet = ev.box(bx)
+        val = jet.val if sign > 0 else -jet.val
+        grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
+    if reason in ("enclosure", "enclosure2"):
+        return val
+    return _mean_value_upper(ev, sign, domain, bx, grad)
 
 
 def _walk(tree, root):
