@@ -23,6 +23,9 @@ from selu_theory.kernel_loader import load_kernels
 N = 4
 PAIRS = tuple((i, j) for i in range(N) for j in range(i, N))  # the Hessian's upper triangle
 INDEX = {p: k for k, p in enumerate(PAIRS)}
+# Pieces of V for the naive order-4 kernels, by the order of the partials wanted:
+# order 4 (a Hessian of second derivatives of the moment map) takes them as they come.
+TOP_PIECES = {4: 4}
 
 
 def hidx(i: int, j: int) -> int:
@@ -179,7 +182,7 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int,
     them do not pay here (measured: twice the cost, the same boxes)."""
     if order <= 2:
         return base_enclosures.over_box(family, M, V, *pars, order, activation=activation)
-    enc = _naive(family, M, V, pars, "order4", 1, activation)
+    enc = _naive(family, M, V, pars, "order4", TOP_PIECES.get(order, 1), activation)
     cm, cv = M.mid(), V.mid()
     centre = base_enclosures.at_point(family, cm, cv, *pars, 3, activation=activation)
     dM, dV = M - cm, V - cv
@@ -246,11 +249,6 @@ def point_jet(ev, pt) -> Jet:
         env = moment_map.quantities(*xs, base, ops, ev.expr.names)
         env.update(_constants(ev, lambda b: Jet.constant(b, N)))
         return ev.expr.evaluate(env, ops)
-
-
-def negated(j):
-    """-f's jet (for lower bounds): Jet or Jet2."""
-    return -j
 
 
 class BoxForms:
