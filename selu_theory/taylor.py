@@ -180,8 +180,11 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int,
     on the whole box, and centred forms below them: in a Hessian their overestimate is
     multiplied by the square of the box, so the pieces of V that ``over_box`` spends on
     them do not pay here (measured: twice the cost, the same boxes)."""
+    # the naive enclosures of orders <= 2 bound the centred forms on wide boxes
+    low = _naive(family, M, V, pars, "order0_2", 1, activation)
     if order <= 2:
-        return base_enclosures.over_box(family, M, V, *pars, order, activation=activation)
+        enc = base_enclosures.over_box(family, M, V, *pars, order, activation=activation)
+        return {n: _meet(x, low[n]) if n in low else x for n, x in enc.items()}
     enc = _naive(family, M, V, pars, "order4", TOP_PIECES.get(order, 1), activation)
     cm, cv = M.mid(), V.mid()
     centre = base_enclosures.at_point(family, cm, cv, *pars, 3, activation=activation)
@@ -191,7 +194,8 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int,
         for b in partials.bases(family, activation):
             for i, j in partials.orders(o):
                 n = partials.name(b, i, j)
-                enc[n] = centre[n] + enc[up(n, "m")] * dM + enc[up(n, "v")] * dV
+                cf = centre[n] + enc[up(n, "m")] * dM + enc[up(n, "v")] * dV
+                enc[n] = _meet(cf, low[n]) if n in low else cf
     return enc
 
 
