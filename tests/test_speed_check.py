@@ -42,3 +42,10 @@ def test_check_many_ticks_every_leaf():
         return tick
     res = checker.check_many(bodies, progress=progress, workers=2)
     assert [ticks[0], ticks[1]] == [r.leaves for r in res]
+
+
+def test_a_part_decided_near_the_root_is_not_split_32_ways(runner):
+    """The top of the tree is adaptive: the old forced top cost >= 63 boxes per part."""
+    from conftest import part_of, run_part
+    out = run_part(part_of("thm1-mean-image", "mu_tilde.max"), runner)
+    assert out.status == "proved" and out.boxes < 32
