@@ -160,11 +160,13 @@ def use_taylor(on: bool) -> None:
 
 
 # The highest derivative order of the moment map an expression may need for the
-# second-order evaluation to be used.  Second derivatives of S (order 2) take their
-# Hessian from the order-4 kernels on V in pieces (taylor.TOP_PIECES): measured on
-# max dS/dmu over Omega to 1e-10, 975 boxes against 1351 with the first-order jet
-# (2269 with the order-4 kernels on the whole box).
-TAYLOR_MAX_ORDER = 2
+# second-order evaluation to be used.  Second derivatives of S (order 2) can take
+# their Hessian from the order-4 kernels on V in pieces (taylor.TOP_PIECES): measured
+# on max dS/dmu over Omega to 1e-10, 975 boxes against 1351 with the first-order jet
+# (2269 with the order-4 kernels on the whole box); but Lemmas 10-11 decide only their
+# thresholds, where both take the same 6148 boxes and the second order costs 12% more
+# time; so 1 here, 2 for tight enclosures of dS.
+TAYLOR_MAX_ORDER = 1
 
 
 def taylor_usable(obj: Objective) -> bool:
@@ -273,13 +275,13 @@ def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, w
     box is then 'u' and ``res.stop`` set); otherwise the split (dim, mid, left, right).
     'u' also for a box that cannot be split further."""
     second = TAYLOR and taylor_usable(obj)
+    enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
     if second:  # the second-order evaluation: its value and gradient, and Taylor forms
         forms = taylor.second_order(obj.evaluator(), b)
         forms = forms if obj.sign > 0 else -forms
         val, grad = forms.val, forms.grad
     else:
         val, grad = objective_box(obj, b)
-    enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
 
     def leaf(reason, u):
         # float_up pads once: the recorded bound is the one the test accepted
