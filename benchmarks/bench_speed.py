@@ -5,7 +5,9 @@ exists in this code, with ratios.
 
 "before" is the first-order engine (value and gradient enclosures, mean-value form:
 ``engine.use_taylor(False)``); "after" adds the second-order evaluation (Hessian
-jets, centred forms, Taylor form).  Both use the same breadth-first top of the tree,
+jets, centred forms, Taylor form) where ``engine.taylor_usable``.  Seconds are wall
+time per claim (proof and replay); "cpu" rows are this process's and its workers'
+CPU time, which a shared machine distorts less.  Both use the same breadth-first top of the tree,
 so the gain of that change (measured separately: the forced 32-box top cost >= 63
 boxes per part) is not in these ratios.  For ``check``, "before" replays the
 certificates one by one on one worker, "after" in one batch over the workers
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import tempfile
 import time
 
@@ -31,16 +34,23 @@ PAPER_STEPS = {"mu": 0.0068097371, "omega": 0.0008292885, "nu": 0.0009580840, "t
 OMEGA = ((-.1, .1), (-.1, .1), (.8, 1.5), (.95, 1.1))
 
 
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (the pools' workers)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def prove_all(claims, workers: int, taylor: bool, out):
     """``selu-verify all`` in-process: prove, seal, write, check each claim."""
     engine.use_taylor(taylor)
-    rows, t0 = [], time.perf_counter()
+    rows, t0, c0 = [], time.perf_counter(), cpu()
     with Runner(workers) as r:  # forked after the switch: workers inherit it
         for claim in claims:
             t = time.perf_counter()
             res, done = certify_claim(claim, r, out / f"{claim.id}.json")
             rows.append((claim, res, done, time.perf_counter() - t))
-    return rows, time.perf_counter() - t0
+    checker.close_pools()
+    return rows, time.perf_counter() - t0, cpu() - c0
 
 
 def widest(rows):
@@ -65,6 +75,7 @@ def check_times(paths, workers: int):
     t = time.perf_counter()
     many = checker.check_many(paths, workers=workers)
     t_many = time.perf_counter() - t
+    checker.close_pools()
     assert [r.ok for r in one] == [r.ok for r in many]
     return t_one, t_many, sum(r.leaves for r in many), all(r.ok for r in many)
 
@@ -109,7 +120,7 @@ def main():
               f"{r0.status}/{r1.status}")
     b0 = sum(r.boxes for _, r, _, _ in runs[False][0])
     b1 = sum(r.boxes for _, r, _, _ in runs[True][0])
-    t0, t1 = runs[False][1], runs[True][1]
+    (t0, c0), (t1, c1) = runs[False][1:], runs[True][1:]
     w0, n0 = widest(runs[False][0])
     w1, n1 = widest(runs[True][0])
     proved = sum(r.status == "proved" for _, r, _, _ in runs[True][0])
@@ -118,6 +129,7 @@ def main():
     print()
     print(f"issue 12 ({len(claims)} claims, {args.workers} workers; before -> after, ratio)")
     print(f"  all, proved and replayed   {t0:8.1f} s -> {t1:8.1f} s   {t0 / t1:5.2f}x   ({proved} proved)")
+    print(f"  all, cpu                   {c0:8.1f} s -> {c1:8.1f} s   {c0 / c1:5.2f}x")
     print(f"  check of the certificates  {t_one:8.1f} s -> {t_many:8.1f} s   {t_one / t_many:5.2f}x   "
           f"({leaves} leaves, 1 by 1 on 1 worker -> one batch on {args.workers}; all accepted: {ok})")
     print(f"  total boxes                {b0:8d}   -> {b1:8d}     {b0 / max(b1, 1):5.2f}x")

@@ -320,6 +320,12 @@ def _leaf_pool(workers: int) -> ProcessPoolExecutor:
     return _POOLS[key]
 
 
+def close_pools() -> None:
+    """Shut the reused replay pools down (they are also shut at exit)."""
+    for key in list(_POOLS):
+        _POOLS.pop(key).shutdown()
+
+
 # ``check_many`` collects the leaf replays of every certificate here instead of running
 # them part by part, then runs them all at once: one batch keeps every worker busy.
 _DEFERRED = None
