@@ -5,7 +5,9 @@
 1. ``python -m verification.catalogue`` writes ``<docs_dir>/catalogue.md`` (git-ignored)
    from the claims registry and, when it exists, the last report
    (default: ``results/report.json`` next to mkdocs.yml);
-2. ``mkdocs build --strict`` builds the site (default: the config's ``site_dir``,
+2. ``docs/figures.py`` draws the figures into ``<docs_dir>/figures/`` (git-ignored) when
+   one is missing, or always with ``--redraw``;
+3. ``mkdocs build --strict`` builds the site (default: the config's ``site_dir``,
    build/site/), failing on any warning: a broken link, a missing anchor, a nav entry
    without its page.
 
@@ -33,7 +35,7 @@ def _docs_dir(config: pathlib.Path) -> pathlib.Path:
 
 
 def build(config=ROOT / "mkdocs.yml", site_dir=None, report=None, use_report: bool = True,
-          quiet: bool = False) -> int:
+          quiet: bool = False, redraw: bool = False) -> int:
     """Regenerate the catalogue and build the site; returns the exit code."""
     from verification import catalogue
 
@@ -53,6 +55,12 @@ def build(config=ROOT / "mkdocs.yml", site_dir=None, report=None, use_report: bo
     code = catalogue.main(args)
     if code:
         return code
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    import figures  # docs/figures.py, beside this script
+
+    fig_dir = _docs_dir(config) / "figures"
+    if redraw or not all((fig_dir / name).exists() for name in figures.FIGURES):
+        figures.draw(fig_dir)
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config)]
     if site_dir is not None:
         cmd += ["-d", str(pathlib.Path(site_dir).resolve())]
@@ -73,8 +81,9 @@ def main(argv=None) -> int:
     ap.add_argument("--report", help="report JSON for the catalogue (default: results/report.json if present)")
     ap.add_argument("--no-report", action="store_true", help="catalogue without certified values")
     ap.add_argument("--quiet", action="store_true", help="print only the warnings and errors of mkdocs")
+    ap.add_argument("--redraw", action="store_true", help="draw the figures again even if they exist")
     a = ap.parse_args(argv)
-    return build(a.config, a.site_dir, a.report, not a.no_report, a.quiet)
+    return build(a.config, a.site_dir, a.report, not a.no_report, a.quiet, a.redraw)
 
 
 if __name__ == "__main__":

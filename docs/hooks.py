@@ -5,10 +5,21 @@
   does not, nothing links to it, so the strict build has no broken link.
 * docs/catalogue.md is generated (``python -m verification.catalogue``, run by
   docs/build.py); a plain ``mkdocs build`` or ``mkdocs serve`` generates it if missing.
+* docs/figures/ is drawn by docs/figures.py (build.py runs it; so does a plain
+  ``mkdocs build`` when a figure is missing).
+* TeX math (``$...$``, ``$$...$$``) becomes MathML at build time (docs/mathml.py): no
+  JavaScript and no CDN, so the pages render offline.
 """
 from __future__ import annotations
 
 import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # docs/mathml.py beside this file
+import figures  # noqa: E402
+import mathml  # noqa: E402
+
+_MATH = {}  # page source path -> the formulas taken out of its Markdown
 
 SUBFUNCTIONS = "subfunctions.md"
 MARKER = "<!-- subfunctions-link -->"
@@ -24,6 +35,8 @@ def on_config(config, **kwargs):
     if not (docs / "catalogue.md").exists():
         from verification import catalogue
         catalogue.main(["--out", str(docs / "catalogue.md")])
+    if not all((docs / "figures" / name).exists() for name in figures.FIGURES):
+        figures.draw(docs / "figures")
     nav = config.get("nav")
     if (docs / SUBFUNCTIONS).exists() and nav is not None:
         listed = any(SUBFUNCTIONS in (list(item.values()) if isinstance(item, dict) else [item]) for item in nav)
@@ -37,4 +50,9 @@ def on_config(config, **kwargs):
 def on_page_markdown(markdown, page, config, files, **kwargs):
     if MARKER in markdown:
         markdown = markdown.replace(MARKER, LINK if (_docs(config) / SUBFUNCTIONS).exists() else "")
+    markdown, _MATH[page.file.src_path] = mathml.protect(markdown)
     return markdown
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    return mathml.restore(html, _MATH.pop(page.file.src_path, {}))

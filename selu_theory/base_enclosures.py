@@ -14,8 +14,10 @@ from flint import arb
 from selu_theory import partials
 from selu_theory.kernel_loader import load_kernels
 
-# The activation whose kernels are used when a caller names none.
-DEFAULT_ACTIVATION = "selu"
+# Every function takes the activation id as a required keyword: no default, so a caller
+# evaluating another activation can never fall back to SELU's kernels by omission.  The
+# parameters are passed as ``params``, a tuple of balls (or floats) in the activation's
+# kernel-argument order (``Params.balls``), never by name.
 
 POINT_GROUP = {0: "order0", 1: "order0_1", 2: "order0_2"}
 BOX_NAIVE_GROUP = {0: "order0_1", 1: "order0_2", 2: "order3", 3: "order4"}
@@ -25,7 +27,7 @@ BOX_NAIVE_GROUP = {0: "order0_1", 1: "order0_2", 2: "order3", 3: "order4"}
 V_PIECES = {3: 4}
 
 
-def names_up_to(family: str, order: int, activation: str = DEFAULT_ACTIVATION):
+def names_up_to(family: str, order: int, *, activation: str):
     return partials.names_up_to(partials.bases(family, activation), order)
 
 
@@ -38,41 +40,38 @@ def _kernel(kind, family, group, activation):
     return module.NAMES[fname], getattr(module, fname)
 
 
-def at_point(family: str, m: arb, v: arb, alpha: arb, lam: arb, order: int,
-             activation: str = DEFAULT_ACTIVATION) -> dict:
+def at_point(family: str, m: arb, v: arb, params: tuple, order: int, *, activation: str) -> dict:
     if order == 3:  # no combined kernel: orders 0-2 and 3 separately
-        out = at_point(family, m, v, alpha, lam, 2, activation)
+        out = at_point(family, m, v, params, 2, activation=activation)
         names, f = _kernel("ball_kernels", family, "order3", activation)
-        out.update(zip(names, f(m, v, alpha, lam)))
+        out.update(zip(names, f(m, v, *params)))
         return out
     names, f = _kernel("ball_kernels", family, POINT_GROUP[order], activation)
-    return dict(zip(names, f(m, v, alpha, lam)))
+    return dict(zip(names, f(m, v, *params)))
 
 
-def floats(family: str, m, v, alpha: float, lam: float, order: int,
-           activation: str = DEFAULT_ACTIVATION) -> dict:
+def floats(family: str, m, v, params: tuple, order: int, *, activation: str) -> dict:
     names, f = _kernel("float_kernels", family, POINT_GROUP[order], activation)
-    return dict(zip(names, f(m, v, alpha, lam)))
+    return dict(zip(names, f(m, v, *params)))
 
 
-def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int,
-             activation: str = DEFAULT_ACTIVATION) -> dict:
+def over_box(family: str, M: arb, V: arb, params: tuple, order: int, *, activation: str) -> dict:
     """Enclosures over the (m, v) box M x V of every partial of order <= ``order``."""
     cm, cv = M.mid(), V.mid()
     dM, dV = M - cm, V - cv
     names, f = _kernel("ball_kernels", family, BOX_NAIVE_GROUP[order], activation)
     k = V_PIECES.get(order, 1)
     if k == 1 or V.is_exact():
-        naive = dict(zip(names, f(M, V, alpha, lam)))
+        naive = dict(zip(names, f(M, V, *params)))
     else:
         lo, hi = V.lower(), V.upper()
         cuts = [lo + (hi - lo) * i / k for i in range(k)] + [hi]
         vals = None
         for a, b in zip(cuts, cuts[1:]):
-            piece = f(M, a.union(b), alpha, lam)
+            piece = f(M, a.union(b), *params)
             vals = piece if vals is None else [x.union(y) for x, y in zip(vals, piece)]
         naive = dict(zip(names, vals))
-    centre = at_point(family, cm, cv, alpha, lam, order, activation)
+    centre = at_point(family, cm, cv, params, order, activation=activation)
     enc = dict(naive)
     for o in range(order, -1, -1):
         for b in partials.bases(family, activation):
@@ -82,4 +81,4 @@ def over_box(family: str, M: arb, V: arb, alpha: arb, lam: arb, order: int,
                 if n in naive and cf.overlaps(naive[n]):
                     cf = cf.intersection(naive[n])
                 enc[n] = cf
-    return {n: enc[n] for n in names_up_to(family, order, activation)}
+    return {n: enc[n] for n in names_up_to(family, order, activation=activation)}

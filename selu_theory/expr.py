@@ -10,6 +10,7 @@ number system (floats, Arb balls, gradient jets) by the ``ops`` it is given.
 from __future__ import annotations
 
 import ast
+import difflib
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -34,6 +35,63 @@ MAX_POWER = 16
 
 class ExprError(ValueError):
     """The text is not an expression of the language."""
+
+
+# What a user may have meant, for the syntax the language refuses: said in the user's
+# words, never with Python's names for it.
+_OPERATOR_HINTS = {
+    ast.BitXor: "use ** for powers (^ is not a power)",
+    ast.Mod: "% is not an operator of the language (use + - * / **)",
+    ast.FloorDiv: "// is not an operator of the language (use /)",
+    ast.MatMult: "@ is not an operator of the language (use *)",
+    ast.BitAnd: "& is not an operator of the language (use + - * / **)",
+    ast.BitOr: "| is not an operator of the language (for |x| use sqrt(x**2))",
+    ast.LShift: "<< is not an operator of the language",
+    ast.RShift: ">> is not an operator of the language",
+    ast.Invert: "~ is not an operator of the language",
+    ast.Not: "'not' is not an operator of the language",
+}
+_NODE_HINTS = {
+    ast.Compare: "comparisons (<, >, ==) are not part of an expression: use --below C or --above C",
+    ast.BoolOp: "'and'/'or' are not part of an expression: bound one expression at a time",
+    ast.IfExp: "'if ... else' is not part of an expression",
+    ast.Attribute: "'.' is not part of an expression (names have no attributes)",
+    ast.Subscript: "[...] is not part of an expression (no indexing)",
+    ast.Tuple: "a comma is not part of an expression: bound one expression at a time",
+    ast.List: "[...] is not part of an expression",
+    ast.Lambda: "'lambda' is not part of an expression",
+    ast.NamedExpr: "':=' is not part of an expression",
+}
+
+
+def _not_allowed(node, src: str) -> str:
+    hint = (_OPERATOR_HINTS.get(type(getattr(node, "op", None))) or _OPERATOR_HINTS.get(type(node))
+            or _NODE_HINTS.get(type(node)))
+    if hint:
+        return hint
+    seg = ast.get_source_segment(src, node) or ""
+    seg = seg if len(seg) <= 40 else seg[:37] + "..."
+    return f"not allowed in an expression: {seg!r} (use numbers, names, + - * / **, sqrt(...), exp(...))"
+
+
+def _unknown_name(name: str, known) -> str:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    shown = name if len(name) <= 40 else name[:37] + "..."
+    if name in FUNCTIONS:
+        return f"{name} is a function: write {name}(...)"
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown name {shown!r}{hint} (selu-verify names lists every name)"
+
+
+def _unknown_function(node, known) -> str:
+    if isinstance(node.func, ast.Name):
+        name = node.func.id
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        if name in known:
+            return f"{shown!r} is a quantity, not a function; functions: {', '.join(FUNCTIONS)}"
+        hint = "; for |x| use sqrt(x**2)" if name == "abs" else ""
+        return f"unknown function {shown!r}; known: {', '.join(FUNCTIONS)}{hint}"
+    return f"only {' and '.join(f + '(...)' for f in FUNCTIONS)} may be called"
 
 
 @dataclass(frozen=True)
@@ -66,6 +124,16 @@ def _literal(node, text) -> Fraction:
         raise ExprError(str(exc)) from None
 
 
+def _syntax_message(src: str, exc: SyntaxError) -> str:
+    if "^" in src:
+        return "use ** for powers (^ is not a power)"
+    msg = (exc.msg or "invalid syntax").split("\n")[0]
+    if msg.lower().startswith("invalid syntax. perhaps"):
+        msg = "invalid syntax"
+    where = f" at character {exc.offset}" if exc.offset and exc.offset <= len(src) else ""
+    return f"cannot read the expression{where}: {msg}"
+
+
 def parse(text, activation: str = DEFAULT_ACTIVATION) -> Expr:
     if not isinstance(text, str):
         raise ExprError("expression must be text")
@@ -78,7 +146,7 @@ def parse(text, activation: str = DEFAULT_ACTIVATION) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"cannot parse expression: {exc.msg}") from None
+        raise ExprError(_syntax_message(text.strip(), exc)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("expression too deeply nested") from None
     src = text.strip()
@@ -100,14 +168,22 @@ def parse(text, activation: str = DEFAULT_ACTIVATION) -> Expr:
                     sign, exp = -1, exp.operand
                 if not (isinstance(exp, ast.Constant) and type(exp.value) is int
                         and 0 <= exp.value <= MAX_POWER):
-                    raise ExprError(f"only integer powers between -{MAX_POWER} and {MAX_POWER} are allowed")
+                    half = isinstance(exp, ast.Constant) and exp.value == 0.5 and sign == 1
+                    raise ExprError(f"only whole-number powers between -{MAX_POWER} and {MAX_POWER} are allowed"
+                                    + ("; for a square root use sqrt(...)" if half else ""))
                 node._selu_power = sign * exp.value
+            elif not isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+                raise ExprError(_not_allowed(node, src))
             continue
         if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise ExprError(_not_allowed(node, src))
             continue
         if isinstance(node, ast.Constant):
             if type(node.value) not in (int, float):
-                raise ExprError(f"unexpected constant {node.value!r}")
+                what = {str: "text in quotes", bool: f"{node.value}", complex: "an imaginary number"}.get(
+                    type(node.value), "this constant")
+                raise ExprError(f"{what} is not a number of the language")
             q = _literal(node, src)
             if abs(q) > 10**12 or (q.denominator > 10**40):
                 raise ExprError(f"number {ast.get_source_segment(src, node)} out of range")
@@ -117,17 +193,17 @@ def parse(text, activation: str = DEFAULT_ACTIVATION) -> Expr:
             if getattr(node, "_selu_function", False):
                 continue
             if node.id not in known:
-                raise ExprError(f"unknown name {node.id!r}; known: {', '.join(known)}")
+                raise ExprError(_unknown_name(node.id, known))
             names.add(node.id)
             continue
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-                raise ExprError(f"unknown function; known: {', '.join(FUNCTIONS)}")
+                raise ExprError(_unknown_function(node, known))
             if len(node.args) != 1 or node.keywords:
                 raise ExprError(f"{node.func.id} takes one argument")
             node.func._selu_function = True
             continue
-        raise ExprError(f"not allowed in an expression: {type(node).__name__}")
+        raise ExprError(_not_allowed(node, src))
     return Expr(src, tree, frozenset(names))
 
 

@@ -37,8 +37,23 @@ from selu_theory.mr_arith import (INF, JIT_INLINE, JIT_KERNEL, NAN, mr_add, mr_d
                                   mr_mulx, mr_scale, mr_sqr, mr_sqrt, mr_sqrt_checked, mr_sub)
 
 # The grid kernels are SELU's (the paper's grids); the sweeps take their formulas from the
-# generated module only.  Module-level names: numba resolves them as compile-time globals.
+# generated module only.  Module-level names: numba resolves them as compile-time globals,
+# so the sweeps are compiled for this one activation: ``constants`` (which every sweep's
+# caller goes through to get the parameters) refuses any other, rather than sweep another
+# activation's parameters through SELU's formulas.
 ACTIVATION = "selu"
+
+
+class GridUnavailable(ValueError):
+    """The grid method is compiled for SELU only; another activation was asked for."""
+
+
+def require_activation(activation: str) -> None:
+    """GridUnavailable (one line) unless the grid kernels are ``activation``'s."""
+    if activation != ACTIVATION:
+        raise GridUnavailable(f"the grid method is available for {ACTIVATION} only (its sweeps are compiled "
+                              f"from {ACTIVATION}'s kernels); for {activation!r} use the box prover "
+                              f"(selu-verify bound)")
 _MR = load_kernels(ACTIVATION, "grid_mr_kernels")
 _FLOAT = load_kernels(ACTIVATION, "numba_kernels")
 moments_hoisted = _MR.moments_order0_1_hoisted
@@ -60,7 +75,8 @@ def ball_pair(x):
 
 def constants(params) -> tuple:
     """The tuple K the kernels take: (mid, rad) of each parameter, in the spec's order
-    (alpha, lam)."""
+    (alpha, lam).  GridUnavailable for an activation other than ``ACTIVATION``."""
+    require_activation(params.activation)
     old = ctx.prec
     ctx.prec = 256
     try:

@@ -82,6 +82,9 @@ def _inverse_mid(A):
     return inv
 
 
+inverse_mid = _inverse_mid  # public: Newton steps elsewhere use the same preconditioner
+
+
 def midpoint(X) -> tuple:
     return tuple(x.mid() for x in X)
 

@@ -34,10 +34,12 @@ def _chain(g_m, g_v, mu, omega, nu, tau):
     return (omega * g_m, mu * g_m, tau * g_v, nu * g_v)
 
 
-def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
+def quantities(mu, omega, nu, tau, base, ops, names, activation: str = quantity_table.DEFAULT_ACTIVATION) -> dict:
+    """The quantities ``names`` of ``activation`` from the base functions ``base``
+    (computed with that activation's kernels by the caller)."""
     names = set(names)
     env = {"mu": mu, "omega": omega, "nu": nu, "tau": tau}
-    table = quantity_table.table()
+    table = quantity_table.table(activation)
     rows = [table[n] for n in names if n in table and table[n].family is not None]
     moment_rows = [r for r in rows if r.family == MOMENTS]
     # Stages: values; J and S (first partials); the partial names; dS (second partials).
@@ -95,7 +97,7 @@ def quantities(mu, omega, nu, tau, base, ops, names) -> dict:
         if fam not in want:
             continue
         s = base[fam]
-        for bname in partials.bases(fam):
+        for bname in partials.bases(fam, activation):
             env[bname] = s[bname]
             env[bname + "_x"] = s[bname + "_v"]  # the paper's x is v = nu*tau
             env[bname + "_y"] = s[bname + "_m"]  # and y is m = mu*omega

@@ -18,6 +18,7 @@ by the generator: there is no second list here.
 from __future__ import annotations
 
 import functools
+import pathlib
 from dataclasses import dataclass
 
 from flint import arb
@@ -67,6 +68,45 @@ def activation_parameters(activation: str = DEFAULT_ACTIVATION) -> ActivationPar
     params = tuple(Parameter(*row) for row in info["PARAMETER_INFO"])
     named = {n: constants.NAMED[n] for n in info["NAMED_CONSTANTS"]}
     return ActivationParameters(activation, params, named, info["STRUCTURE"], info["FORMULA"])
+
+
+def registered_activations() -> tuple:
+    """The ids of the activations whose kernels are generated into the package (sorted,
+    SELU first): the names ``--activation`` accepts."""
+    root = pathlib.Path(__file__).resolve().parent / "_generated"
+    ids = sorted(p.name for p in root.iterdir() if (p / "ball_kernels.py").is_file())
+    return tuple(sorted(ids, key=lambda i: (i != DEFAULT_ACTIVATION, i)))
+
+
+# The SELU spellings of two parameters (``--alpha``, ``--lambda``): they name the parameter
+# of that name in any activation that has it, and are an error for one that has not.
+SPELLINGS = {"alpha": "--alpha", "lam": "--lambda"}
+
+
+def given_values(activation: str, assignments=(), spellings=None) -> dict:
+    """{parameter name: specification text} from ``assignments`` ((name, value) pairs, e.g.
+    from ``--param alpha=2.9``) and ``spellings`` ({"alpha": text or None, "lam": ...},
+    from ``--alpha``/``--lambda``).  ParamError (one line, naming the activation's
+    parameters) for an unknown name, a name given twice, or an invalid value."""
+    ap = activation_parameters(activation)
+    names = ap.names
+    out = {}
+
+    def put(name, value, how):
+        if name not in names:
+            raise ParamError(f"{activation} has no parameter {name!r} ({how}); its parameters: "
+                             f"{', '.join(names) or '(none)'}")
+        if name in out:
+            raise ParamError(f"parameter {name!r} of {activation} given twice")
+        label = next(p.label for p in ap.parameters if p.name == name)
+        out[name] = check_spec(value, label, activation)
+
+    for name, value in (spellings or {}).items():
+        if value is not None:
+            put(name, value, SPELLINGS.get(name, name))
+    for name, value in assignments or ():
+        put(str(name).strip(), value, f"--param {name}=...")
+    return out
 
 
 def parameter_names(activation: str = DEFAULT_ACTIVATION) -> tuple:
@@ -197,7 +237,21 @@ class Params:
         return {p.label: self.specs[p.name] for p in self._spec.parameters}
 
     def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.labelled_specs().items())
+        text = ", ".join(f"{k}={v}" for k, v in self.labelled_specs().items())
+        return text if self.activation == DEFAULT_ACTIVATION else f"{self.activation}: {text}"
+
+    @classmethod
+    def from_labels(cls, activation: str, labelled: dict) -> "Params":
+        """The Params of {label: specification} (a certificate's "params" object): every
+        parameter of the activation, by its label, and nothing else."""
+        spec = activation_parameters(activation)
+        by_label = {p.label: p.name for p in spec.parameters}
+        unknown = sorted(set(labelled) - set(by_label))
+        missing = [lb for lb in by_label if lb not in labelled]
+        if unknown or missing:
+            raise ParamError(f"{activation} has the parameters {', '.join(by_label)}; got "
+                             f"{', '.join(map(str, labelled)) or 'none'}")
+        return cls(activation=activation, **{by_label[k]: v for k, v in labelled.items()})
 
 
 def _rebuild(activation, items):

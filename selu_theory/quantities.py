@@ -74,11 +74,12 @@ def _constant_rows(activation: str):
     return rows + [Quantity("pi", "constant", "π, as a ball", **REDUCED)]
 
 
-def _moment_rows():
+def _moment_rows(activation: str):
+    f = activation  # E[selu(z)], E[elu(z)], ... (a user activation: its id)
     rows = [
-        Quantity("mu_tilde", "moment map", "µ̃(µ, ω, ν, τ) = E[selu(z)] with z ~ N(µω, ντ): the mean after "
+        Quantity("mu_tilde", "moment map", f"µ̃(µ, ω, ν, τ) = E[{f}(z)] with z ~ N(µω, ντ): the mean after "
                  "the layer (paper Eq. 4)", MOMENTS, 0, **REDUCED),
-        Quantity("xi_tilde", "moment map", "ξ̃ = E[selu(z)²]: the second moment after the layer",
+        Quantity("xi_tilde", "moment map", f"ξ̃ = E[{f}(z)²]: the second moment after the layer",
                  MOMENTS, 0, **REDUCED),
         Quantity("nu_tilde", "moment map", "ν̃ = ξ̃ − µ̃²: the variance after the layer (paper Eq. 5)",
                  MOMENTS, 0, **REDUCED),
@@ -106,12 +107,12 @@ def _moment_rows():
     return rows
 
 
-def _sub_rows():
+def _sub_rows(activation: str):
     rows = []
     for fam in SUB_FAMILIES:
-        if not partials.has_family(fam):
+        if not partials.has_family(fam, activation):
             continue
-        for b in partials.bases(fam):  # functions of (m, v) alone, like their partials
+        for b in partials.bases(fam, activation):  # functions of (m, v) alone, like their partials
             rows += [Quantity(b, "sub-function", f"{b}(x, y), a base function of the appendix lemmas 44–47 "
                               "(x = v = ντ, y = m = µω)", fam, 1, **REDUCED),
                      Quantity(b + "_x", "sub-function", f"∂{b}/∂x, the partial in x = v = ντ", fam, 1, **REDUCED),
@@ -122,7 +123,7 @@ def _sub_rows():
 @functools.cache
 def table(activation: str = DEFAULT_ACTIVATION) -> dict:
     """{name: Quantity}: computed quantities first, then variables, then constants."""
-    rows = _moment_rows() + _sub_rows() + _variable_rows() + _constant_rows(activation)
+    rows = _moment_rows(activation) + _sub_rows(activation) + _variable_rows() + _constant_rows(activation)
     out = {}
     for r in rows:
         if r.name in out:  # a sub-function or parameter named like a quantity would shadow it

@@ -149,7 +149,7 @@ class Jet2Ops:
 
 # --------------------------------------------------------------------------- base functions
 
-def available(needs: dict, activation: str = base_enclosures.DEFAULT_ACTIVATION) -> bool:
+def available(needs: dict, activation: str) -> bool:
     """Box enclosures of every needed family's partials to order k+2 exist: order <= 2
     from the centred forms over the order-3 kernels, 3 over the order-4 kernels, 4 from
     the order-4 kernels themselves."""
@@ -172,8 +172,7 @@ def _naive(family, M, V, pars, group, pieces, activation):
     return dict(zip(names, vals))
 
 
-def box_partials(family: str, M: arb, V: arb, pars, order: int,
-                 activation: str = base_enclosures.DEFAULT_ACTIVATION) -> dict:
+def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: str) -> dict:
     """Enclosures over M x V of the family's partials of order <= ``order`` (<= 4).
 
     Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the naive order-4 kernels
@@ -183,11 +182,11 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int,
     # the naive enclosures of orders <= 2 bound the centred forms on wide boxes
     low = _naive(family, M, V, pars, "order0_2", 1, activation)
     if order <= 2:
-        enc = base_enclosures.over_box(family, M, V, *pars, order, activation=activation)
+        enc = base_enclosures.over_box(family, M, V, pars, order, activation=activation)
         return {n: _meet(x, low[n]) if n in low else x for n, x in enc.items()}
     enc = _naive(family, M, V, pars, "order4", TOP_PIECES.get(order, 1), activation)
     cm, cv = M.mid(), V.mid()
-    centre = base_enclosures.at_point(family, cm, cv, *pars, 3, activation=activation)
+    centre = base_enclosures.at_point(family, cm, cv, pars, 3, activation=activation)
     dM, dV = M - cm, V - cv
     up = partials.raise_order
     for o in (3, 2, 1, 0):
@@ -201,7 +200,7 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int,
 
 def _base_jets2(family, m: Jet2, v: Jet2, pars, order: int, activation) -> dict:
     """Second-order jets of the family's base partials of order <= ``order`` over the box."""
-    enc = box_partials(family, m.val, v.val, pars, order + 2, activation)
+    enc = box_partials(family, m.val, v.val, pars, order + 2, activation=activation)
     up = partials.raise_order
     out = {}
     for n in partials.names_up_to(partials.bases(family, activation), order):
@@ -230,7 +229,7 @@ def box_jet2(ev, bx) -> Jet2:
         xs = [Jet2.variable(ball.interval(lo, hi), i) for i, (lo, hi) in enumerate(bx)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {f: _base_jets2(f, m, v, pars, o, activation) for f, o in ev.needs.items()}
-        env = moment_map.quantities(*xs, base, Jet2Ops(), ev.expr.names)
+        env = moment_map.quantities(*xs, base, Jet2Ops(), ev.expr.names, activation=activation)
         env.update(_constants(ev, Jet2.constant))
         return ev.expr.evaluate(env, Jet2Ops())
 
@@ -245,12 +244,12 @@ def point_jet(ev, pt) -> Jet:
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {}
         for f, o in ev.needs.items():
-            enc = base_enclosures.at_point(f, m.val, v.val, *pars, o + 1, activation=activation)
+            enc = base_enclosures.at_point(f, m.val, v.val, pars, o + 1, activation=activation)
             base[f] = {n: Jet(enc[n], tuple(enc[partials.raise_order(n, "m")] * a +
                                             enc[partials.raise_order(n, "v")] * b
                                             for a, b in zip(m.grad, v.grad)))
                        for n in partials.names_up_to(partials.bases(f, activation), o)}
-        env = moment_map.quantities(*xs, base, ops, ev.expr.names)
+        env = moment_map.quantities(*xs, base, ops, ev.expr.names, activation=activation)
         env.update(_constants(ev, lambda b: Jet.constant(b, N)))
         return ev.expr.evaluate(env, ops)
 

@@ -54,7 +54,10 @@ def _quadrature_gap(spec, moment, closed_form, m, v):
     point = {symbolic.m: sp.Rational(str(m)), symbolic.v: sp.Rational(str(v))}
     with precision(140):
         for p in spec.parameters:
-            point[p.symbol] = sp.Rational(constants.NAMED[p.default](140).mid().str(40, radius=False))
+            if p.default in constants.NAMED:
+                point[p.symbol] = sp.Rational(constants.NAMED[p.default](140).mid().str(40, radius=False))
+            else:   # an exact decimal
+                point[p.symbol] = sp.Rational(p.default)
     with mpmath.workdps(30):
         neg, pos = spec.integrand(moment)
         fneg = sp.lambdify(symbolic.z, neg.subs(point), modules="mpmath")

@@ -7,14 +7,15 @@ import sys
 import pytest
 
 from verification import cli
-from verification.cli import bound, claims, common, design, grid
+from verification.cli import bound, claims, common, compare, design, grid
 from verification.cli import main
 
 COMMANDS = {
-    "all": claims, "claim": claims, "list": claims, "check": claims,
+    "all": claims, "claim": claims, "list": claims, "check": claims, "names": claims,
     "bound": bound,
     "paper-grid": grid, "grid": grid,
     "params": design, "theorems": design, "domain": design, "atlas": design,
+    "compare": compare,
 }
 HUGE = "100000000000000000000"
 
@@ -53,6 +54,7 @@ def test_decision_commands_have_their_own_box_budget_and_help():
     ["theorems", "--fixed-point", "0", "1", "--workers", HUGE],
     ["domain", "--max-boxes", "0"],
     ["atlas", "--workers", HUGE],
+    ["compare", "--workers", HUGE],
     ["theorems", "--fixed-point", "0", "abc"],        # DesignInputError from scaled_claims
     ["all", "--alpha", "1.5", "--fixed-point", "0", "1"],
     ["params", "--fixed-point", "0", "-1"],

@@ -31,6 +31,15 @@ SKIP_PARTS = ("_generated", "tools", "__pycache__")
 # certify -> report -> api -> cli.
 LAYERS = {
     "selu_theory": 0,                      # the mathematics: never imports verification
+    # sympy -> kernel source (the printers): above the rest of the mathematics, which
+    # never imports it; only the user-activation module generates kernels at run time
+    "selu_theory.codegen": 0.5,
+    "selu_theory.user_codegen": 0.5,       # a user activation's spec and kernels (uses codegen)
+    "verification.worker_pool": 1,         # process pools (start method, orphan guard)
+    "verification.files": 1,               # atomic writes of reports
+    "selu_theory.initialisers": 0,         # framework initialisers -> (omega, tau)
+    "selu_theory.dropout": 0,              # dropout as a map on the moments
+    "selu_theory.network_sim": 0,          # numpy network vs mean-field (floats, describes only)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
@@ -45,6 +54,7 @@ LAYERS = {
     "verification.certify": 5,             # prove -> seal -> write -> check -> accept, and its users
     "verification.domain_search": 5,
     "verification.atlas": 5,
+    "verification.compare": 5,             # the activation comparison (atlas-like, uses domain_search)
     "verification.paper_grid": 6,          # the paper's grids: sweeps, certificates, tables
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,
@@ -53,6 +63,7 @@ LAYERS = {
     "verification.cli.claims": 9,          # ... the command groups ...
     "verification.cli.bound": 9,
     "verification.cli.design": 9,
+    "verification.cli.compare": 9,
     "verification.cli.grid": 10,           # (grid reuses bound's arguments)
     "verification.cli": 11,                # ... and the parser that registers them
     "verification.cli.__main__": 12,
@@ -67,7 +78,10 @@ LAYERS = {
 ALLOWED: set = set()  # of (kind, importer, imported module or name); empty since the redesign
 # The one loader of generated kernels, keyed by activation id: the activation is data,
 # so which generated module to load is decided at run time, in this one place.
-DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader"}
+# The user activation's front (selu_theory.user_activation) imports its heavy half
+# (selu_theory.user_codegen: sympy and the generators, seconds to import) only on a cache
+# miss, so that the CLI and the checker can import the front for every command.
+DYNAMIC_IMPORTERS = {"selu_theory.kernel_loader", "selu_theory.user_activation"}
 
 
 def project_modules() -> dict:

@@ -34,6 +34,7 @@ NOTEBOOKS = (
     "05_derivative_signs.ipynb",
     "06_low_variance.ipynb",
     "07_main_subfunction.ipynb",
+    "activations.ipynb",
 )
 KERNEL_NAME = "selu-theory-test"
 CELL_TIMEOUT = 120  # seconds per cell

@@ -1,7 +1,9 @@
-"""An atlas of SELU parameters over a grid of target fixed points, computed on Dask.
+"""An atlas of an activation's parameters (SELU's by default; ``config["activation"]``)
+over a grid of target fixed points, computed on Dask.
 
-For each grid point (mu*, nu*) under weights (omega, tau): the Krawczyk-certified alpha,
-lambda (``selu_theory.fixed_point``), the certified spectral norm S and spectral radius at
+For each grid point (mu*, nu*) under weights (omega, tau): the Krawczyk-certified
+parameters (``selu_theory.fixed_point.solve_parameters``; for SELU alpha, lambda, with
+results keyed by the parameters' labels), the certified spectral norm S and spectral radius at
 the fixed point, and, when S < 1, the certified domain size: the largest factor s by which
 the paper's Omega, centred and scaled on the fixed point, can be blown up with Theorem 1
 still proved (``domain_search``, grid step ``scale_step``), and optionally the Theorem 2/3
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import io
 import json
 import math
 import os
@@ -32,10 +35,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-from selu_theory.params import Params
+from selu_theory.fixed_point import FixedPointError, solve_parameters
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from verification import domain_search as DS
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.scaled_claims import (
     OMEGA_PLUS_SHAPE,
     OMEGA_SHAPE,
@@ -51,7 +55,7 @@ F = Fraction
 RESULTS_FILE = "atlas.jsonl"
 DEFAULT_CONFIG = {"domain": True, "variance": False, "scale_step": "0.25", "variance_step": "0.1",
                   "min_margin": "0.002", "min_margin_S": "0.08", "max_boxes": 24_000}
-QUANTITIES = ("alpha", "lambda", "S", "scale", "scale_fixed_weights")  # the heat maps
+QUANTITIES = ("S", "scale", "scale_fixed_weights")  # the heat maps, after the parameters
 _LOCK = threading.Lock()
 
 
@@ -103,9 +107,27 @@ def grid(mu="-0.2:0.2:5", nu="0.5:2:7", omega="0", tau="1") -> list:
     return [(m, n, om[0], ta[0]) for n in nus for m in mus]
 
 
+def activation_of(cfg: dict) -> str:
+    """The configuration's activation: SELU unless it says otherwise (a SELU configuration
+    carries no "activation" key, so its hash, and a resumed SELU atlas, are unchanged)."""
+    return cfg.get("activation", DEFAULT_ACTIVATION)
+
+
+def labels(cfg: dict) -> tuple:
+    """The labels of the activation's parameters: the result keys ("alpha", "lambda")."""
+    return tuple(p.label for p in activation_parameters(activation_of(cfg)).parameters)
+
+
 def config_with(**over) -> dict:
     cfg = dict(DEFAULT_CONFIG)
     cfg.update({k: v for k, v in over.items() if v is not None})
+    if cfg.get("activation") == DEFAULT_ACTIVATION:
+        del cfg["activation"]
+    elif "activation" in cfg:
+        try:
+            activation_parameters(cfg["activation"])
+        except ParamError as exc:
+            raise AtlasInputError(str(exc)) from None
     for k in ("scale_step", "variance_step", "min_margin", "min_margin_S"):
         cfg[k] = str(cfg[k])
         try:
@@ -144,16 +166,21 @@ def _atlas_point(point, cfg: dict) -> dict:
     FIXED_WEIGHTS_SHAPE = OMEGA_SHAPE.replace(name="Omega at omega*, tau*", omega=(F(0), F(0)), tau=(F(1), F(1)))
 
     mu, nu, omega, tau = point
+    activation = activation_of(cfg)
     res = {"mu": mu, "nu": nu, "omega": omega, "tau": tau}
     try:
-        fp = solve_alpha_lambda(mu, nu, omega, tau)
+        fp = solve_parameters(activation, mu, nu, omega, tau)
     except FixedPointError as exc:
         res.update(status="no solution", message=str(exc))
         return res
     S, rho = fp.spectral_norm, fp.spectral_radius
-    res.update(status="solved", alpha=fp.alpha_float, **{"lambda": fp.lam_float},
-               alpha_text=fp.alpha.mid().str(20, radius=False), lambda_text=fp.lam.mid().str(20, radius=False),
-               S=float(S.mid()), S_lo=float(S.lower().mid()), S_hi=float(S.upper().mid()),
+    names = {p.name: p.label for p in activation_parameters(activation).parameters}
+    res.update(status="solved")
+    for n, b in fp.balls.items():
+        res[names[n]] = float(b.mid())
+    for n, b in fp.balls.items():
+        res[names[n] + "_text"] = b.mid().str(20, radius=False)
+    res.update(S=float(S.mid()), S_lo=float(S.lower().mid()), S_hi=float(S.upper().mid()),
                rho=float(rho.mid()) if rho is not None else None,
                stable=fp.stable, globally_unique=fp.globally_unique, convention=fp.convention)
     if not cfg.get("domain"):
@@ -162,7 +189,7 @@ def _atlas_point(point, cfg: dict) -> dict:
         res.update(scale=0.0, scale_text="0", scale_fixed_weights=0.0, scale_fixed_weights_text="0",
                    domain_note="S >= 1 at the fixed point: no domain around it is a contraction")
         return res
-    params = Params(fp.alpha.mid().str(32, radius=False), fp.lam.mid().str(32, radius=False))
+    params = Params(activation=activation, **{n: b.mid().str(32, radius=False) for n, b in fp.balls.items()})
     centre = Centre(F(mu), F(nu), F(omega), F(tau))
     step = F(cfg["scale_step"])
     # Float margins asked of a first guess: S is the expensive part for the engine.
@@ -245,8 +272,10 @@ class AtlasRun:
 def local_cluster(n_workers: int = 2, **kw):
     """A LocalCluster of single-threaded worker processes on the loopback interface."""
     from distributed import LocalCluster  # optional and slow to import (~1 s): only when a cluster is made
+    # dashboard_address=None still starts the scheduler's HTTP server on port 8787 (and
+    # warns in red when another cluster holds it); ":0" takes any free port, quietly.
     opts = dict(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=None, silence_logs=40)
+                dashboard_address=":0", silence_logs=40)
     opts.update(kw)
     return LocalCluster(**opts)
 
@@ -297,12 +326,12 @@ def run(points, out_dir, cfg: dict = None, mode: str = "dask", scheduler: str = 
     return run_
 
 
-def _cost_hint(point) -> int:
+def _cost_hint(point, cfg: dict = DEFAULT_CONFIG) -> int:
     """Scheduling priority (no effect on results): the lower S at the fixed point, the larger
     the certified domains and the more boxes the engine needs; unstable or unsolvable
-    points are quick.  Costs one Arb solve, about 3 ms."""
+    points are quick.  Costs one Arb solve, about 3 ms (SELU)."""
     try:
-        fp = solve_alpha_lambda(*point, bits=64)
+        fp = solve_parameters(activation_of(cfg), *point, bits=64)
     except FixedPointError:
         return 0
     if fp.stable is not True:
@@ -310,11 +339,52 @@ def _cost_hint(point) -> int:
     return int(1000 * (2 - float(fp.spectral_norm.mid())))
 
 
+async def _identify(address: str, timeout: float) -> dict:
+    from distributed.comm import connect  # optional and slow to import: only in Dask mode
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def probe_scheduler(address: str, timeout: float) -> None:
+    """Is a Dask scheduler answering at ``address``?  One deadline covers the connection,
+    Dask's handshake and one request: a server that accepts and never answers, or that
+    answers in another protocol (whose first bytes Dask would read as a frame length of
+    exabytes), is refused with AtlasInputError instead of a hang or a MemoryError.  Runs
+    in a thread of its own, so it works under a running event loop (Jupyter) too."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def identify():
+        return asyncio.run(asyncio.wait_for(_identify(address, timeout), timeout))
+    with ThreadPoolExecutor(1) as ex:
+        try:
+            reply = ex.submit(identify).result()
+        except (asyncio.TimeoutError, TimeoutError):
+            raise AtlasInputError(f"the Dask scheduler at {address} did not answer within {timeout:g} s "
+                                  f"(--timeout)") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise AtlasInputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        except MemoryError:
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler (it announced an "
+                                  f"impossibly large message)") from None
+        except Exception as exc:  # noqa: BLE001 - any failure on a foreign server's bytes is bad input
+            raise AtlasInputError(f"{address} does not answer as a Dask scheduler "
+                                  f"({type(exc).__name__})") from None
+    if not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        raise AtlasInputError(f"{address} answers, but not as a Dask scheduler")
+
+
 def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
     from distributed import Client, as_completed  # optional and slow to import: only in Dask mode
 
     with contextlib.ExitStack() as stack:
         if scheduler:
+            probe_scheduler(scheduler, connect_timeout)
             try:
                 client = stack.enter_context(Client(scheduler, timeout=connect_timeout))
             except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -324,9 +394,10 @@ def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
             client = stack.enter_context(Client(cluster))
         run_.workers = len(client.scheduler_info().get("workers", {}))
         futures = {}
-        for p in sorted(pending, key=_cost_hint, reverse=True):  # likely-slow points first
+        hints = {p: _cost_hint(p, cfg) for p in pending}
+        for p in sorted(pending, key=hints.get, reverse=True):  # likely-slow points first
             f = client.submit(atlas_point, p, cfg, key=f"atlas-{point_key(p, cfg)}", pure=False,
-                              priority=_cost_hint(p))
+                              priority=hints[p])
             futures[f] = p
         try:
             for fut in as_completed(futures):
@@ -339,15 +410,16 @@ def _run_dask(pending, cfg, save, scheduler, n_workers, connect_timeout, run_):
 
 def table_markdown(run_: AtlasRun) -> str:
     var = any("thm2_nu_lo" in r for r in run_.results.values())
-    head = ["mu*", "nu*", "alpha", "lambda", "S at fixed point", "stable", "Omega x s", "s at omega*, tau*"]
+    ps = labels(run_.config)
+    head = ["mu*", "nu*", *ps, "S at fixed point", "stable", "Omega x s", "s at omega*, tau*"]
     if var:
         head += ["thm2 nu_lo/nu*", "thm3 nu_hi/nu*"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in run_.ordered():
         if r.get("status") != "solved":
-            row = [r["mu"], r["nu"], "no solution", "—", "—", "—", "—", "—"] + (["—", "—"] if var else [])
+            row = [r["mu"], r["nu"], "no solution"] + ["—"] * (len(ps) + 3) + (["—", "—"] if var else [])
         else:
-            row = [r["mu"], r["nu"], f"{r['alpha']:.10g}", f"{r['lambda']:.10g}", f"{r['S']:.6f}",
+            row = [r["mu"], r["nu"], *(f"{r[k]:.10g}" for k in ps), f"{r['S']:.6f}",
                    {True: "yes", False: "no", None: "?"}[r["stable"]],
                    "—" if r.get("scale") is None else r.get("scale_text", f"{r['scale']:g}"),
                    "—" if r.get("scale_fixed_weights") is None else r.get("scale_fixed_weights_text", "")]
@@ -359,31 +431,36 @@ def table_markdown(run_: AtlasRun) -> str:
 
 
 def write_csv(run_: AtlasRun, path):
-    keys = ["mu", "nu", "omega", "tau", "status", "alpha", "lambda", "alpha_text", "lambda_text", "S", "S_lo", "S_hi",
+    ps = labels(run_.config)
+    keys = ["mu", "nu", "omega", "tau", "status", *ps, *(k + "_text" for k in ps), "S", "S_lo", "S_hi",
             "rho", "stable", "globally_unique", "scale", "scale_fixed_weights", "thm2_nu_lo", "thm3_nu_hi", "boxes",
             "seconds"]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
-        w.writeheader()
-        for r in run_.ordered():
-            w.writerow(r)
+    fh = io.StringIO(newline="")
+    w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
+    w.writeheader()
+    for r in run_.ordered():
+        w.writerow(r)
+    write_atomic(path, fh.getvalue())
 
 
 def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
     import matplotlib  # optional and slow to import: only when plotting
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm
 
     mus = sorted({F(p[0]) for p in run_.points})
     nus = sorted({F(p[1]) for p in run_.points})
-    qs = [q for q in QUANTITIES if any(r.get(q) is not None for r in run_.results.values())]
+    qs = [q for q in labels(run_.config) + QUANTITIES if any(r.get(q) is not None for r in run_.results.values())]
     if any(r.get("thm2_nu_lo") is not None for r in run_.results.values()):
         qs += ["thm2_nu_lo", "thm3_nu_hi"]
-    titles = {"alpha": "alpha", "lambda": "lambda", "S": "S (spectral norm) at the fixed point",
-              "scale": "Thm 1 domain size: Omega x s (certified)",
-              "scale_fixed_weights": "Thm 1 domain size, omega = omega*, tau = tau*",
-              "thm2_nu_lo": "Thm 2: nu_lo / nu*",
-              "thm3_nu_hi": "Thm 3: nu_hi / nu*"}
+    tex = {"alpha": r"$\alpha$", "lambda": r"$\lambda$", "lam": r"$\lambda$"}
+    titles = {**{k: tex.get(k, k) for k in labels(run_.config)},
+              "S": r"$S$ (spectral norm) at the fixed point; $S < 1$: stable",
+              "scale": r"Thm 1 domain size: $\Omega \times s$ (certified)",
+              "scale_fixed_weights": r"Thm 1 domain size, $\omega = \omega^*$, $\tau = \tau^*$",
+              "thm2_nu_lo": r"Thm 2: $\nu_{lo} / \nu^*$",
+              "thm3_nu_hi": r"Thm 3: $\nu_{hi} / \nu^*$"}
     ncol = min(3, len(qs))
     nrow = math.ceil(len(qs) / ncol)
     fig, axs = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 4.2 * nrow), squeeze=False)
@@ -393,20 +470,30 @@ def heatmaps(run_: AtlasRun, path) -> pathlib.Path:
             r = run_.results.get(p)
             if r is not None and r.get(q) is not None:
                 Z[nus.index(F(p[1])), mus.index(F(p[0]))] = float(r[q])
-        im = ax.imshow(Z, origin="lower", aspect="auto", cmap="viridis" if q != "S" else "coolwarm",
-                       extent=_extent(mus, nus))
+        norm, cmap = None, "viridis"
+        finite = Z[np.isfinite(Z)]
+        if q == "S" and finite.size:
+            # diverging about the stability threshold S = 1: blue stable, red unstable
+            span = max(float(np.max(np.abs(finite - 1.0))), 1e-6)
+            norm, cmap = TwoSlopeNorm(vcenter=1.0, vmin=1.0 - span, vmax=1.0 + span), "RdBu_r"
+        im = ax.imshow(Z, origin="lower", aspect="auto", cmap=cmap, norm=norm, extent=_extent(mus, nus))
         fig.colorbar(im, ax=ax)
         for i, n in enumerate(nus):
             for j, m in enumerate(mus):
                 if not math.isnan(Z[i, j]):
-                    ax.text(float(m), float(n), f"{Z[i, j]:.3g}", ha="center", va="center", fontsize=6, color="w")
-        ax.set_xlabel("mu*")
-        ax.set_ylabel("nu*")
+                    rgba = im.cmap(im.norm(Z[i, j]))
+                    light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
+                    ax.text(float(m), float(n), f"{Z[i, j]:.3g}", ha="center", va="center",
+                            fontsize=8 if len(mus) * len(nus) <= 30 else 6, color="k" if light else "w")
+        ax.set_xlabel(r"$\mu^*$")
+        ax.set_ylabel(r"$\nu^*$")
         ax.set_title(titles[q], fontsize=9)
     for ax in list(axs.flat)[len(qs):]:
         ax.axis("off")
     any_r = next(iter(run_.results.values()), {})
-    fig.suptitle(f"SELU atlas (omega = {any_r.get('omega', '?')}, tau = {any_r.get('tau', '?')})", fontsize=10)
+    name = "SELU" if activation_of(run_.config) == DEFAULT_ACTIVATION else activation_of(run_.config)
+    fig.suptitle(rf"{name} atlas ($\omega$ = {any_r.get('omega', '?')}, $\tau$ = {any_r.get('tau', '?')})",
+                 fontsize=10)
     fig.tight_layout()
     path = pathlib.Path(path)
     fig.savefig(path, dpi=110)

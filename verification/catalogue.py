@@ -20,13 +20,14 @@ import dataclasses
 import json
 import math
 import pathlib
+import re
 import sys
 from fractions import Fraction
 
 from selu_theory import activations, quantities
 from verification import claims as C
 from verification.domain import Domain
-from verification.report import fmt_enclosure
+from verification.report import fmt_enclosure, fmt_point
 
 DEFAULT_REPORT = "results/report.json"
 DEFAULT_OUT = "docs/catalogue.md"
@@ -95,6 +96,33 @@ def _enclosure_text(enc, key: str) -> str:
 
 
 # ---------------------------------------------------------------- markdown helpers
+
+
+# The registry writes mu~, nu~, xi~ in plain text; the catalogue shows the paper's µ̃, ν̃, ξ̃.
+NOTATION = (("mu~^2", "µ̃²"), ("mu~", "µ̃"), ("nu~", "ν̃"), ("xi~", "ξ̃"), ("Omega+", "Ω⁺"), ("Omega-", "Ω⁻"),
+            ("Omega", "Ω"), ("alpha01", "α₀₁"), ("lambda01", "λ₀₁"))
+GREEK = {"mu": "µ", "nu": "ν", "omega": "ω", "tau": "τ", "alpha": "α", "lambda": "λ", "xi": "ξ", "pi": "π"}
+
+
+def pretty(text) -> str:
+    """Registry prose in the paper's notation (µ̃, ν̃, ξ̃, Ω); names of the expression
+    language (mu_tilde, ...) are left alone."""
+    s = str(text)
+    for plain, sym in NOTATION:
+        s = s.replace(plain, sym)
+    return re.sub(r"\b(mu|nu|omega|tau|alpha|lambda|xi|pi)\b", lambda m: GREEK[m.group(1)], s)
+
+
+def display_path(path) -> str:
+    """A path as the docs may show it: relative to the working directory when inside it,
+    else its last two parts (never a machine's absolute path)."""
+    p = pathlib.Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    try:
+        return p.resolve().relative_to(pathlib.Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return "/".join(p.parts[-2:])
 
 
 def esc(text) -> str:
@@ -186,8 +214,8 @@ def _claims() -> list:
 
 
 def _claim_section(claim, entry, names) -> list:
-    out = [f"### {esc(claim.id)} {{#{claim.id}}}", "", f"**{esc(claim.title)}**", ""]
-    out += [f"- **Statement:** {esc(claim.statement)}",
+    out = [f"### {esc(claim.id)} {{#{claim.id}}}", "", f"**{esc(pretty(claim.title))}**", ""]
+    out += [f"- **Statement:** {esc(pretty(claim.statement))}",
             f"- **Reference:** {esc(claim.reference)}",
             f"- **Group:** {esc(claim.group or '—')}",
             f"- **Parameters:** α = {esc(claim.params.alpha)}, λ = {esc(claim.params.lam)}"]
@@ -205,8 +233,8 @@ def _claim_section(claim, entry, names) -> list:
                        "re-run `selu-verify claim " + claim.id + "`")
         cex = entry.get("counterexample")
         if cex:
-            out.append(f"- **Counterexample** ({esc(cex.get('key', ''))}): (µ, ω, ν, τ) = "
-                       f"({', '.join(esc(x) for x in cex.get('point', []))})")
+            out.append(f"- **Counterexample** ({esc(cex.get('key', ''))}): (µ, ω, ν, τ) ≈ "
+                       f"{esc(fmt_point(cex.get('point', [])))} (exact in the report JSON)")
     out.append("")
 
     rows = []
@@ -225,7 +253,7 @@ def _claim_section(claim, entry, names) -> list:
     if claim.derived:
         rows = []
         for d in claim.derived:
-            row = [code(d.key), esc(d.label), _derived_text(d)]
+            row = [code(d.key), esc(pretty(d.label)), _derived_text(d)]
             if entry is not None:
                 row.append(_enclosure_text(quantities[d.key], d.key) if d.key in quantities else "not in the report")
             rows.append(row)
@@ -236,7 +264,7 @@ def _claim_section(claim, entry, names) -> list:
         rows = []
         for pn in claim.paper:
             kind = {"approx": "≈ (value)", "upper": "upper bound", "lower": "lower bound"}.get(pn.kind, pn.kind)
-            row = [esc(pn.label), esc(pn.text), kind, code(pn.key), "yes" if pn.tight else "no", esc(pn.note)]
+            row = [esc(pretty(pn.label)), esc(pn.text), kind, code(pn.key), "yes" if pn.tight else "no", esc(pn.note)]
             if entry is not None:
                 v = verdicts.get((pn.label, pn.key))
                 row += ([_enclosure_text(quantities[pn.key], pn.key) if pn.key in quantities else "—",
@@ -270,7 +298,7 @@ def render(report: dict | None = None, report_label: str | None = None, docs_dir
     rows = []
     for c in _claims():
         e = (report or {}).get(c.id)
-        row = [f"[{esc(c.id)}](#{c.id})", esc(c.group or "—"), esc(c.title), str(len(c.parts))]
+        row = [f"[{esc(c.id)}](#{c.id})", esc(c.group or "—"), esc(pretty(c.title)), str(len(c.parts))]
         if report is not None:
             row += [esc(e.get("status", "?")) if e else "not run", esc(e.get("verdict") or "—") if e else "—"]
         rows.append(row)
@@ -320,7 +348,7 @@ def main(argv=None) -> int:
             except (OSError, ValueError) as exc:
                 print(f"catalogue: cannot read report {path}: {exc}", file=sys.stderr)
                 return 2
-            label = str(path)
+            label = display_path(path)
     text = render(report, label, None if args.out == "-" else pathlib.Path(args.out).parent)
     if args.out == "-":
         sys.stdout.write(text)

@@ -29,7 +29,7 @@ import numpy
 
 from selu_theory import __version__
 from selu_theory import numbers
-from selu_theory.kernel_loader import generator_input_hash
+from selu_theory.kernel_loader import generator_input_hash, spec_text
 from selu_theory.params import DEFAULT_ACTIVATION
 from selu_theory.params import NAMED as NAMED_PARAMS
 
@@ -340,11 +340,23 @@ class PointPart:
                    _pair(d["enclosure"], f"{where}.enclosure", _opt_hex), _text(d["ball"], f"{where}.ball", 2000))
 
 
+UNIQUENESS = ("box", "global")
+MAX_PARAMETERS = 20
+
+
 @dataclass(frozen=True)
 class FixedPointPart:
-    """(alpha, lambda) with fixed point (mu*, nu*) under weights (omega, tau): exact rational
-    enclosures, proved unique by Krawczyk.  When the prover failed, ``error`` says why and
-    every other field but ``key`` and ``status`` (undecided) is None."""
+    """An activation's parameters with fixed point (mu*, nu*) under weights (omega, tau):
+    exact rational enclosures, proved unique by Krawczyk.  When the prover failed,
+    ``error`` says why and every other field but ``key`` and ``status`` (undecided) is None.
+
+    Two encodings.  SELU's (``alpha_bounds``, ``lambda_bounds``, ...) is the original one,
+    kept so that SELU certificates stay byte-identical.  Every other activation's is the
+    generic one (``parameters`` is not None): ``parameters`` ((label, lower, upper, text),
+    ...) in the activation's order, ``fixed`` the labels held fixed (lower == upper, the
+    value given), ``uniqueness`` "box" (exactly one root in a Krawczyk box around the
+    enclosures) or "global" (no other root with positive parameters), and
+    ``spectral_norm`` (lower, upper) enclosing S at the fixed point (or None)."""
 
     key: str
     status: str
@@ -361,19 +373,42 @@ class FixedPointPart:
     unique: bool = None
     closed_forms_agree: bool = None
     error: str = None
+    parameters: tuple = None
+    fixed: tuple = None
+    uniqueness: str = None
+    spectral_norm: tuple = None
 
     kind = "fixed-point"
     FIELDS = ("mu_star", "nu_star", "omega", "tau", "bits", "digits", "alpha_bounds", "lambda_bounds",
               "alpha_text", "lambda_text", "unique", "closed_forms_agree")
+    GENERIC_FIELDS = ("mu_star", "nu_star", "omega", "tau", "bits", "digits", "parameters", "fixed",
+                      "uniqueness", "spectral_norm", "unique")
+
+    @property
+    def generic(self) -> bool:
+        return self.parameters is not None
+
+    @property
+    def labels(self) -> tuple:
+        return tuple(p[0] for p in self.parameters) if self.generic else ("alpha", "lambda")
+
+    @property
+    def bounds(self) -> dict:
+        """{label: (lower, upper)} as written (text)."""
+        if self.generic:
+            return {p[0]: (p[1], p[2]) for p in self.parameters}
+        return {"alpha": self.alpha_bounds, "lambda": self.lambda_bounds}
 
     def to_json(self) -> dict:
         d = {"kind": self.kind, "key": self.key, "status": self.status, "error": self.error}
-        for f in self.FIELDS:
+        for f in (self.GENERIC_FIELDS if self.generic else self.FIELDS):
             d[f] = _tuples(getattr(self, f))
         return d
 
     @classmethod
     def from_json(cls, d, where: str) -> "FixedPointPart":
+        if isinstance(d, dict) and "parameters" in d:
+            return cls._generic_from_json(d, where)
         _fields(d, where, ("kind", "key", "status", "error") + cls.FIELDS)
         key = _text(d["key"], f"{where}.key", 300)
         status = _choice(d["status"], f"{where}.status", STATUSES)
@@ -392,6 +427,45 @@ class FixedPointPart:
                    lambda_text=_text(d["lambda_text"], f"{where}.lambda_text", 2000),
                    unique=_bool(d["unique"], f"{where}.unique"),
                    closed_forms_agree=None if agree is None else _bool(agree, f"{where}.closed_forms_agree"))
+
+    @classmethod
+    def _generic_from_json(cls, d, where: str) -> "FixedPointPart":
+        # a failed part always uses the original encoding: the generic one carries results
+        _fields(d, where, ("kind", "key", "status", "error") + cls.GENERIC_FIELDS)
+        key = _text(d["key"], f"{where}.key", 300)
+        status = _choice(d["status"], f"{where}.status", STATUSES)
+        _expect(d["error"] is None, f"{where}.error", "a part with parameters has no error")
+        rows = _list(d["parameters"], f"{where}.parameters")
+        _expect(1 <= len(rows) <= MAX_PARAMETERS, f"{where}.parameters",
+                f"must list 1 to {MAX_PARAMETERS} parameters")
+        params = []
+        for i, row in enumerate(rows):
+            w = f"{where}.parameters[{i}]"
+            label, lo, hi, text = _list(row, w, 4)
+            label = _text(label, f"{w}[0]", 40)
+            _expect(bool(label), f"{w}[0]", "must be a parameter label", label)
+            lo, hi = _rational(lo, f"{w}[1]"), _rational(hi, f"{w}[2]")
+            _expect(numbers.parse(lo) <= numbers.parse(hi), w, "lower end above upper end", row)
+            params.append((label, lo, hi, _text(text, f"{w}[3]", 2000)))
+        labels = [p[0] for p in params]
+        _expect(len(set(labels)) == len(labels), f"{where}.parameters", "repeated parameter label", labels)
+        fixed = tuple(_text(x, f"{where}.fixed", 40) for x in _list(d["fixed"], f"{where}.fixed"))
+        by_label = {p[0]: p for p in params}
+        for lb in fixed:
+            _expect(lb in by_label, f"{where}.fixed", "names a parameter that is not listed", lb)
+            _expect(numbers.parse(by_label[lb][1]) == numbers.parse(by_label[lb][2]), f"{where}.fixed",
+                    "a fixed parameter's lower and upper ends must be its value", lb)
+        _expect(len(set(fixed)) == len(fixed), f"{where}.fixed", "repeated parameter label", fixed)
+        s = d["spectral_norm"]
+        if s is not None:
+            s = _pair(s, f"{where}.spectral_norm", _rational)
+            _expect(numbers.parse(s[0]) <= numbers.parse(s[1]), f"{where}.spectral_norm",
+                    "lower end above upper end", s)
+        return cls(key, status, *(_rational(d[f], f"{where}.{f}") for f in ("mu_star", "nu_star", "omega", "tau")),
+                   bits=_int(d["bits"], f"{where}.bits", 53, MAX_FIXED_POINT_BITS),
+                   digits=_int(d["digits"], f"{where}.digits", 1, MAX_DIGITS),
+                   unique=_bool(d["unique"], f"{where}.unique"), parameters=tuple(params), fixed=fixed,
+                   uniqueness=_choice(d["uniqueness"], f"{where}.uniqueness", UNIQUENESS), spectral_norm=s)
 
 
 PART_KINDS = {cls.kind: cls for cls in (ExtremumPart, PointPart, FixedPointPart)}
@@ -423,20 +497,29 @@ def _param(x, where: str) -> str:
 class Certificate:
     claim: str
     statement: str
-    alpha: str
-    lam: str
+    params: tuple  # ((label, specification), ...) of the activation's parameters, in its order
     bits: int
     versions: tuple  # ((name, version), ...) sorted
     parts: tuple
     sha256: str
     activation: str = DEFAULT_ACTIVATION  # the activation id whose kernels the parts were proved with
     kernels: str = ""  # the hash of the generator's input for those kernels (spec + generator version)
+    spec: str = ""     # a user activation's canonical spec text (its id is a hash of it); "" for a built-in
+
+    # SELU's parameters by their labels (None for an activation without them)
+    @property
+    def alpha(self):
+        return dict(self.params).get("alpha")
+
+    @property
+    def lam(self):
+        return dict(self.params).get("lambda")
 
     def body(self) -> dict:
         """The JSON object without its seal."""
         return {"format": FORMAT, "claim": self.claim, "statement": self.statement,
-                "activation": {"id": self.activation, "kernels_input_sha256": self.kernels},
-                "params": {"alpha": self.alpha, "lambda": self.lam}, "bits": self.bits,
+                "activation": activation_record(self.activation, self.kernels, self.spec),
+                "params": dict(self.params), "bits": self.bits,
                 "versions": dict(self.versions), "parts": [p.to_json() for p in self.parts]}
 
     def to_json(self) -> dict:
@@ -454,9 +537,11 @@ class Certificate:
         including a seal that does not match the contents."""
         _fields(d, "certificate", ("format", "claim", "statement", "activation", "params", "bits", "versions",
                                    "parts", "sha256"))
-        act = _fields(d["activation"], "activation", ("id", "kernels_input_sha256"))
+        act = _activation_fields(d["activation"])
         _expect(d["format"] == FORMAT, "certificate", f"format is not {FORMAT}", d["format"])
-        params = _fields(d["params"], "params", ("alpha", "lambda"))
+        params = d["params"]
+        _expect(isinstance(params, dict) and 1 <= len(params) <= 20, "params",
+                "must be an object of the activation's parameters", params)
         vers = d["versions"]
         _expect(isinstance(vers, dict) and len(vers) <= 20, "versions", "must be an object", vers)
         for k, v in vers.items():
@@ -465,14 +550,45 @@ class Certificate:
         _expect(bool(parts), "parts", "the certificate has no parts")
         sha = _text(d["sha256"], "sha256", 64)
         cert = cls(claim=_text(d["claim"], "claim", 300), statement=_text(d["statement"], "statement"),
-                   alpha=_param(params["alpha"], "params.alpha"), lam=_param(params["lambda"], "params.lambda"),
+                   params=tuple((_text(k, "params", 40), _param(v, f"params.{k}")) for k, v in params.items()),
                    bits=_int(d["bits"], "bits", 16, 4096), versions=tuple(sorted(vers.items())),
                    parts=tuple(part_from_json(p, f"parts[{i}]") for i, p in enumerate(parts)), sha256=sha,
                    activation=_text(act["id"], "activation.id", 100),
-                   kernels=_text(act["kernels_input_sha256"], "activation.kernels_input_sha256", 64))
+                   kernels=_text(act["kernels_input_sha256"], "activation.kernels_input_sha256", 64),
+                   spec=_spec_text(act.get("spec")))
         if digest(d) != sha:
             raise CertificateError("sha256 does not match the contents (altered certificate)")
         return cert
+
+
+# --------------------------------------------------------------------------- user activations
+# A user activation (id "u" + 12 hex of sha256 of its spec text) records its canonical spec
+# text, so that a checker on another machine can regenerate its kernels; the checker also
+# checks that the text hashes to the id.  A built-in activation's record has no "spec" key,
+# so its certificates are byte-identical to those written before user activations existed.
+MAX_SPEC = 2000   # characters of a spec text (the grammar's own limit)
+
+
+def activation_record(activation: str, kernels: str, spec: str = "") -> dict:
+    record = {"id": activation, "kernels_input_sha256": kernels}
+    if spec:
+        record["spec"] = spec
+    return record
+
+
+def _activation_fields(d) -> dict:
+    keys = ("id", "kernels_input_sha256", "spec") if isinstance(d, dict) and "spec" in d \
+        else ("id", "kernels_input_sha256")
+    return _fields(d, "activation", keys)
+
+
+def _spec_text(x) -> str:
+    if x is None:
+        return ""
+    _text(x, "activation.spec", MAX_SPEC)
+    _expect(bool(x) and all(" " <= ch <= "~" for ch in x), "activation.spec",
+            "must be non-empty printable ASCII text", x)
+    return x
 
 
 def _domain_text(domain) -> str:
@@ -497,27 +613,40 @@ def part_statement(part) -> str:
                f"({', '.join(_num(x) for x in part.point)})"
     if part.error is not None:
         return "(alpha, lambda) for a fixed point: not found"
+    if part.generic:
+        free = [p[0] for p in part.parameters if p[0] not in part.fixed]
+        held = "".join(f", {p[0]} = {_num(p[1])} held fixed" for p in part.parameters if p[0] in part.fixed)
+        scope = "globally unique (positive parameters)" if part.uniqueness == "global" else "unique near its enclosure"
+        s_text = "" if part.spectral_norm is None else ", with its spectral norm S enclosed"
+        return (f"({', '.join(free)}) giving the fixed point (mu, nu) = ({_num(part.mu_star)}, {_num(part.nu_star)}) "
+                f"at (omega, tau) = ({_num(part.omega)}, {_num(part.tau)}){held} is {scope}, "
+                f"enclosed to {part.digits} digits{s_text}")
     return (f"(alpha, lambda) giving the fixed point (mu, nu) = ({_num(part.mu_star)}, {_num(part.nu_star)}) "
             f"at (omega, tau) = ({_num(part.omega)}, {_num(part.tau)}) is unique near its enclosure, "
             f"enclosed to {part.digits} digits")
 
 
-def rebuilt_statement(alpha: str, lam: str, parts) -> str:
+def rebuilt_statement(labelled, parts, activation: str = DEFAULT_ACTIVATION) -> str:
     """The statement of a certificate that is not a registered claim: its parts' statements
-    and the parameters.  The checker compares a certificate's ``statement`` with this."""
-    return "; ".join(part_statement(p) for p in parts) + f" (alpha={alpha}, lambda={lam})"
+    and the parameters ({label: spec}, or its items), after the activation's id unless it
+    is SELU.  The checker compares a certificate's ``statement`` with this."""
+    text = ", ".join(f"{k}={v}" for k, v in dict(labelled).items())
+    return "; ".join(part_statement(p) for p in parts) + \
+        (f" ({text})" if activation == DEFAULT_ACTIVATION else f" ({activation}: {text})")
 
 
 def seal_parts(claim_id: str, statement: str, params, bits: int, parts) -> Certificate:
     """Seal typed parts (None entries skipped) into a certificate."""
     parts = tuple(p for p in parts if p is not None)
     kernels = generator_input_hash(params.activation)
+    spec = spec_text(params.activation) or ""
     body = {"format": FORMAT, "claim": claim_id, "statement": statement,
-            "activation": {"id": params.activation, "kernels_input_sha256": kernels},
-            "params": {"alpha": params.alpha, "lambda": params.lam}, "bits": bits,
+            "activation": activation_record(params.activation, kernels, spec),
+            "params": params.labelled_specs(), "bits": bits,
             "versions": versions(), "parts": [p.to_json() for p in parts]}
-    return Certificate(claim_id, statement, params.alpha, params.lam, bits, tuple(sorted(body["versions"].items())),
-                       parts, digest(body), params.activation, kernels)
+    return Certificate(claim_id, statement, tuple(params.labelled_specs().items()), bits,
+                       tuple(sorted(body["versions"].items())),
+                       parts, digest(body), params.activation, kernels, spec)
 
 
 def build(claim, params, bits: int, parts) -> dict:

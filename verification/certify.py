@@ -1,7 +1,7 @@
 """The one certify pipeline: prove -> seal -> write -> check -> accept.
 
 Every path that reports "proved" (``selu-verify all``/``claim``/``bound``/``theorems``/
-``domain``/``grid``/``paper-grid``/``check`` and ``api.prove``/``api.bound``) goes through here, so there is one acceptance
+``domain``/``grid``/``paper-grid``/``params``/``check`` and ``api.prove``/``api.bound``/``api.params``) goes through here, so there is one acceptance
 rule (``accept``): a result counts as proved only if the independent checker accepted
 the certificate *and* its replay gives the prover's status; anything else is
 "undecided", with the reason.
@@ -15,10 +15,13 @@ registered one, or the one the checker rebuilds from the parts.
 from __future__ import annotations
 
 import contextlib
+import math
 import pathlib
 from dataclasses import dataclass
 
-from selu_theory.params import Params
+from selu_theory.fixed_point import FixedPointError
+from selu_theory.numbers import NumberError, parse, text_of
+from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import certificate as cert_io
 from verification import checker
 from verification import claims as C
@@ -71,7 +74,10 @@ def certificate_id(claim: C.Claim, params: Params) -> str:
         return claim.id
     if reg is None and (claim.id == USER_BOUND_ID or CUSTOM_ID_SEPARATOR in claim.id):
         return claim.id
-    return f"{claim.id}{CUSTOM_ID_SEPARATOR}alpha={params.alpha},lambda={params.lam}"
+    tag = ",".join(f"{k}={v}" for k, v in params.labelled_specs().items())
+    if params.activation != DEFAULT_ACTIVATION:
+        tag = f"activation={params.activation},{tag}"
+    return f"{claim.id}{CUSTOM_ID_SEPARATOR}{tag}"
 
 
 def seal(claim: C.Claim, params: Params, parts, bits: int = prove.DEFAULT_BITS) -> Certificate:
@@ -79,7 +85,8 @@ def seal(claim: C.Claim, params: Params, parts, bits: int = prove.DEFAULT_BITS) 
     parts = [p for p in parts if p is not None]
     cid = certificate_id(claim, params)
     reg = C.REGISTRY.get(cid)
-    statement = reg.statement if reg is not None else cert_io.rebuilt_statement(params.alpha, params.lam, parts)
+    statement = reg.statement if reg is not None else cert_io.rebuilt_statement(params.labelled_specs(), parts,
+                                                                                params.activation)
     return cert_io.seal_parts(cid, statement, params, bits, parts)
 
 
@@ -138,3 +145,42 @@ def certify_part(part: C.Extremum, params: Params, runner, path=None, max_boxes:
     if done.reason:
         pr.detail = done.reason
     return pr, done
+
+
+FIXED_POINT_CLAIM_ID = "fixed-point"
+
+
+def certify_fixed_point(activation: str, mu_star, nu_star, omega=0, tau=1, digits: int = 30, fixed=None,
+                        path=None) -> tuple:
+    """Prove the parameters of ``activation`` for the target fixed point (mu*, nu*) under
+    weights (omega, tau) (``fixed``: {parameter: value} held fixed) and certify them: a
+    claim with one FixedPoint part, sealed, written to ``path`` (a path, a function of
+    the certificate, or None), replayed by the checker.  Returns (FixedPointSolution,
+    Certified); ``Certified.proved`` says whether the result counts as certified.
+    FixedPointError (``Unreachable`` included) when the prover finds no solution: there is
+    nothing to certify then, and the message says what the solver established."""
+    fixed = dict(fixed or {})
+    # exact texts (a float means its shortest decimal, as in fixed_point); invalid input
+    # becomes the solver's own FixedPointError
+    try:
+        targets = tuple(text_of(parse(x, what)) for x, what in
+                        zip((mu_star, nu_star, omega, tau), ("mu_star", "nu_star", "omega", "tau")))
+    except NumberError as exc:
+        raise FixedPointError(str(exc)) from None
+    part = C.FixedPoint("parameters", *targets, digits=digits, fixed=tuple(fixed.items()))
+    # the precision selu-verify params always solved at: digits plus a few guard digits
+    bits = max(64, math.ceil(digits * 3.33) + 16)
+    results = prove.run_fixed_point(part, Params(activation=activation, **fixed), prove.DEFAULT_BITS, bits)
+    first = results[0]
+    if first.record.error is not None:
+        raise first.exception if isinstance(first.exception, FixedPointError) else FixedPointError(first.record.error)
+    sol = first.solution
+    # named by the target (the parameters, up to 1000 digits, would make the id too long)
+    cid = (f"{FIXED_POINT_CLAIM_ID}{CUSTOM_ID_SEPARATOR}activation={activation},"
+           f"mu*={targets[0]},nu*={targets[1]},omega={targets[2]},tau={targets[3]}")[:300]
+    claim = C.Claim(cid, f"{activation}: parameters for a target fixed point", "",
+                    "selu-verify params", (part,), params=sol.params)
+    done = certify(claim, sol.params, first.status, [first.record], path)
+    if done.status != "proved" and not done.reason:
+        done.reason = f"the prover could not certify it: {first.detail}"
+    return sol, done

@@ -18,26 +18,26 @@ What a certificate proves is decided here, not read from it:
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import pathlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball, constants, numbers
+from selu_theory import ball, constants, numbers, user_activation
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.expr import ExprError, parse
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
 from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
-from selu_theory.params import ParamError, Params
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from selu_theory.taylor import hidx, second_order
+from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import claims as C
+from verification import worker_pool
 from verification.certificate import Certificate, CertificateError, ExtremumPart, FixedPointPart, PointPart
 from verification.domain import Domain, DomainError, contains_box
 
@@ -103,9 +103,9 @@ def _domain(part) -> Domain:
         raise Rejected(f"part {part.key}: bad domain: {exc}") from None
 
 
-def _expr(part):
+def _expr(part, activation: str):
     try:
-        return parse(part.expr)
+        return parse(part.expr, activation)
     except ExprError as exc:
         raise Rejected(f"part {part.key}: bad expression: {exc}") from None
 
@@ -310,13 +310,15 @@ def _map(fn, items, workers):
 _POOLS = {}
 
 
-def _leaf_pool(workers: int) -> ProcessPoolExecutor:
-    """Forking a pool per part cost more than small parts' replay; a pool forked once is
-    reused.  Workers receive every input of a job (expression, parameters, boxes) and
-    keep nothing but evaluators keyed by those inputs."""
+def _leaf_pool(workers: int):
+    """Starting a pool per part cost more than small parts' replay; a pool started once
+    is reused (made by ``worker_pool``: its start method, workers that exit with their
+    parent).  Workers receive every input of a job (expression, parameters, boxes) and
+    keep nothing but evaluators keyed by those inputs (and the kernels they loaded: see
+    ``_user_activation_kernels``)."""
     key = (os.getpid(), workers)  # a forked child must not use its parent's pool
     if key not in _POOLS:
-        _POOLS[key] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        _POOLS[key] = worker_pool.pool(workers)
     return _POOLS[key]
 
 
@@ -349,12 +351,12 @@ def _replay_leaves(job, leaves, progress, workers):
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
-    domain, expr = _domain(part), _expr(part)
+    domain, expr = _domain(part), _expr(part, params.activation)
     sign = part.objective_sign
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
     # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
     if part.reduced:
-        allowed = reducible_pairs(expr.names)
+        allowed = reducible_pairs(expr.names, params.activation)
         if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
     tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
@@ -380,15 +382,17 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
                 raise Rejected("the counterexample does not violate the threshold")
         return "disproved", 0
 
-    if part.target is None:
-        raise Rejected("a proof tree needs a target")
-    target = _hex(part.target)
     leaves, undecided = [], 0
     for node, bx in _walk(part.tree, root):
         if node[0] == "u":
             undecided += 1
         else:
             leaves.append((bx, node[1]))
+    # A tree of undecided boxes only (a degenerate objective, stopped early) proves
+    # nothing and needs no target; leaves are judged against one.
+    if leaves and part.target is None:
+        raise Rejected("a proof tree with leaves needs a target")
+    target = _hex(part.target) if part.target is not None else math.nan
     job = (part.expr, params, sign, tree_domain, target, part.strict, hi_s)
     _replay_leaves(job, leaves, progress, workers)
     if part.status == "proved" and undecided:
@@ -410,7 +414,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
 # --------------------------------------------------------------------------- point and fixed-point parts
 
 def check_point(part: PointPart, params: Params):
-    ev = Evaluator(_expr(part), params, CHECK_BITS)
+    ev = Evaluator(_expr(part, params.activation), params, CHECK_BITS)
     lo, hi = _ends(part.enclosure)
     with ball.precision(CHECK_BITS):
         v = ev.point(_point(part.point))
@@ -443,15 +447,28 @@ def _replay_contained(part: FixedPointPart, bounds):
     return None
 
 
+def _digits_within(lo: Fraction, hi: Fraction, digits: int) -> bool:
+    """The claimed digits, exactly: half-width < 10^-digits * |midpoint|."""
+    return lo <= hi and (hi - lo) / 2 < Fraction(1, 10 ** digits) * abs(lo + hi) / 2
+
+
 def check_fixed_point(part: FixedPointPart, params: Params):
+    if part.generic:
+        if params.activation == DEFAULT_ACTIVATION and not part.fixed:
+            # one encoding per statement: SELU's (with its closed-form check) is the original
+            raise Rejected("SELU's fixed-point part uses its original encoding (alpha_bounds, lambda_bounds)")
+        return _check_fixed_point_generic(part, params)
+    if part.error is None and params.activation != DEFAULT_ACTIVATION:
+        # alpha_bounds / lambda_bounds are SELU's encoding, replayed by SELU's solver only
+        raise Rejected(f"a fixed-point part with alpha_bounds, lambda_bounds is SELU's; "
+                       f"{params.activation} needs the parameters encoding")
     if part.status != "proved":
         return "undecided", 0
     if part.unique is not True:
         raise Rejected("a proved fixed point must be recorded as unique")
     bounds = [(_q(a), _q(b)) for a, b in (part.alpha_bounds, part.lambda_bounds)]
     for lo, hi in bounds:
-        # the claimed digits, exactly: half-width < 10^-digits * |midpoint|
-        if not (lo <= hi and (hi - lo) / 2 < Fraction(1, 10 ** part.digits) * abs(lo + hi) / 2):
+        if not _digits_within(lo, hi, part.digits):
             raise Rejected("recorded enclosure is wider than the claimed digits")
     bits = _replay_contained(part, bounds)
     if bits is None:
@@ -462,6 +479,46 @@ def check_fixed_point(part: FixedPointPart, params: Params):
             if not all(_inside(x, lo, hi) for x, (lo, hi) in zip(closed, bounds)):
                 raise Rejected("recorded alpha01, lambda01 enclosures do not contain the closed forms")
     return "proved", 0
+
+
+def _check_fixed_point_generic(part: FixedPointPart, params: Params):
+    """Any activation's parameters: the labels must be the activation's, in its order;
+    a Krawczyk replay (``solve_parameters`` at a higher precision, the fixed parameters
+    held at their recorded values) must land inside every recorded enclosure (and S's),
+    and certify global uniqueness when the part claims it."""
+    spec = activation_parameters(params.activation).parameters
+    want = tuple(p.label for p in spec)
+    if part.labels != want:
+        raise Rejected(f"fixed-point parameters {', '.join(part.labels)} are not {params.activation}'s "
+                       f"({', '.join(want)}, in that order)")
+    if part.status != "proved":
+        return "undecided", 0
+    if part.unique is not True:
+        raise Rejected("a proved fixed point must be recorded as unique")
+    name_of = {p.label: p.name for p in spec}
+    bounds = {name_of[lb]: (_q(lo), _q(hi)) for lb, lo, hi, _ in part.parameters}
+    fixed = {name_of[lb]: str(bounds[name_of[lb]][0]) for lb in part.fixed}
+    free = [n for n in bounds if n not in fixed]
+    if len(free) != 2:
+        raise Rejected(f"a proved fixed point solves for two parameters; this part frees {len(free)}")
+    for n in free:
+        if not _digits_within(*bounds[n], part.digits):
+            raise Rejected(f"recorded enclosure of {n} is wider than the claimed digits")
+    s_bounds = None if part.spectral_norm is None else tuple(_q(x) for x in part.spectral_norm)
+    target = [str(_q(x)) for x in (part.mu_star, part.nu_star, part.omega, part.tau)]
+    for extra in FIXED_POINT_EXTRA_BITS:
+        try:
+            sol = solve_parameters(params.activation, *target, bits=part.bits + extra, fixed=fixed)
+        except FixedPointError as exc:
+            raise Rejected(f"fixed point not replayed: {exc}") from None
+        if not sol.unique:
+            raise Rejected("Krawczyk replay does not prove the fixed point unique")
+        if part.uniqueness == "global" and not sol.globally_unique:
+            raise Rejected("the replay does not certify the global uniqueness the part claims")
+        inside = all(_inside(sol.balls[n], *bounds[n]) for n in free)
+        if inside and (s_bounds is None or _inside(sol.S, *s_bounds)):
+            return "proved", 0
+    raise Rejected("the recorded parameter (or S) enclosures do not contain the Krawczyk replay")
 
 
 # --------------------------------------------------------------------------- the certificate
@@ -481,7 +538,33 @@ def _typed(source) -> Certificate:
     raise CertificateError(f"not a certificate: {type(source).__name__}")
 
 
+def _user_activation_kernels(cert: Certificate):
+    """A user activation's kernels, from the certificate's own record: its spec text must
+    hash to its id (else the record was forged or altered); when the cache lacks the
+    kernels (another machine) or holds them from another generator, they are regenerated
+    from the text.  A built-in activation's certificate must carry no spec text."""
+    if not user_activation.is_user_id(cert.activation):
+        if cert.spec:
+            raise Rejected(f"the built-in activation {cert.activation!r} carries a spec text")
+        return
+    if not cert.spec:
+        raise Rejected(f"user activation {cert.activation} without its spec text: cannot be replayed")
+    try:
+        if not user_activation.fresh(cert.activation):
+            # kernels may be (re)generated below: reused replay workers must not keep the
+            # modules (and evaluators) they loaded before
+            close_pools()
+        user_activation.ensure(cert.spec, cert.activation)
+        if generator_input_hash(cert.activation) != cert.kernels and not user_activation.fresh(cert.activation):
+            user_activation.regenerate(cert.spec, cert.activation)   # cached by another generator
+    except UserActivationError as exc:
+        raise Rejected(f"user activation {cert.activation}: {exc}") from None
+    except KernelsNotFound as exc:
+        raise Rejected(str(exc)) from None
+
+
 def _replay(cert: Certificate, res: CheckResult, progress, workers):
+    _user_activation_kernels(cert)
     # The kernels the parts were proved with must be the ones replaying them: same
     # activation, generated from the same spec by the same generator.
     try:
@@ -492,7 +575,7 @@ def _replay(cert: Certificate, res: CheckResult, progress, workers):
         raise Rejected(f"proved with other kernels for {cert.activation!r} (generator input "
                        f"{cert.kernels[:12]}..., these are {kernels[:12]}...)")
     try:
-        params = Params(cert.alpha, cert.lam, activation=cert.activation)
+        params = Params.from_labels(cert.activation, dict(cert.params))
     except ParamError as exc:
         raise Rejected(f"bad parameters: {exc}") from None
     reg = C.REGISTRY.get(cert.claim)
@@ -541,9 +624,9 @@ def _check_deferred(source, claim=None) -> CheckResult:
     except CertificateError as exc:
         res.messages.append(str(exc))
         return res
-    res.claim, res.params = cert.claim, (cert.alpha, cert.lam)
+    res.claim, res.params = cert.claim, tuple(v for _, v in cert.params)
     try:
-        res.proves = cert_io.rebuilt_statement(cert.alpha, cert.lam, cert.parts)
+        res.proves = cert_io.rebuilt_statement(cert.params, cert.parts, cert.activation)
         if claim is not None and claim.id != cert.claim:
             raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
         res.status = _replay(cert, res, None, 1)

@@ -45,6 +45,9 @@ class FixedPoint:
     omega: str
     tau: str
     digits: int = 30
+    # ((parameter name, exact value), ...) held fixed (activations with more than two
+    # parameters); the others are solved for
+    fixed: tuple = ()
 
 
 @dataclass(frozen=True)

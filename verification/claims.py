@@ -1,4 +1,4 @@
-"""The claims registry: every claim of ``shared/paper/claims.md`` that the toolkit
+"""The claims registry: every claim of the paper (Klambauer et al., 2017) that the toolkit
 certifies, with its domain, the quantities to enclose and the paper's numbers.
 
 A claim is a list of parts, each decided by one certificate section:
@@ -42,7 +42,7 @@ CLAIMS = (
         title="alpha01 and lambda01",
         statement="(alpha01, lambda01) is the unique solution of mu~(0,0,1,1) = 0, nu~(0,0,1,1) = 1; "
                   "enclosed to >= 30 digits, matching the closed forms",
-        reference="Sec. 3 / Eq. (8)-(9); claims.md 'Definitions-level claims'",
+        reference="Sec. 3 / Eq. (8)-(9)",
         parts=(FixedPoint("alpha,lambda", "0", "1", "0", "1", digits=30),),
         paper=(PaperNumber("alpha01", "1.6733", "approx", "alpha"),
                PaperNumber("lambda01", "1.0507", "approx", "lambda"),
@@ -200,7 +200,7 @@ CLAIMS += (
         statement="on mu, omega in [-0.1, 0.1], nu in [0.8, 1.5], tau in [0.8, 1.25]: d mu~/d mu = omega * d mu~/dm "
                   "and d xi~/d mu = omega * d xi~/dm with d mu~/dm > 0 and d xi~/dm > 0 (so both have the sign of "
                   "omega); d mu~/d nu > 0; d xi~/d nu > 0",
-        reference="Lemma 40 (appendix chunks 192-206)",
+        reference="Lemma 40 (appendix)",
         parts=(Extremum("dmu_dm.min", "dmu_dm", "min", LEMMA40_DOMAIN, threshold="0"),
                Extremum("dmu_dnu.min", "dmu_dnu", "min", LEMMA40_DOMAIN, threshold="0"),
                Extremum("dxi_dm.min", "dxi_dm", "min", LEMMA40_DOMAIN, threshold="0"),

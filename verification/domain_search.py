@@ -44,7 +44,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.params import Params
+from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import claims as C
 from verification import prove
 from verification.certify import certify
@@ -440,7 +440,8 @@ class DomainResult:
     def to_json(self) -> dict:
         c = self.centre
         return {
-            "params": {"alpha": self.params.alpha, "lambda": self.params.lam},
+            "activation": self.params.activation,
+            "params": self.params.labelled_specs(),
             "centre": {"mu": dec(c.mu), "nu": dec(c.nu), "omega": dec(c.omega), "tau": dec(c.tau)},
             "steps": {k: dec(v) for k, v in self.steps.items()},
             "theorem1": {
@@ -497,7 +498,8 @@ def search(params: Params, centre: Centre = PAPER_CENTRE, runner=None, *, variab
             for base in (THM3A_SHAPE, THM3B_SHAPE):
                 r = search_axis(dcd, centre, base, Axis("thm3", "nu", 1, steps["thm3.nu"], False))
                 res.thm3.append(r)
-                say(f"theorem 3 (tau in {[dec(x * centre.tau) for x in base.tau]}): nu_hi = {_end_text(r, centre)}")
+                lo_t, hi_t = (dec(x * centre.tau) for x in base.tau)
+                say(f"theorem 3 (tau in [{lo_t}, {hi_t}]): nu_hi = {_end_text(r, centre)}")
         if certify:
             _certify(res, dcd, tol, out, say)
         res.decisions, res.boxes = dcd.decisions, dcd.boxes
@@ -546,7 +548,9 @@ def domain_claim(name: str, theorem: str, domain: Domain, params: Params, centre
                  tol: float = THRESHOLD_ONLY_TOL) -> C.Claim:
     what = {"thm1": "g is a contraction (S < 1) and maps the (mu, nu) part into itself",
             "thm2": "the variance decreases (nu~ < nu)", "thm3": "the variance increases (nu~ > nu)"}[theorem]
-    return C.Claim(id=f"domain-{name}@{centre.tag()}", title=f"certified domain {name}",
+    # the activation in the id unless SELU's (whose ids stay as they were)
+    act = "" if params.activation == DEFAULT_ACTIVATION else f"{params.activation},"
+    return C.Claim(id=f"domain-{name}@{act}{centre.tag()}", title=f"certified domain {name}",
                    statement=f"{what} on {describe(domain)}", reference="selu-verify domain",
                    parts=THEOREM_PARTS[theorem](domain, tol), params=params, group="design")
 
@@ -683,6 +687,9 @@ def _short(x) -> str:
     return format(float(x), ".9g")
 
 
+TEX = {"mu": r"$\mu$", "omega": r"$\omega$", "nu": r"$\nu$", "tau": r"$\tau$"}  # axis labels in mathtext
+
+
 def plot(res: DomainResult, path) -> pathlib.Path:
     """Theorem 1 in the (nu, tau) and (mu, omega) planes, Theorems 2-3 on the nu axis."""
     import matplotlib  # optional and slow to import: only when plotting
@@ -699,38 +706,38 @@ def plot(res: DomainResult, path) -> pathlib.Path:
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, **kw))
 
     for ax, (i, j) in zip(axs[:2], ((2, 3), (0, 1))):
-        rect(ax, om, i, j, color="black", lw=2, label="paper's Omega" if c == PAPER_CENTRE else "Omega (scaled)")
+        rect(ax, om, i, j, color="black", lw=2, label=r"paper's $\Omega$" if c == PAPER_CENTRE else r"$\Omega$ (scaled)")
         colours = {"nu": "tab:blue", "tau": "tab:orange", "mu": "tab:green", "omega": "tab:red"}
         for v in res.variables:
             if v.shape is not None and VARS.index(v.var) in (i, j):
                 rect(ax, v.shape.domain(c), i, j, color=colours[v.var], lw=1.5, ls="--",
-                     label=f"widest {v.var}-range (certified)")
+                     label=f"widest {TEX[v.var]}-range (certified)")
         if res.scale is not None and res.scale.good_k is not None:
             rect(ax, res.scale.good_shape.domain(c), i, j, color="tab:purple", lw=1.5, ls=":",
-                 label=f"Omega x {dec(res.scale.scale(res.scale.good_k))} (certified)")
+                 label=rf"$\Omega \times$ {dec(res.scale.scale(res.scale.good_k))} (certified)")
         ax.plot([float(c.nu if i == 2 else c.mu)], [float(c.tau if j == 3 else c.omega)], "k*", ms=10,
                 label="fixed point")
-        ax.set_xlabel(VARS[i])
-        ax.set_ylabel(VARS[j])
+        ax.set_xlabel(TEX[VARS[i]])
+        ax.set_ylabel(TEX[VARS[j]])
         ax.autoscale_view()
         ax.relim()
         ax.margins(0.15)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-        ax.set_title(f"Theorem 1 in the ({VARS[i]}, {VARS[j]}) plane")
+        ax.set_title(f"Theorem 1 in the ({TEX[VARS[i]]}, {TEX[VARS[j]]}) plane")
     ax = axs[2]
     rows = []
     paper_hi = float(OMEGA_PLUS_SHAPE.nu[1] * c.nu)
     if res.thm2 is not None and res.thm2.good_k is not None:
-        rows.append(("Thm 2 (nu~ < nu)", float(OMEGA_PLUS_SHAPE.nu[0] * c.nu), paper_hi,
+        rows.append((r"Thm 2 ($\tilde\nu < \nu$)", float(OMEGA_PLUS_SHAPE.nu[0] * c.nu), paper_hi,
                      float(axis_value(res.thm2.good_shape, res.thm2.axis, c)), paper_hi))
-    for r, lab, p in zip(res.thm3, ("Thm 3, tau>=0.8", "Thm 3, tau>=0.9"), (THM3A_SHAPE, THM3B_SHAPE)):
+    for r, lab, p in zip(res.thm3, (r"Thm 3, $\tau \geq 0.8$", r"Thm 3, $\tau \geq 0.9$"), (THM3A_SHAPE, THM3B_SHAPE)):
         if r.good_k is not None:
-            rows.append((f"{lab} (nu~ > nu)", float(p.nu[0] * c.nu), float(p.nu[1] * c.nu),
+            rows.append((lab + r" ($\tilde\nu > \nu$)", float(p.nu[0] * c.nu), float(p.nu[1] * c.nu),
                          float(p.nu[0] * c.nu), float(axis_value(r.good_shape, r.axis, c))))
     for v in res.variables:
         if v.var == "nu" and v.shape is not None:
             lo, hi = v.shape.domain(c).bounds[2]
-            rows.append(("Thm 1 nu-range", float(om.bounds[2][0]), float(om.bounds[2][1]), float(lo), float(hi)))
+            rows.append((r"Thm 1 $\nu$-range", float(om.bounds[2][0]), float(om.bounds[2][1]), float(lo), float(hi)))
     for y, (lab, plo, phi, clo, chi) in enumerate(rows):
         ax.plot([clo, chi], [y + 0.1, y + 0.1], color="tab:green", lw=6, solid_capstyle="butt",
                 label="certified" if y == 0 else None)
@@ -739,13 +746,13 @@ def plot(res: DomainResult, path) -> pathlib.Path:
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("nu")
+    ax.set_xlabel(r"$\nu$")
     ax.set_ylim(-0.7, max(len(rows), 1) - 0.3)
     if rows:
         ax.legend(fontsize=7)
     else:
         ax.text(0.5, 0.5, "nothing certified", ha="center", transform=ax.transAxes)
-    ax.set_title("nu-ranges")
+    ax.set_title(r"$\nu$-ranges")
     fig.suptitle(f"largest certified domains: {res.params.describe()}, centre {c.describe()}", fontsize=10)
     fig.tight_layout()
     path = pathlib.Path(path)

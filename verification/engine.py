@@ -24,9 +24,7 @@ tree, since every decision is a function of its box alone.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -35,12 +33,18 @@ from flint import arb
 from selu_theory import ball, taylor
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.params import Params
-from verification import search
+from verification import search, worker_pool
 from verification.domain import Domain, down
 
 FORCED_DEPTH = 5  # the progress estimate's subtrees (``top_boxes``)
 TOP_LEVELS = 5  # levels expanded breadth first before the subtrees (``bound_steps``)
 MIN_REL_WIDTH = 2.0 ** -44
+# Early stop for degenerate objectives (S/0, sqrt(-1-S), a domain where the kernels give
+# NaN): a box containing a point where the objective has no finite value can never become
+# a leaf, and boxes whose enclosures are NaN or unbounded this many times in a row (about
+# 12 halvings of each side down one branch) will not get finite ones: such boxes are left
+# undecided at once, with the reason, instead of being split until the budget is spent.
+NONFINITE_STREAK = 48
 
 
 def hexf(x: float) -> str:
@@ -266,6 +270,8 @@ class SubResult:
     boxes: int = 0
     stop: bool = False  # the last box decided has a counterexample
     split: tuple = None  # a box decided alone (max_boxes 0): (dim, mid, left, right) or None
+    reason: str = ""  # why boxes were left undecided early (degenerate objective)
+    nonfinite: int = 0  # boxes in a row (down one branch) whose value enclosure is NaN or unbounded
 
 
 def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, widths, res: SubResult,
@@ -282,6 +288,17 @@ def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, w
         val, grad = forms.val, forms.grad
     else:
         val, grad = objective_box(obj, b)
+    res.nonfinite = 0 if val.is_finite() else res.nonfinite + 1
+    if res.nonfinite >= NONFINITE_STREAK or (res.nonfinite and res.reason):
+        # left undecided, not split.  After one such streak (or a point without a finite
+        # value, below) the subtree cannot be proved, so none of its boxes with a
+        # non-finite enclosure is split any more; boxes with finite enclosures still are
+        # (a counterexample may lie there)
+        res.reason = res.reason or (f"the enclosures of {obj.expr} are NaN or unbounded on "
+                                    f"{NONFINITE_STREAK} nested boxes in a row")
+        res.nodes.append(["u", enc])
+        res.undecided += 1
+        return None
 
     def leaf(reason, u):
         # float_up pads once: the recorded bound is the one the test accepted
@@ -292,6 +309,11 @@ def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, w
         leaf("enclosure2" if second else "enclosure", val)
         return None
     ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
+    if not fc.is_finite():  # no subdivision of this box can close it
+        res.reason = res.reason or nonfinite_reason(obj, cq)
+        res.nodes.append(["u", enc])
+        res.undecided += 1
+        return None
     lo_c = float_down(fc)
     if lo_c > res.best_lower:
         res.best_lower, res.best_point = lo_c, cq
@@ -325,10 +347,11 @@ def _undecided(res: SubResult, boxes):
 
 
 def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
-                max_boxes: int, stop_on_counterexample: bool = True) -> SubResult:
+                max_boxes: int, stop_on_counterexample: bool = True, streak: int = 0) -> SubResult:
     """Depth-first over the subtree rooted at ``bx``; the node list comes out in preorder.
-    ``max_boxes`` 0: decide ``bx`` alone, its split (if any) in ``res.split``."""
-    res = SubResult()
+    ``max_boxes`` 0: decide ``bx`` alone, its split (if any) in ``res.split``.  ``streak``:
+    the non-finite streak (``NONFINITE_STREAK``) of the boxes above ``bx``."""
+    res = SubResult(nonfinite=streak)
     widths = [float(hi - lo) for lo, hi in domain.bounds]
     if max_boxes == 0:
         res.boxes = 1
@@ -357,6 +380,11 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
     return res
 
 
+def nonfinite_reason(obj: Objective, pt) -> str:
+    where = ", ".join(f"{float(x):.6g}" for x in pt)
+    return f"{obj.expr} has no finite value at (mu, omega, nu, tau) = ({where})"
+
+
 def top_boxes(domain: Domain):
     """A domain-only top of 2^FORCED_DEPTH boxes: (preorder nodes with None for each
     subtree, subboxes); progress bars count its boxes as their units."""
@@ -381,9 +409,9 @@ def top_boxes(domain: Domain):
 
 
 def _work(args):
-    obj, domain, bx, target, strict, max_boxes, stop = args
+    obj, domain, bx, target, strict, max_boxes, stop, streak = args
     with ball.precision(obj.bits):
-        return prove_upper(obj, domain, bx, target, strict, max_boxes, stop)
+        return prove_upper(obj, domain, bx, target, strict, max_boxes, stop, streak)
 
 
 def default_workers() -> int:
@@ -391,7 +419,7 @@ def default_workers() -> int:
 
 
 class Runner:
-    """Runs the independent subtrees, in-process or in a pool of forked processes."""
+    """Runs the independent subtrees, in-process or in a pool of worker processes."""
 
     def __init__(self, workers: int = 1, progress=None):
         self.workers = max(1, int(workers))
@@ -400,7 +428,7 @@ class Runner:
 
     def __enter__(self):
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self._pool = worker_pool.pool(self.workers)
         return self
 
     def __exit__(self, *exc):
@@ -438,6 +466,7 @@ class BoundOutcome:
     witness: tuple  # exact point with the best certified value
     witness_value: arb
     counterexample: tuple = None
+    reason: str = ""  # why it stopped early as undecided (degenerate objective)
 
 
 def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max_boxes: int = 400_000,
@@ -452,6 +481,7 @@ def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max
     root = domain.outward()
     kids, done = {}, {}  # node id -> (dim, mid, left id, right id); node id -> SubResult
     boxes = {0: root}
+    streak = {0: 0}  # node id -> non-finite streak of its ancestors (decided alone above)
     level, stopped = [0], False
     for _ in range(TOP_LEVELS):
         if not level:
@@ -459,7 +489,8 @@ def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max
         if len(done) + len(level) > max_boxes:
             stopped = True
             break
-        results = yield [(obj, domain, boxes[i], target, strict, 0, stop_on_counterexample) for i in level]
+        results = yield [(obj, domain, boxes[i], target, strict, 0, stop_on_counterexample, streak[i])
+                         for i in level]
         nxt = []
         for i, r in zip(level, results):
             done[i] = r
@@ -467,6 +498,7 @@ def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max
                 dim, mid, left, right = r.split
                 a, z = len(boxes), len(boxes) + 1
                 boxes[a], boxes[z] = left, right
+                streak[a] = streak[z] = r.nonfinite
                 kids[i] = (dim, mid, a, z)
                 nxt += [a, z]
         level = nxt
@@ -479,7 +511,8 @@ def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max
             _undecided(done[i], [boxes[i]])
     elif level:
         per = max(1, -(-(max_boxes - len(done)) // len(level)))
-        results = yield [(obj, domain, boxes[i], target, strict, per, stop_on_counterexample) for i in level]
+        results = yield [(obj, domain, boxes[i], target, strict, per, stop_on_counterexample, streak[i])
+                         for i in level]
         done.update(zip(level, results))
     tree = []
 
@@ -514,7 +547,17 @@ def _outcome(obj: Objective, tree, results, target: float, strict: bool) -> Boun
     else:
         status = "proved"
     mx = max((r.max_upper for r in results), default=-math.inf)
-    return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex)
+    reason = next((r.reason for r in results if getattr(r, "reason", "")), "") if status == "undecided" else ""
+    return BoundOutcome(status, target, strict, tree, leaves, und, boxes, mx, witness, wval, cex, reason)
+
+
+def undecided_outcome(domain: Domain, point, value: arb, reason: str) -> BoundOutcome:
+    """Nothing to prove with: every subtree of the forced top left undecided, no target."""
+    top, subs = top_boxes(domain)
+    it = iter(subs)
+    tree = [n if n is not None else ["u", [[hexf(lo), hexf(hi)] for lo, hi in next(it)]] for n in top]
+    return BoundOutcome("undecided", math.nan, False, tree, 0, len(subs), len(top), math.nan, point, value,
+                        None, reason)
 
 
 def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
@@ -573,6 +616,9 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
     ev = obj.evaluator()
     p = search.best_point(ev.floats, obj.sign, domain)
     val = objective_point(obj, p)
+    if not val.is_finite():  # a box containing p never becomes a leaf: no proof can finish
+        b = undecided_outcome(domain, p, val, nonfinite_reason(obj, p))
+        return ExtremumOutcome(b, -math.inf, math.inf, p, val)
     with ball.precision(obj.bits):
         th = None if threshold is None else ball.exact(threshold)
     b = None
@@ -586,6 +632,11 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
         if th is not None and not (arb(target) < th):
             target = down(threshold)
             strict = Fraction(target) == threshold
+        if not math.isfinite(target):  # leaves record float bounds: none can stand below this
+            b = undecided_outcome(domain, p, val, f"{obj.expr} takes values beyond the float range ("
+                                                  f"{val.str(3, radius=False)}) at the search's best "
+                                                  f"point; certificates record bounds as floats")
+            return ExtremumOutcome(b, float_down(val), math.inf, p, val)
         b = yield from bound_steps(obj, domain, target, strict, max_boxes, True)
         if b.counterexample is not None and not (th is not None and b.counterexample[1] >= th):
             p, val = b.counterexample  # a better point than the search found: start again

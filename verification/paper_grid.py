@@ -322,9 +322,9 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
             prog = progress_factory(f"{g.id} {dk} {rd}", npts) if progress_factory else None
             if prog:
                 with prog as tick:
-                    sw = sweep(axes, g.expr, params, cells, threads, tick)
+                    sw = sweep(axes, g.expr, params, cells, threads, tick, on_compile=log)
             else:
-                sw = sweep(axes, g.expr, params, cells, threads)
+                sw = sweep(axes, g.expr, params, cells, threads, on_compile=log)
             bounds = []
             st, detail, _, paper_derivs = m_status[dk]
             M_paper = [Fraction(g.M[v]) for v in VARS]
@@ -520,3 +520,46 @@ def to_json(run: PaperRun) -> dict:
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def figure(run: PaperRun, path) -> pathlib.Path:
+    """The run at a glance: for every (domain, reading) grid, the grid maximum and each
+    method's bound (grid maximum + mean-value slack) against the threshold."""
+    import matplotlib  # optional and slow to import: only when drawing
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    g = run.grid
+    th = float(Fraction(g.threshold))
+    colours = {"proved": "tab:green", "undecided": "tab:orange", "disproved": "tab:red"}
+    labels, fig_h = [], 1.2 + 0.45 * sum(1 + len(r.bounds) for r in run.results)
+    fig, ax = plt.subplots(figsize=(9, fig_h), constrained_layout=True)
+    y = 0
+    for r in run.results:
+        head = f"{g.domain_short[r.domain_key]}, {r.reading}: grid max"
+        ax.barh(y, float(r.sweep.max_upper), color="tab:blue", alpha=0.8)
+        labels.append((y, head))
+        y += 1
+        for b in r.bounds:
+            v = float(b.bound)
+            ax.barh(y, v if math.isfinite(v) else 2 * th, color=colours.get(b.status, "grey"), alpha=0.8)
+            labels.append((y, f"    + slack ({b.mode}): {b.status}"))
+            y += 1
+        y += 0.5
+    ax.axvline(th, color="k", ls="--", lw=1.2, label=f"threshold {g.threshold}")
+    if g.target_max:
+        ax.axvline(float(g.target_max), color="tab:purple", ls=":", lw=1.2, label=f"paper's grid max {g.target_max}")
+    ax.set_yticks([p for p, _ in labels])
+    ax.set_yticklabels([t for _, t in labels], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.15 * max([th] + [float(b.bound) for r in run.results for b in r.bounds
+                                      if math.isfinite(float(b.bound)) and float(b.bound) < 3 * th]))
+    ax.set_xlabel(r"$S$" if g.expr == "S" else r"$\tilde\mu^2$")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"{g.id}: grid maxima and bounds at {run.scale}x the paper's spacing "
+                 f"(green: proved by a replayed certificate)", fontsize=9)
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

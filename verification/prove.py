@@ -10,9 +10,11 @@ from flint import arb
 
 from selu_theory import ball, constants
 from selu_theory.expr import parse
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
+from selu_theory.fixed_point import FixedPointError, solve_parameters
 from selu_theory.moment_map import reducible_pairs
-from selu_theory.params import Params
+from selu_theory.numbers import NumberError, text_of
+from selu_theory.numbers import parse as parse_number
+from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
 from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
@@ -32,6 +34,8 @@ class PartResult:
     counterexample: dict = None
     detail: str = ""
     required: bool = True  # False for an alternative reading of the paper
+    solution: object = None  # a fixed-point part's FixedPointSolution, for display
+    exception: Exception = None  # a fixed-point part's FixedPointError (Unreachable kept apart)
 
     @property
     def certificate(self):
@@ -85,7 +89,7 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
     # A pair seen only through its product (m = mu*omega, v = nu*tau) is searched as that
     # product: in the 4-D box the level sets of such functions are hyperbolas, which a
     # box subdivision can only cover finely along their whole length.
-    pairs = reducible_pairs(parse(part.expr).names)
+    pairs = reducible_pairs(parse(part.expr, params.activation).names, params.activation)
     reduced = any(pairs)
     search_domain = part.domain.reduced(pairs) if reduced else part.domain
     out = yield from enclose_steps(obj, search_domain, part.tol, threshold=th, max_boxes=max_boxes)
@@ -115,7 +119,7 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
         witness=Witness(_pt_json(out.witness), _ends(float_down(wval), float_up(wval))),
         counterexample=cex, tree=b.tree)
     cex = None if cex is None else cex.to_json()
-    return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, required=C.required(part))
+    return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, detail=b.reason, required=C.required(part))
 
 
 def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
@@ -137,14 +141,37 @@ def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
     return PartResult(part.key, status, enc, cert, 0, cex)
 
 
-def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
-    wp = max(256, int(part.digits * 3.33) + 64)
+def fixed_point_bits(digits: int) -> int:
+    return max(256, int(digits * 3.33) + 64)
+
+
+def _bounds(x: arb, wp: int) -> tuple:
+    """Exact rational ends of x; ``fraction_bounds`` reads them at max(precision, 1024)
+    bits, which would widen a ball of more than 1024 bits (digits above ~300)."""
+    with ball.precision(max(wp + 64, 1024)):
+        return ball.fraction_bounds(x)
+
+
+def _digits_ok(x: arb, digits: int) -> bool:
+    return bool(x.rad() < arb(10) ** (-digits) * abs(x.mid()))
+
+
+def run_fixed_point(part: C.FixedPoint, params: Params, bits: int, solve_bits: int = None) -> list:
+    """The parameters for the part's target fixed point, solved at ``solve_bits`` (default
+    ``fixed_point_bits``).  SELU keeps its original certificate encoding (alpha_bounds,
+    lambda_bounds; byte-identical certificates); every other activation, and SELU with
+    parameters held fixed, the generic one."""
+    wp = solve_bits or fixed_point_bits(part.digits)
+    if params.activation != DEFAULT_ACTIVATION or part.fixed:
+        return _run_fixed_point_generic(part, params, wp)
     try:
-        fp = solve_alpha_lambda(part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
+        # SELU's answer from solve_parameters is solve_alpha_lambda's own (``.selu``)
+        sol = solve_parameters(DEFAULT_ACTIVATION, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp)
+        fp = sol.selu
     except FixedPointError as exc:
         cert = FixedPointPart(part.key, "undecided", error=str(exc))
-        return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc))]
-    digits_ok = all(x.rad() < arb(10) ** (-part.digits) * abs(x.mid()) for x in (fp.alpha, fp.lam))
+        return [PartResult("alpha", "undecided", (math.nan, math.nan), cert, detail=str(exc), exception=exc)]
+    digits_ok = all(_digits_ok(x, part.digits) for x in (fp.alpha, fp.lam))
     closed = (part.mu_star, part.nu_star, part.omega, part.tau) == ("0", "1", "0", "1")
     agree = True
     if closed:
@@ -152,15 +179,80 @@ def run_fixed_point(part: C.FixedPoint, params: Params, bits: int) -> list:
     status = "proved" if (fp.unique and digits_ok and agree) else "undecided"
     cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
                           digits=part.digits,
-                          alpha_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.alpha)),
-                          lambda_bounds=tuple(str(q) for q in ball.fraction_bounds(fp.lam)),
+                          alpha_bounds=tuple(str(q) for q in _bounds(fp.alpha, wp)),
+                          lambda_bounds=tuple(str(q) for q in _bounds(fp.lam, wp)),
                           alpha_text=fp.alpha.str(part.digits + 5), lambda_text=fp.lam.str(part.digits + 5),
                           unique=fp.unique, closed_forms_agree=agree if closed else None)
     # Exact rational ends: a float would hide the 30 digits being compared.
-    return [PartResult("alpha", status, ball.fraction_bounds(fp.alpha), cert,
-                       detail=fp.alpha.str(part.digits + 3)),
-            PartResult("lambda", status, ball.fraction_bounds(fp.lam), None,
-                       detail=fp.lam.str(part.digits + 3))]
+    return [PartResult("alpha", status, _bounds(fp.alpha, wp), cert,
+                       detail=fp.alpha.str(part.digits + 3), solution=sol),
+            PartResult("lambda", status, _bounds(fp.lam, wp), None,
+                       detail=fp.lam.str(part.digits + 3), solution=sol)]
+
+
+def outward_decimals(lo: Fraction, hi: Fraction, sig: int) -> tuple:
+    """[lo, hi] rounded outward to decimals of ``sig`` significant digits (as text):
+    a shorter enclosure of the same value, readable, and far below the 1000-character
+    limit of a certificate number that a dyadic end of a 1000-bit ball would exceed."""
+    big = max(abs(lo), abs(hi))
+    if big == 0:
+        return "0", "0"
+    e = math.floor(math.log10(big)) if big < 10 ** 300 else len(str(int(big))) - 1
+    scale = Fraction(10) ** (sig - 1 - e)
+    down = Fraction(math.floor(lo * scale)) / scale
+    up = Fraction(math.ceil(hi * scale)) / scale
+    return text_of(down), text_of(up)
+
+
+def widened_bounds(x: arb, wp: int) -> tuple:
+    """Exact rational ends of the ball mid -+ 3 rad: an enclosure of x's value that also
+    holds every ball about that value with radius <= rad (what a replay at a higher
+    precision computes), so the checker's containment test does not hinge on rounding."""
+    lo, hi = _bounds(x, wp)
+    r = (hi - lo) / 2
+    return lo - 2 * r, hi + 2 * r
+
+
+def _run_fixed_point_generic(part: C.FixedPoint, params: Params, wp: int) -> list:
+    activation = params.activation
+    labels = {p.name: p.label for p in activation_parameters(activation).parameters}
+    fixed = dict(part.fixed)
+    try:
+        sol = solve_parameters(activation, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
+                               fixed=fixed)
+    except FixedPointError as exc:  # Unreachable included: nothing certified to record here
+        cert = FixedPointPart(part.key, "undecided", error=str(exc))
+        first = labels[next(iter(labels))]
+        return [PartResult(first, "undecided", (math.nan, math.nan), cert, detail=str(exc), exception=exc)]
+    free = [n for n in sol.balls if n not in fixed]
+    rows, held, why = [], [], []
+    for n, b in sol.balls.items():
+        if n in fixed:
+            # the value given, exactly (its ball need not be exact: 0.1 is not a dyadic)
+            try:
+                q = parse_number(str(fixed[n]), labels[n])
+                lo = hi = text_of(q)
+            except NumberError:
+                lo = hi = "0"
+                why.append(f"{labels[n]} = {fixed[n]} held fixed is not an exact rational")
+            held.append(labels[n])
+        else:
+            lo, hi = outward_decimals(*_bounds(b, wp), part.digits + 4)
+            if not _digits_ok(b, part.digits):
+                why.append(f"the enclosure of {labels[n]} is wider than {part.digits} digits")
+        rows.append((labels[n], lo, hi, b.str(part.digits + 5)))
+    if not sol.unique:  # pragma: no cover - the solver raises instead
+        why.append("the Krawczyk test did not prove uniqueness")
+    status = "undecided" if why else "proved"
+    S = None if sol.S is None or not sol.S.is_finite() else outward_decimals(*widened_bounds(sol.S, wp), 40)
+    cert = FixedPointPart(part.key, status, part.mu_star, part.nu_star, part.omega, part.tau, bits=wp,
+                          digits=part.digits, unique=bool(sol.unique), parameters=tuple(rows), fixed=tuple(held),
+                          uniqueness="global" if sol.globally_unique else "box", spectral_norm=S)
+    out = []
+    for i, n in enumerate(free):
+        out.append(PartResult(labels[n], status, _bounds(sol.balls[n], wp), cert if i == 0 else None,
+                              detail="; ".join(why) or sol.balls[n].str(part.digits + 3), solution=sol))
+    return out
 
 
 def derived_enclosure(d: C.Derived, enclosures: dict):

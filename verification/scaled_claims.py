@@ -1,9 +1,10 @@
-"""Theorems 1-3 for any (alpha, lambda): the paper's domains, centred on the fixed point.
+"""Theorems 1-3 for any activation and parameters (``Params(activation=...)``): the
+paper's domains, centred on the fixed point.
 
-The paper states its theorems for alpha01, lambda01, whose fixed point is (mu*, nu*) = (0, 1)
-under the normalised weights omega* = 0, tau* = 1.  For other parameters the same
-statements are made on the paper's domains moved to the new fixed point and scaled as
-they are around (0, 1):
+The paper states its theorems for SELU at alpha01, lambda01, whose fixed point is
+(mu*, nu*) = (0, 1) under the normalised weights omega* = 0, tau* = 1.  For other
+parameters, or another activation, the same statements are made on the paper's domains
+moved to the new fixed point and scaled as they are around (0, 1):
 
     mu    in  mu*    + sd * [a, b]     (sd = sqrt(nu*): the mean moves in units of the
                                         standard deviation; a rational within 5e-9
@@ -19,12 +20,15 @@ claims themselves.
 
 The centre need not be certified: Theorem 1 proved on a domain (contraction and self-map)
 proves by Banach's theorem that the fixed point lies in it.  It is located, when only
-alpha and lambda are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, nu) in Arb
-(:func:`locate_fixed_point`), and rounded to 8 decimals.
+the parameters are given, by a Krawczyk test on (mu, nu) -> g(mu, nu) - (mu, nu) in Arb
+(:func:`locate_fixed_point`), and rounded to 8 decimals.  When a target fixed point is
+given, the parameters are solved for (``fixed_point.solve_parameters``).
 
-Claim ids: the registered ids when the claim is the registered one, otherwise
-``"<id>@mu*=..,nu*=..,omega=..,tau=.."``; the checker replays those on their own domains
-and reports them under their rebuilt statements, never under a registered name.
+Claim ids: the registered ids when the claim is the registered one; for SELU otherwise
+``"<id>@mu*=..,nu*=..,omega=..,tau=.."`` (the certificate id adds other parameters); for
+another activation always ``"<id>@<activation>,mu*=..,..."``, so a SELU id never names
+another activation's claim.  The checker replays those on their own domains and reports
+them under their rebuilt statements, never under a registered name.
 """
 from __future__ import annotations
 
@@ -39,10 +43,10 @@ from flint import arb
 
 from selu_theory import ball, constants, krawczyk
 from selu_theory.evaluate import cached_evaluator
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, spectral_norm, spectral_radius
+from selu_theory.fixed_point import FixedPointError, solve_parameters, spectral_norm, spectral_radius
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_user_number
-from selu_theory.params import ParamError, Params
+from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters, given_values
 from verification import claims as C
 from verification.domain import VARS, Domain
 
@@ -212,6 +216,12 @@ THEOREM_PARTS = {"thm1": thm1_parts, "thm2": thm2_parts, "thm3": thm3_parts}
 # --------------------------------------------------------------------------- claims
 
 def _cid(base: str, params: Params, centre: Centre) -> str:
+    """The claim id: SELU's registered ids (base) are never given to another activation's
+    claim, which is "<base>@<activation>,<centre tag>".  For SELU with other parameters
+    the id is the base and the certificate id adds the parameters
+    (``certify.certificate_id``); alpha01, lambda01 at another centre add the centre."""
+    if params.activation != DEFAULT_ACTIVATION:
+        return f"{base}@{params.activation},{centre.tag()}"
     if params != Params() or centre == PAPER_CENTRE:
         return base
     return f"{base}@{centre.tag()}"
@@ -379,6 +389,20 @@ def locate_fixed_point(params: Params, omega=0, tau=1, bits: int = 128) -> Locat
                        f"for {params.describe()}")
 
 
+# Where ``params`` looks when no fixed point is found: nu~ < nu on this range (with mu in
+# [-1, 1] when omega != 0) rules out a fixed point whose variance lies in it.
+SHRINK_NU = (F(1, 100), F(100))
+
+
+def variance_shrinks_part(omega, tau):
+    """(the Extremum part "nu~ - nu < 0", its domain in words): mu in [-1, 1] (only
+    m = mu omega matters; mu = 0 when omega = 0), the weights fixed, nu in SHRINK_NU."""
+    om, ta = F(omega), F(tau)
+    mu = (F(0), F(0)) if om == 0 else (F(-1), F(1))
+    d = Domain((mu, (om, om), SHRINK_NU, (ta, ta)))
+    return C.Extremum("nu_tilde-nu.max", "nu_tilde - nu", "max", d, threshold="0", tol=C.NO_TOL), describe(d)
+
+
 def _round_centre(x: float, places: int = 8) -> Fraction:
     return F(str(round(Decimal(repr(x)), places)))
 
@@ -391,8 +415,8 @@ class Target:
 
     params: Params
     centre: Centre
-    source: str  # "fixed-point" (alpha, lambda solved for it) | "alpha-lambda" (fixed point located)
-    solved: object = None  # FixedPointParams when source == "fixed-point"
+    source: str  # "fixed-point" (parameters solved for it) | "alpha-lambda" (fixed point located)
+    solved: object = None  # fixed_point.FixedPointSolution when source == "fixed-point"
     located: LocatedFixedPoint = None  # when source == "alpha-lambda"
 
     @property
@@ -408,10 +432,12 @@ class Target:
         out = []
         if self.source == "fixed-point":
             fp = self.solved
-            out.append(f"target fixed point {c.describe()}")
+            labels = {p.name: p.label for p in activation_parameters(self.params.activation).parameters}
+            out.append(f"target fixed point {c.describe()}"
+                       + ("" if self.params.activation == DEFAULT_ACTIVATION else f" for {self.params.activation}"))
             out.append(f"  convention: {fp.convention}")
-            out.append(f"  alpha  = {fp.alpha.str(25)}  (float {fp.alpha_float!r})")
-            out.append(f"  lambda = {fp.lam.str(25)}  (float {fp.lam_float!r})")
+            for n, b in fp.balls.items():
+                out.append(f"  {labels[n]:6} = {b.str(25)}  (float {float(b.mid())!r})")
             out.append(f"  theorems use {self.params.describe()}")
         else:
             lf = self.located
@@ -424,60 +450,87 @@ class Target:
         return out
 
 
-def resolve_target(alpha=None, lam=None, fixed_point=None, omega="0", tau="1") -> Target:
-    """Parameters and domain centre from either --fixed-point MU NU or --alpha/--lambda.
+def _theorem_params(sol) -> Params:
+    """The parameters the theorems are proved for: alpha01, lambda01 when the solution is
+    them, else each solved parameter's midpoint to 32 digits (the theorems do not need
+    the exact fixed point: Theorem 1 proved on a domain locates it there)."""
+    fp = sol.selu
+    if fp is not None and sol.activation == DEFAULT_ACTIVATION:
+        if fp.mu_star == 0 and fp.nu_star == 1 and fp.tau == 1 and fp.alpha.overlaps(constants.alpha01(256)) \
+                and fp.lam.overlaps(constants.lambda01(256)):
+            return Params()  # exactly alpha01, lambda01 (m* = 0, v* = 1)
+    values = {n: (sol.fixed[n] if n in sol.fixed else b.mid().str(32, radius=False)) for n, b in sol.balls.items()}
+    return Params(activation=sol.activation, **values)
+
+
+def resolve_target(alpha=None, lam=None, fixed_point=None, omega="0", tau="1", *,
+                   activation: str = DEFAULT_ACTIVATION, values=None) -> Target:
+    """Parameters and domain centre from either --fixed-point MU NU (the parameters are
+    solved for) or parameter values (--alpha/--lambda, SELU's spellings, and ``values``
+    {name: spec} from --param; the fixed point is located).  For an activation with more
+    than two parameters, values given with --fixed-point are held fixed.
 
     DesignInputError for invalid input, NoFixedPoint when the target has no certified
-    alpha, lambda (or the parameters no fixed point)."""
+    parameters (or the parameters no fixed point)."""
     om = parse_number(omega, "omega")
     ta = parse_number(tau, "tau", positive=True)
-    if fixed_point is not None and (alpha is not None or lam is not None):
-        raise DesignInputError("give either --fixed-point MU NU or --alpha/--lambda, not both")
+    try:
+        given = given_values(activation, tuple((values or {}).items()), {"alpha": alpha, "lam": lam})
+        n_params = len(activation_parameters(activation).names)
+    except ParamError as exc:
+        raise DesignInputError(str(exc)) from None
+    if fixed_point is not None and given and n_params <= 2:
+        raise DesignInputError("give either --fixed-point MU NU or parameter values (--param, --alpha/--lambda), "
+                               "not both")
     if fixed_point is not None:
         mu = parse_number(fixed_point[0], "mu*")
         nu = parse_number(fixed_point[1], "nu*", positive=True)
         try:
-            fp = solve_alpha_lambda(mu, nu, om, ta)
+            sol = solve_parameters(activation, mu, nu, om, ta, fixed=given)
         except FixedPointError as exc:
             raise NoFixedPoint(str(exc)) from None
         centre = Centre(mu, nu, om, ta)
-        if mu == 0 and nu == 1 and ta == 1 and fp.alpha.overlaps(constants.alpha01(256)) \
-                and fp.lam.overlaps(constants.lambda01(256)):
-            params = Params()  # exactly alpha01, lambda01 (m* = 0, v* = 1)
-        else:
-            params = Params(fp.alpha.mid().str(32, radius=False), fp.lam.mid().str(32, radius=False))
-        return Target(params, centre, "fixed-point", solved=fp)
+        return Target(_theorem_params(sol), centre, "fixed-point", solved=sol)
     try:
-        params = Params(alpha if alpha is not None else "alpha01", lam if lam is not None else "lambda01")
+        params = Params(activation=activation, **given)
     except ParamError as exc:
         raise DesignInputError(str(exc)) from None
-    a_f, l_f = params.floats()
-    if not (a_f < 1e3 and l_f < 1e3):
-        raise DesignInputError("alpha and lambda must be below 1000")
+    if not all(x < 1e3 for x in params.floats()):
+        raise DesignInputError(f"the parameters ({', '.join(params.names)}) must be below 1000")
     lf = locate_fixed_point(params, om, ta)
     centre = Centre(_round_centre(lf.mu_float), _round_centre(lf.nu_float), om, ta)
     return Target(params, centre, "alpha-lambda", located=lf)
 
 
-def add_target_arguments(sp, fixed_point_help: str = None):
-    """--alpha, --lambda, --fixed-point MU NU, --omega, --tau on an argparse subparser."""
-    sp.add_argument("--alpha", default=None, help="alpha (exact decimal, or alpha01)")
-    sp.add_argument("--lambda", dest="lam", default=None, help="lambda (exact decimal, or lambda01)")
+def add_target_arguments(sp, fixed_point_help: str = None, selu_spellings: bool = True):
+    """--alpha, --lambda (``selu_spellings``), --fixed-point MU NU, --omega, --tau on an
+    argparse subparser (``cli.common.add_target_options`` adds --activation and --param
+    too)."""
+    if selu_spellings:
+        sp.add_argument("--alpha", default=None, help="alpha (exact decimal, or alpha01)")
+        sp.add_argument("--lambda", dest="lam", default=None, help="lambda (exact decimal, or lambda01)")
     sp.add_argument("--fixed-point", nargs=2, metavar=("MU", "NU"), default=None,
-                    help=fixed_point_help or "target fixed point (mean, variance): alpha, lambda are solved for it")
+                    help=fixed_point_help or "target fixed point (mean, variance): the parameters are solved for it")
     sp.add_argument("--omega", default="0", help="weight sum omega (paper: 0; getSELUparameters notebook: 1)")
     sp.add_argument("--tau", default="1", help="weight square sum tau (paper and notebook: 1)")
 
 
 def target_from_args(args) -> Target:
     """resolve_target on parsed arguments; bad input raises DesignInputError (the CLI reports it, exit 2)."""
+    activation = getattr(args, "activation", None) or DEFAULT_ACTIVATION
+    try:
+        values = given_values(activation, getattr(args, "param", None) or ())
+    except ParamError as exc:
+        raise DesignInputError(str(exc)) from None
     return resolve_target(getattr(args, "alpha", None), getattr(args, "lam", None),
                           getattr(args, "fixed_point", None), getattr(args, "omega", "0"),
-                          getattr(args, "tau", "1"))
+                          getattr(args, "tau", "1"), activation=activation, values=values)
 
 
 def wants_scaled(args) -> bool:
     return any(getattr(args, k, None) is not None for k in ("alpha", "lam", "fixed_point")) or \
+        bool(getattr(args, "param", None)) or \
+        (getattr(args, "activation", None) or DEFAULT_ACTIVATION) != DEFAULT_ACTIVATION or \
         str(getattr(args, "omega", "0")) != "0" or str(getattr(args, "tau", "1")) != "1"
 
 

@@ -6,6 +6,7 @@ engine then evaluates in Arb as the certified lower end of the max enclosure.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
@@ -56,9 +57,14 @@ def best_point(floats, sign: int, domain: Domain, per_axis: int = 9):
             break
         if not np.isfinite(v0):
             continue  # no float value to descend from
-        res = optimize.minimize(neg, x0[free], args=(x0,), method="L-BFGS-B",
-                                bounds=[box[i] for i in free],
-                                options={"maxiter": 400, "ftol": 1e-15, "gtol": 1e-13})
+        # Where f has no finite float value the objective is inf, and scipy's finite
+        # differences (inf - inf) warn about it: expected here (such points are simply not
+        # candidates), so silenced for this call only, never globally.
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = optimize.minimize(neg, x0[free], args=(x0,), method="L-BFGS-B",
+                                    bounds=[box[i] for i in free],
+                                    options={"maxiter": 400, "ftol": 1e-15, "gtol": 1e-13})
         if np.isfinite(res.fun) and -res.fun > best_v:
             best_v = -res.fun
             best_x = x0.copy()

@@ -17,7 +17,6 @@ and the runtime loads those kernels through ``selu_theory.kernel_loader``.  A sp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import sympy as sp
 
@@ -149,7 +148,10 @@ def structure_holds(spec: Activation) -> bool:
         mu, xi = f, g
     if st.shape_affine is not None:
         a = spec.parameter(st.shape_affine).symbol
-        pf, pg = sp.Poly(sp.expand(mu), a), sp.Poly(sp.expand(xi), a)
+        try:
+            pf, pg = sp.Poly(sp.expand(mu), a), sp.Poly(sp.expand(xi), a)
+        except sp.PolynomialError:   # a inside a function (a rate): not polynomial in a
+            return False
         if pf.degree() > 1 or pg.degree() > 2:
             return False
         if any(c.has(a) for c in pf.all_coeffs() + pg.all_coeffs()):

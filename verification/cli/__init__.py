@@ -7,34 +7,50 @@ One module per command group, each with a ``register(subparsers)``:
     bound    bound
     grid     paper-grid, grid
     design   params, theorems, domain, atlas
+    compare  compare
 
 ``common`` holds what they share (exit codes, BadInput, option groups, validators,
 console, progress bars, JSON output)."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from selu_theory.expr import ExprError
 from selu_theory.numbers import NumberError
 from selu_theory.params import ParamError
 from verification.certificate import CertificateError
-from verification.cli import bound, claims, design, grid
-from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser
+from selu_theory import __version__
+from verification.cli import bound, claims, compare, design, grid
+from verification.cli.examples import add_examples
+from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser, validate_args
 from verification.domain import DomainError
 from verification.scaled_claims import DesignInputError
+from verification.worker_pool import StartMethodError
 
 # In the order of `selu-verify --help`.
-COMMAND_MODULES = (claims, bound, grid, design)
+COMMAND_MODULES = (claims, bound, grid, design, compare)
 
 # Errors that mean "the input is invalid": one line on stderr, exit 2.
-INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError)
+INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError,
+                StartMethodError)
+
+
+TOP_EXAMPLES = """examples:
+  selu-verify all --workers 2            # every claim: a row each, a tally
+  selu-verify claim thm1-contraction -v  # one claim, paper vs certified
+  selu-verify bound 'nu_tilde - nu' --max --domain nu=0.8:1.5
+  selu-verify COMMAND --help             # options and examples"""
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="command", parser_class=Parser)
+    p = Parser(prog="selu-verify", description=__doc__.split("\n\n")[0], epilog=TOP_EXAMPLES,
+               formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    add_examples(sub.choices)
     return p
 
 
@@ -42,9 +58,13 @@ def main(argv=None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "version", False):
+            print(f"selu-verify {__version__}")
+            return 0
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_BAD_INPUT
+        validate_args(args)  # outputs, sizes, start method: before any work
         return args.func(args)
     except INPUT_ERRORS as exc:
         print(f"selu-verify: error: {exc}", file=sys.stderr)

@@ -8,7 +8,6 @@ from fractions import Fraction
 
 from selu_theory import numbers
 from selu_theory.expr import parse
-from selu_theory.params import Params
 from verification import report
 from verification import claims as C
 from verification.cli.common import (
@@ -17,6 +16,7 @@ from verification.cli.common import (
     BadInput,
     add_common_options,
     add_params_options,
+    params_from_args,
     console_for,
     progress_bar,
     workers_for,
@@ -42,17 +42,18 @@ def add_bound_arguments(sp, expr_help: str, extra=None):
     if extra:
         extra(sp)
     add_params_options(sp)
-    sp.add_argument("--below", metavar="C")
-    sp.add_argument("--above", metavar="C")
-    sp.add_argument("--max", action="store_true")
-    sp.add_argument("--min", action="store_true")
+    sp.add_argument("--below", metavar="C", help="prove EXPR < C on the whole domain (or find a counterexample)")
+    sp.add_argument("--above", metavar="C", help="prove EXPR > C on the whole domain (or find a counterexample)")
+    sp.add_argument("--max", action="store_true", help="enclose the maximum of EXPR on the domain")
+    sp.add_argument("--min", action="store_true", help="enclose the minimum of EXPR on the domain")
 
 
 def bound_request(args):
-    """(expr, params, domain, mode) of a `bound`-style command: EXPR, --alpha/--lambda,
-    --domain (missing variables: Omega's ranges) and exactly one of --below/--above/--max/--min."""
-    expr = parse(args.expr)
-    params = Params(args.alpha, args.lam)
+    """(expr, params, domain, mode) of a `bound`-style command: EXPR, --activation with
+    --param/--alpha/--lambda, --domain (missing variables: Omega's ranges) and exactly one
+    of --below/--above/--max/--min."""
+    params = params_from_args(args)
+    expr = parse(args.expr, params.activation)
     domain = Domain.parse(args.domain, defaults=C.OMEGA)
     modes = [m for m in ("below", "above") if getattr(args, m) is not None] + \
         [m for m in ("max", "min") if getattr(args, m)]
@@ -84,12 +85,14 @@ def cmd_bound(args) -> int:
     lo, hi = pr.enclosure
     verb = {"below": f"< {getattr(args, 'below', '')}", "above": f"> {getattr(args, 'above', '')}"}.get(mode, "")
     console.print(f"status: {status}{' (' + expr.source + ' ' + verb + ' on the whole domain)' if status == 'proved' and verb else ''}")
+    if status == "undecided" and pr.detail:
+        console.print(f"undecided because {pr.detail}", soft_wrap=True)
     if math.isfinite(lo) and math.isfinite(hi):
         console.print(f"{part.sense} enclosure: {report.fmt_enclosure(lo, hi, 17)}")
     if pr.counterexample:
         c = pr.counterexample
-        console.print(f"counterexample: (mu, omega, nu, tau) = ({', '.join(c['point'])}), "
-                      f"value {c['value_text']}")
+        console.print(f"counterexample: (mu, omega, nu, tau) ≈ {report.fmt_point(c['point'])}, "
+                      f"value {c['value_text']} (exact point: --json, certificate)")
     console.print(f"boxes: {pr.boxes}, seconds: {secs:.2f}, certificate: {path} "
                   f"({'checker accepted' if chk.ok else 'checker REJECTED: ' + '; '.join(chk.messages)})"
                   f"{'; ' + done.reason if done.reason and chk.ok else ''}")
@@ -104,7 +107,7 @@ def cmd_bound(args) -> int:
 
 def register(sub) -> None:
     s = sub.add_parser("bound", help="certify your own inequality over a box")
-    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2'")
+    add_bound_arguments(s, "e.g. 'S', 'nu_tilde - nu', 'J11**2 + J12**2' (selu-verify names lists the names)")
     s.add_argument("--tol", type=float, default=None,
                    help="width of the extremum enclosure for --max/--min (default 1e-10)")
     add_common_options(s)

@@ -1,7 +1,8 @@
-"""selu-verify subcommands for designing new SELU parameters:
+"""selu-verify subcommands for designing parameters (SELU's, or any activation's with
+--activation NAME and --param NAME=VALUE):
 
-    params    alpha, lambda for a target fixed point (Krawczyk-certified), or the fixed
-              point of given alpha, lambda; stability at it
+    params    the parameters for a target fixed point (Krawczyk-certified), or the fixed
+              point of given parameters; stability at it
     theorems  Theorems 1-3 with the domains centred on that fixed point
     domain    the largest certified domains (Theorem 1; Theorems 2-3 variance ends)
     atlas     params and domain sizes over a grid of fixed points, on Dask
@@ -15,26 +16,31 @@ import sys
 import time
 
 from selu_theory import ball, constants
-from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda
-from selu_theory.params import Params
+from selu_theory.fixed_point import FixedPointError, Unreachable
+from selu_theory.params import ParamError, Params, activation_parameters
 from verification import atlas as A
 from verification import report
 from verification import domain_search as DS
 from verification import scaled_claims as SC
-from verification.certify import certify_claim
+from verification.certify import certify_claim, certify_fixed_point, certify_part
 from verification.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     BadInput,
+    activation_of,
+    add_activation_options,
     add_common_options,
+    add_target_options,
+    param_values,
     say,
     workers_for,
     write_json,
 )
 from verification.domain import point_text
 from verification.engine import Runner
+from verification.files import write_atomic
 from verification.report import fmt_enclosure
-from verification.scaled_claims import add_target_arguments, dec
+from verification.scaled_claims import dec
 
 # Values printed by the authors' getSELUparameters notebook (omega = 1, tau = 1).
 REFERENCES = {
@@ -60,21 +66,24 @@ def _digits(args) -> int:
 
 def cmd_params(args) -> int:
     digits = _digits(args)
-    if args.fixed_point is not None and (args.alpha is not None or args.lam is not None):
-        raise BadInput("give either --fixed-point MU NU or --alpha/--lambda, not both")
-    if args.fixed_point is None and args.alpha is None and args.lam is None:
+    activation = activation_of(args)
+    given = param_values(args)
+    if args.fixed_point is None and not given and activation == "selu":
         raise BadInput("give --fixed-point MU NU (or --alpha A --lambda L to locate their fixed point)")
     try:
         om = SC.parse_number(args.omega, "omega")
         ta = SC.parse_number(args.tau, "tau", positive=True)
         if args.fixed_point is not None:
+            if given and len(Params(activation=activation).names) <= 2:
+                raise BadInput("give either --fixed-point MU NU or parameter values (--param, --alpha/--lambda), "
+                               "not both")
             mu = SC.parse_number(args.fixed_point[0], "mu*")
             nu = SC.parse_number(args.fixed_point[1], "nu*", positive=True)
     except SC.DesignInputError as exc:
         raise BadInput(str(exc)) from None
     if args.fixed_point is None:
         return _params_locate(args, om, ta)
-    return _params_solve(args, mu, nu, om, ta, digits)
+    return _params_solve(args, activation, given, mu, nu, om, ta, digits)
 
 
 def _ball_json(x, digits):
@@ -83,51 +92,67 @@ def _ball_json(x, digits):
             "lower_float": float(lo), "upper_float": float(hi)}
 
 
-def _params_solve(args, mu, nu, om, ta, digits) -> int:
+def _labels(activation: str) -> dict:
+    return {p.name: p.label for p in activation_parameters(activation).parameters}
+
+
+def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
     t0 = time.perf_counter()
-    bits = max(64, math.ceil(digits * 3.33) + 16)
+    labels = _labels(activation)
+    names_text = ", ".join(labels[n] for n in labels if n not in given)
+    out = pathlib.Path(args.out) / "certificates"
     try:
-        fp = solve_alpha_lambda(mu, nu, om, ta, bits=bits)
+        # proved -> sealed -> written -> replayed by the checker (verification.certify)
+        sol, done = certify_fixed_point(activation, mu, nu, om, ta, digits=digits, fixed=given,
+                                        path=lambda cert: out / f"params-{cert.sha256[:10]}.json")
     except FixedPointError as exc:
-        say(args, f"no solution: {exc}")
+        kind = "unreachable" if isinstance(exc, Unreachable) else "no solution"
+        say(args, f"{kind}: {exc}")
         if args.json:
-            write_json(args.json, {"status": "no solution", "mu_star": dec(mu), "nu_star": dec(nu),
-                                    "omega": dec(om), "tau": dec(ta), "message": str(exc)})
-        print(f"selu-verify params: no certified alpha, lambda for (mu*, nu*) = ({dec(mu)}, {dec(nu)}), "
-              f"omega = {dec(om)}, tau = {dec(ta)}", file=sys.stderr)
+            write_json(args.json, {"status": kind, "activation": activation, "mu_star": dec(mu),
+                                    "nu_star": dec(nu), "omega": dec(om), "tau": dec(ta), "message": str(exc)})
+        print(f"selu-verify params: no certified {names_text} for (mu*, nu*) = ({dec(mu)}, {dec(nu)}), "
+              f"omega = {dec(om)}, tau = {dec(ta)}" + ("" if activation == "selu" else f" ({activation})"),
+              file=sys.stderr)
         return EXIT_FAIL
     secs = time.perf_counter() - t0
-    S, rho = fp.spectral_norm, fp.spectral_radius
+    S, rho = sol.S, sol.spectral_radius
     attracting = True if (rho is not None and rho < 1) else (False if (rho is not None and rho > 1) else None)
-    (alo, ahi), (llo, lhi) = fp.box_str(12)
+    free = [n for n in sol.balls if n not in sol.fixed]
+    box = sol.box_str(12)
     lines = [
-        f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}): the net input is z ~ N(mu* omega, nu* tau)",
-        f"convention: {fp.convention}",
+        f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}): the net input is z ~ N(mu* omega, nu* tau)"
+        + ("" if activation == "selu" else f"; activation {activation}: {activation_parameters(activation).formula}"),
+        f"convention: {sol.convention}",
         "  (the paper's normalised weights are omega = 0, tau = 1; the authors' getSELUparameters notebook "
         "uses omega = 1, tau = 1)",
-        f"alpha  = {fp.alpha.str(digits)}",
-        f"         float {fp.alpha_float!r}",
-        f"lambda = {fp.lam.str(digits)}",
-        f"         float {fp.lam_float!r}",
-        f"Krawczyk (Arb): exactly one root (alpha, lambda) in [{alo}, {ahi}] x [{llo}, {lhi}], "
-        f"and it lies in the enclosures above",
-        "globally unique: " + ("yes, certified: no other root with alpha > 0, lambda > 0"
-                               if fp.globally_unique else "not certified (only unique in the box above)"),
+    ]
+    for n, b in sol.balls.items():
+        held = " (held fixed)" if n in sol.fixed else ""
+        lines += [f"{labels[n]:6} = {b.str(digits)}{held}", f"         float {float(b.mid())!r}"]
+    certified = done.proved
+    what = "certified" if certified else "NOT certified: the checker did not accept it"
+    lines += [
+        f"Krawczyk (Arb, {what}): exactly one root ({', '.join(labels[n] for n in free)}) in "
+        + " x ".join(f"[{box[n][0]}, {box[n][1]}]" for n in free) + ", and it lies in the enclosures above",
+        "globally unique: " + (f"yes, certified: no other root with {' > 0, '.join(labels[n] for n in free)} > 0"
+                               if sol.globally_unique else "not certified (only unique in the box above)"),
         "Jacobian of (mu, nu) -> (mu~, nu~) at the fixed point: "
-        + "[[" + "], [".join(", ".join(e.str(6) for e in row) for row in fp.jacobian) + "]]",
+        + "[[" + "], [".join(", ".join(e.str(6) for e in row) for row in sol.jacobian) + "]]",
         f"spectral norm S = {S.str(12)}: " + {True: "S < 1, stable (Theorem 1's contraction criterion holds at "
                                                     "the fixed point)",
                                               False: "S > 1: NOT stable in the paper's sense (no contraction "
                                                      "in the Euclidean norm near the fixed point)",
-                                              None: "S = 1 not decided"}[fp.stable],
+                                              None: "S = 1 not decided"}[sol.stable],
     ]
     if rho is not None:
         lines.append(f"spectral radius = {rho.str(12)}: " + {True: "< 1, locally attracting",
                                                              False: "> 1: the fixed point repels (not even "
                                                                     "locally attracting)",
                                                              None: "= 1 not decided"}[attracting])
-    ref = REFERENCES.get((str(mu), str(nu), str(om), str(ta)))
     compare = None
+    fp = sol.selu if activation == "selu" else None
+    ref = REFERENCES.get((str(mu), str(nu), str(om), str(ta))) if fp is not None else None
     if ref is not None:
         who, ra, rl = ref
         da, dl = ra - fp.alpha_float, rl - fp.lam_float
@@ -136,28 +161,34 @@ def _params_solve(args, mu, nu, om, ta, digits) -> int:
                      f"{da:.2g}, {dl:.2g} ({'inside' if ina else 'outside'} / {'inside' if inl else 'outside'} "
                      f"the enclosures: float rounding in its solver)")
         compare = {"source": who, "alpha": ra, "lambda": rl, "alpha_minus_certified": da, "lambda_minus_certified": dl}
-    if mu == 0 and nu == 1 and ta == 1:
-        a01, l01 = constants.alpha01(bits + 20), constants.lambda01(bits + 20)
+    if fp is not None and mu == 0 and nu == 1 and ta == 1:
+        a01, l01 = constants.alpha01(sol.bits + 20), constants.lambda01(sol.bits + 20)
         same = fp.alpha.overlaps(a01) and fp.lam.overlaps(l01)
         lines.append("these are alpha01, lambda01: " + (
             "the enclosures overlap the closed forms (claim alpha-lambda-01)" if same
             else "MISMATCH with the closed forms"))
         who, fa, fl = FRAMEWORKS
         lines.append(f"{who}: alpha = {fa}, lambda = {fl}")
+    lines.append(f"unique means: {sol.uniqueness}")
+    lines.append(f"status: {done.status}: " + (f"certificate {done.path}, replayed and accepted by the checker"
+                                               if certified else f"{done.reason} (certificate {done.path})"))
     lines.append(f"{secs * 1000:.1f} ms")
     say(args, *lines)
     if args.json:
-        write_json(args.json, {
-            "status": "solved", "mu_star": dec(mu), "nu_star": dec(nu), "omega": dec(om), "tau": dec(ta),
-            "convention": fp.convention, "alpha": _ball_json(fp.alpha, digits), "lambda": _ball_json(fp.lam, digits),
-            "krawczyk_box": {"alpha": [str(x) for x in _box_fracs(fp.box[0])],
-                             "lambda": [str(x) for x in _box_fracs(fp.box[1])]},
-            "unique_in_box": fp.unique, "globally_unique": fp.globally_unique,
-            "spectral_norm": _ball_json(S, 15), "stable": fp.stable,
+        data = {"status": "solved" if certified else "undecided", "certified": certified,
+                "certificate": str(done.path), "activation": activation, "mu_star": dec(mu), "nu_star": dec(nu),
+                "omega": dec(om), "tau": dec(ta), "convention": sol.convention}
+        data.update({labels[n]: _ball_json(b, digits) for n, b in sol.balls.items()})
+        data.update({
+            "params": sol.params.labelled_specs(), "fixed": {labels[n]: v for n, v in sol.fixed.items()},
+            "krawczyk_box": {labels[n]: [str(x) for x in _box_fracs(sol.box[n])] for n in free},
+            "unique_in_box": sol.unique, "globally_unique": sol.globally_unique, "uniqueness": sol.uniqueness,
+            "spectral_norm": _ball_json(S, 15), "stable": sol.stable,
             "spectral_radius": None if rho is None else _ball_json(rho, 15), "attracting": attracting,
-            "jacobian": [[e.str(15) for e in row] for row in fp.jacobian],
+            "jacobian": [[e.str(15) for e in row] for row in sol.jacobian],
             "reference": compare, "seconds": round(secs, 4)})
-    return EXIT_OK
+        write_json(args.json, data)
+    return EXIT_OK if certified else EXIT_FAIL
 
 
 def _box_fracs(pair):
@@ -166,25 +197,50 @@ def _box_fracs(pair):
 
 def _params_locate(args, om, ta) -> int:
     t0 = time.perf_counter()
+    activation = activation_of(args)
     try:
-        t = SC.resolve_target(args.alpha, args.lam, None, SC.dec(om), SC.dec(ta))
+        t = SC.resolve_target(None, None, None, SC.dec(om), SC.dec(ta), activation=activation,
+                              values=param_values(args))
     except SC.DesignInputError as exc:
         raise BadInput(str(exc)) from None
     except SC.NoFixedPoint as exc:
         say(args, f"no fixed point: {exc}")
+        shrink = _variance_shrinks(args, activation, om, ta)
         if args.json:
-            write_json(args.json, {"status": "no fixed point", "message": str(exc)})
+            write_json(args.json, {"status": "no fixed point", "activation": activation, "message": str(exc),
+                                    "variance_shrinks": shrink})
         return EXIT_FAIL
     lf = t.located
     say(args, *t.lines(), f"  spectral radius = {lf.spectral_radius.str(12)}",
            f"{(time.perf_counter() - t0) * 1000:.1f} ms")
     if args.json:
-        write_json(args.json, {"status": "located", "params": {"alpha": t.params.alpha, "lambda": t.params.lam},
+        write_json(args.json, {"status": "located", "activation": activation, "params": t.params.labelled_specs(),
                                 "omega": SC.dec(om), "tau": SC.dec(ta),
                                 "mu_star": _ball_json(lf.mu, 17), "nu_star": _ball_json(lf.nu, 17),
                                 "spectral_norm": _ball_json(lf.spectral_norm, 15), "stable": lf.stable,
                                 "spectral_radius": _ball_json(lf.spectral_radius, 15)})
     return EXIT_OK
+
+
+def _variance_shrinks(args, activation, om, ta):
+    """When no fixed point is found: try to certify nu~ < nu on a range of nu (then no
+    fixed point has its variance there: the variance shrinks towards the degenerate
+    nu = 0).  The one-line result, or None when the bound is not proved."""
+    try:
+        params = Params(activation=activation, **param_values(args))
+    except ParamError:
+        return None
+    part, text = SC.variance_shrinks_part(om, ta)
+    with Runner(1) as runner:
+        pr, done = certify_part(part, params, runner, None, max_boxes=DS.DECISION_MAX_BOXES)
+    if pr.status != "proved":
+        say(args, f"  (nu~ < nu on {text}: {pr.status}, not certified)")
+        return None
+    hi = report.fmt_enclosure(*pr.enclosure, 6)
+    line = (f"certified: nu~ < nu on {text} (max of nu~ - nu in {hi}, checker accepted): no fixed point has "
+            f"its variance there; the variance shrinks towards the degenerate fixed point nu = 0")
+    say(args, f"  {line}")
+    return line
 
 
 # --------------------------------------------------------------------------- theorems
@@ -194,7 +250,7 @@ def _target(args):
 
 
 def cmd_theorems(args) -> int:
-    if args.fixed_point is None and args.alpha is None and args.lam is None:
+    if args.fixed_point is None and not param_values(args) and activation_of(args) == "selu":
         raise BadInput("give --fixed-point MU NU or --alpha A --lambda L")
     try:
         target = _target(args)
@@ -221,10 +277,11 @@ def run_theorem_claims(args, target, claims) -> int:
             results.append(res)
             say(args, _claim_line(res, chk))
     data = report.to_json(results, checks)
-    data["target"] = {"lines": target.lines(), "params": {"alpha": target.params.alpha, "lambda": target.params.lam},
+    data["target"] = {"lines": target.lines(), "activation": target.params.activation,
+                      "params": target.params.labelled_specs(),
                       "centre": {k: str(getattr(target.centre, k)) for k in ("mu", "nu", "omega", "tau")}}
     report.write_json(out / "report.json", data)
-    (out / "report.md").write_text("\n".join(["# Theorems 1-3 for new parameters", ""] + [
+    write_atomic(out / "report.md", "\n".join(["# Theorems 1-3 for new parameters", ""] + [
         f"    {line}" for line in target.lines()] + [""]) + report.markdown(results, checks))
     if args.json:
         report.write_json(args.json, data)
@@ -259,7 +316,7 @@ def cmd_domain(args) -> int:
     if args.tol is not None and not (args.tol > 0 and math.isfinite(args.tol)):
         raise BadInput("--tol must be a positive number")
     try:
-        if args.fixed_point is None and args.alpha is None and args.lam is None and \
+        if args.fixed_point is None and not param_values(args) and activation_of(args) == "selu" and \
                 str(args.omega) == "0" and str(args.tau) == "1":
             target = None
             params, centre = Params(), SC.PAPER_CENTRE
@@ -311,8 +368,10 @@ def _list(text, allowed, what):
 def cmd_atlas(args) -> int:
     try:
         points = A.grid(_range_arg(args.mu, "--mu"), _range_arg(args.nu, "--nu"), args.omega, args.tau)
+        if args.param:
+            raise BadInput("atlas solves for every parameter of the activation: --param is not used here")
         cfg = A.config_with(domain=not args.no_domain, variance=args.variance, scale_step=args.scale_step,
-                            max_boxes=args.max_boxes)
+                            max_boxes=args.max_boxes, activation=activation_of(args))
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
     if not (args.timeout > 0 and math.isfinite(args.timeout)):
@@ -327,14 +386,16 @@ def cmd_atlas(args) -> int:
     where = ("in this process" if mode == "inprocess" else
              f"on the Dask scheduler {args.scheduler}" if args.scheduler else
              f"on a local Dask cluster ({n_workers} worker processes, 127.0.0.1)")
-    say(args, f"atlas of {len(points)} fixed points (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
+    ps = A.labels(cfg)
+    of = "" if activation_of(args) == "selu" else f" of {activation_of(args)}"
+    say(args, f"atlas of {len(points)} fixed points{of} (mu*, nu*) with omega = {points[0][2]}, tau = {points[0][3]}, "
                  f"{where}; results saved to {out / A.RESULTS_FILE} as they arrive")
 
     def progress(p, r):
         if r.get("status") != "solved":
             say(args, f"  ({p[0]}, {p[1]}): no solution")
         else:
-            say(args, f"  ({p[0]}, {p[1]}): alpha {r['alpha']:.10g}, lambda {r['lambda']:.10g}, S {r['S']:.4f}"
+            say(args, f"  ({p[0]}, {p[1]}): " + ", ".join(f"{k} {r[k]:.10g}" for k in ps) + f", S {r['S']:.4f}"
                          + (f", domain Omega x {r.get('scale_text')} (x {r.get('scale_fixed_weights_text')} at "
                             f"omega*, tau*)" if "scale_text" in r else "") + f"  [{r.get('seconds', 0):.1f} s]")
     try:
@@ -342,7 +403,10 @@ def cmd_atlas(args) -> int:
                     connect_timeout=args.timeout)
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
-    (out / "atlas.md").write_text(A.table_markdown(run))
+    if not any(r.get("status") == "solved" for r in run.ordered()):  # nothing to tabulate or plot
+        raise BadInput(f"no point of the grid has certified alpha, lambda (all {len(points)} without a "
+                       f"solution): choose other --mu/--nu")
+    write_atomic(out / "atlas.md", A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
     png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
     say(args, "", A.table_markdown(run),
@@ -368,19 +432,20 @@ def _range_arg(items, what) -> str:
 
 def register(sub):
     s = sub.add_parser("params", help="alpha, lambda for a target fixed point (certified), and its stability")
-    add_target_arguments(s)
+    add_target_options(s)
     s.add_argument("--digits", type=int, default=30, help="significant digits of the enclosures (default 30)")
+    s.add_argument("--out", default="results", help="folder for the certificate (default: results/)")
     add_common_options(s, proving=False)
     s.set_defaults(func=cmd_params)
 
     s = sub.add_parser("theorems", help="Theorems 1-3 with the domains centred on a new fixed point")
-    add_target_arguments(s)
+    add_target_options(s)
     add_common_options(s)
     s.set_defaults(func=cmd_theorems)
 
     # domain and atlas decide many small extrema: a smaller box budget per decision
     s = sub.add_parser("domain", help="the largest certified domains (default: alpha01, lambda01)")
-    add_target_arguments(s)
+    add_target_options(s)
     s.add_argument("--theorems", default="1,2,3", help="which searches: any of 1,2,3 (default all)")
     s.add_argument("--variables", default="nu,tau,mu,omega", help="Theorem 1 variables to widen")
     s.add_argument("--no-scale", dest="scale", action="store_false", help="skip blowing up the whole of Omega")
@@ -398,6 +463,7 @@ def register(sub):
                    help="nu* grid: LO HI N, or --nu=LO:HI:N, or one value (default 0.5 2 4)")
     s.add_argument("--omega", default="0", help="omega (default 0, the paper's; 1: getSELUparameters)")
     s.add_argument("--tau", default="1", help="tau (default 1)")
+    add_activation_options(s, selu_spellings=False)
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://host:port); default: a local cluster")
     s.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --scheduler (default 10)")

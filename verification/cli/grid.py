@@ -6,6 +6,8 @@ A grid result is *proved* only when its certificate (kind "grid",
 that.  Exit 1: disproved or undecided; exit 2: bad input (one line, before any work)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import pathlib
 from fractions import Fraction
@@ -18,7 +20,7 @@ from selu_theory.evaluate import Evaluator
 from selu_theory.expr import parse
 from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
-from selu_theory.params import Params
+from selu_theory.grid_kernels import GridUnavailable, require_activation
 from verification import grid_certificate
 from verification import paper_grid as pg
 from verification.certify import accept, check_grid
@@ -29,6 +31,7 @@ from verification.cli.common import (
     BadInput,
     add_common_options,
     add_params_options,
+    params_from_args,
     console_for,
     progress_bar,
     worker_count,
@@ -48,12 +51,22 @@ def _number(text, what, **limits) -> Fraction:
         raise BadInput(str(exc)) from None
 
 
+def _grid_params(params):
+    """The parameters, if the grid kernels are their activation's (exit 2 otherwise)."""
+    try:
+        require_activation(params.activation)
+    except GridUnavailable as exc:
+        raise BadInput(str(exc)) from None
+    return params
+
+
 def register(subparsers):
     s = subparsers.add_parser(
         "paper-grid", help="reproduce the paper's grid proofs (Lemma 12: S < 1; Lemma 43: mu~^2 < 0.005)",
         description="Evaluate the paper's grid with rigorous float error bounds, add the mean-value slack from "
                     "certified derivative bounds, and print the paper's numbers beside the reproduced ones.")
-    s.add_argument("lemma", choices=("lemma12", "lemma43"))
+    s.add_argument("lemma", choices=("lemma12", "lemma43"),
+                   help="lemma12 (S < 1 on Omega) or lemma43 (mu~^2 < 0.005 on Omega-)")
     s.add_argument("--reading", default=None,
                    help="grid construction: start, end, both, linspace or all (lemma12 default: both; "
                         "lemma43 default: all)")
@@ -137,7 +150,7 @@ def cmd_paper_grid(args) -> int:
         for rd in readings:
             _check_size(g.domains[dk], steps, rd)
     workers, threads, cells = workers_for(args), args.threads, _cells(args.cells)
-    params = Params(args.alpha, args.lam)
+    params = _grid_params(params_from_args(args))
     console = console_for(args)
     console.print(f"{g.title}; {params.describe()}; spacings x{text_of(scale)}; readings: {', '.join(readings)}")
 
@@ -170,7 +183,10 @@ def cmd_paper_grid(args) -> int:
         console.print(f"status: {status} ({g.expr} < {g.threshold} is proved only when every grid's bound is below "
                       f"it and its certificate replays: try a finer --scale) in {run.seconds:.1f} s")
     data = pg.to_json(run)
-    write_json(pathlib.Path(args.out) / "paper-grid" / f"{g.id}.json", data)
+    folder = pathlib.Path(args.out) / "paper-grid"
+    write_json(folder / f"{g.id}.json", data)
+    png = pg.figure(run, folder / f"{g.id}.png")
+    console.print(f"results: {folder / (g.id + '.json')}; figure: {png}")
     if args.json:
         write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL
@@ -195,6 +211,7 @@ def _user_method(deriv: dict, axes) -> dict:
 def cmd_grid(args) -> int:
 
     expr, params, domain, mode = bound_request(args)
+    _grid_params(params)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
     if mode in ("below", "above"):
@@ -217,7 +234,8 @@ def cmd_grid(args) -> int:
     console.print(f"{sense} of {expr.source} on {domain.describe()} ({params.describe()}): grid "
                   f"{' x '.join(str(a.n) for a in axes)} = {npts:,} points, reading {args.reading}")
     with progress_bar(args, "grid", npts) as tick:
-        sw = pg.sweep(axes, expr.source, params, cells, threads, tick)
+        sw = pg.sweep(axes, expr.source, params, cells, threads, tick,
+                      on_compile=None if args.quiet else lambda msg: console.print(f"  {msg}"))
     bounds, cell_M, methods = [], None, []
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
@@ -297,6 +315,10 @@ def cmd_grid(args) -> int:
             "replay": None if replay is None else {"accepted": replay[0], "status": replay[1], "messages": replay[2]},
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
+    # --out holds every run's results, not only the certificate of a proved one
+    name = f"grid-{hashlib.sha256(json.dumps(data['expr'] + repr(data['domain']) + repr(data['steps'])).encode()).hexdigest()[:10]}"
+    write_json(pathlib.Path(args.out) / "grid" / f"{name}.json", data)
+    console.print(f"results: {pathlib.Path(args.out) / 'grid' / (name + '.json')}")
     if args.json:
         write_json(args.json, data)
     return EXIT_OK if status == "proved" else EXIT_FAIL

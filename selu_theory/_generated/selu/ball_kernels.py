@@ -10,7 +10,7 @@ from flint import arb
 
 from selu_theory.ball import erfc, erfcx, exp, ipow, sqrt
 
-GENERATOR_INPUT_HASH = 'a9935574e4f43602f402fe136a717c2df04d3d5928297472af6ef7242aeb0564'
+GENERATOR_INPUT_HASH = '3c1828e45b838da577774b5957db8dd95fd7bcc3a36232290b5c38826bf208e2'
 
 
 def _pi():
@@ -1720,6 +1720,38 @@ def rm_order4(m, v, alpha, lam):
     )
 
 
+# moments_params(m, v, *params): mu, xi and their first derivatives in each parameter
+# (NAMES['moments_params'], 'mu:<p>' is d mu / d p): the fixed-point solver's Jacobian.
+def moments_params(m, v, alpha, lam):
+    """mu, xi, mu:alpha, xi:alpha, mu:lam, xi:lam"""
+    PI = _pi()
+    t0 = ipow(sqrt(arb(2)), 1)
+    t1 = (m)*(t0)
+    t2 = ipow(sqrt(v), 1)
+    t3 = ((arb(1)/2))*(ipow(t2, -1))
+    t4 = erfc((t1)*(t3))
+    t5 = (t4)*(((alpha) + (m)))
+    t6 = ipow(m, 2)
+    t7 = exp((arb(-1))*((arb(1)/2))*(t6)*(ipow(v, -1)))
+    t8 = (ipow(sqrt(PI), -1))*(t2)*(t7)
+    t9 = (t0)*(t8)
+    t10 = (t0)*(t3)
+    t11 = (t7)*(erfcx((t10)*(((m) + (v)))))
+    t12 = (alpha)*(t11)
+    t13 = ((arb(1)/2))*(lam)
+    t14 = ipow(lam, 2)
+    t15 = (((arb(-1))*(arb(2))*(t11)) + (t4) + ((t7)*(erfcx((t10)*(((m) + ((arb(2))*(v))))))))
+    t16 = (((ipow(alpha, 2))*(t15)) + ((t1)*(t8)) + ((arb(-1))*(((t4) + (arb(-2))))*(((t6) + (v)))))
+    return (
+        (t13)*((((arb(2))*(m)) + (t12) + ((arb(-1))*(t5)) + (t9))),  # mu
+        ((arb(1)/2))*(t14)*(t16),  # xi
+        (arb(-1))*(t13)*((((arb(-1))*(t11)) + (t4))),  # mu:alpha
+        (alpha)*(t14)*(t15),  # xi:alpha
+        ((m) + (((arb(1)/2))*(t12)) + ((arb(-1))*((arb(1)/2))*(t5)) + (((arb(1)/2))*(t9))),  # mu:lam
+        (lam)*(t16),  # xi:lam
+    )
+
+
 NAMES = {
     'moments_order0': ('mu', 'xi'),
     'moments_order0_1': ('mu', 'mu_m', 'mu_v', 'xi', 'xi_m', 'xi_v'),
@@ -1736,4 +1768,5 @@ NAMES = {
     'rm_order0_2': ('D1', 'D1_m', 'D1_v', 'D1_mm', 'D1_mv', 'D1_vv', 'D2', 'D2_m', 'D2_v', 'D2_mm', 'D2_mv', 'D2_vv'),
     'rm_order3': ('D1_mmm', 'D1_mmv', 'D1_mvv', 'D1_vvv', 'D2_mmm', 'D2_mmv', 'D2_mvv', 'D2_vvv'),
     'rm_order4': ('D1_mmmm', 'D1_mmmv', 'D1_mmvv', 'D1_mvvv', 'D1_vvvv', 'D2_mmmm', 'D2_mmmv', 'D2_mmvv', 'D2_mvvv', 'D2_vvvv'),
+    'moments_params': ('mu', 'xi', 'mu:alpha', 'xi:alpha', 'mu:lam', 'xi:lam'),
 }

@@ -1,0 +1,1 @@
+"""The generated kernels of activation 'celu': see ../README.md. Do not edit."""

@@ -1,0 +1,1 @@
+"""The generated kernels of activation 'elu': see ../README.md. Do not edit."""

@@ -1,0 +1,1 @@
+"""The generated kernels of activation 'relu': see ../README.md. Do not edit."""

@@ -1,0 +1,1 @@
+"""The generated kernels of activation 'serlu': see ../README.md. Do not edit."""
