@@ -49,3 +49,24 @@ def test_a_part_decided_near_the_root_is_not_split_32_ways(runner):
     from conftest import part_of, run_part
     out = run_part(part_of("thm1-mean-image", "mu_tilde.max"), runner)
     assert out.status == "proved" and out.boxes < 32
+
+
+def test_the_reused_replay_pool_is_made_by_worker_pool(monkeypatch):
+    """The checker's reused pool goes through verification/worker_pool.py (its start
+    method, workers that exit with their parent), like every other pool."""
+    from verification import worker_pool
+    made = []
+    real = worker_pool.pool
+
+    def counting(workers, *a, **k):
+        made.append(workers)
+        return real(workers, *a, **k)
+    checker.close_pools()
+    monkeypatch.setattr(worker_pool, "pool", counting)
+    try:
+        body = proved("thm1-mean-image")[1]
+        assert checker.check_many([body, body], workers=2)[0].ok
+        assert checker.check_many([body], workers=2)[0].ok  # reused, not made again
+    finally:
+        checker.close_pools()
+    assert made == [2]
