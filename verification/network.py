@@ -40,7 +40,7 @@ import numpy as np
 
 from selu_theory import ball, dropout as dropout_mod, network_sim
 from selu_theory.evaluate import cached_evaluator
-from selu_theory.initialisers import Initialiser
+from selu_theory.initialisers import Initialiser, initialiser
 from selu_theory.numbers import text_of
 from selu_theory.params import Params
 from verification import claims as C
@@ -138,13 +138,24 @@ def _dec_up(x: float, places: int = 8) -> Fraction:
     return Fraction(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING))
 
 
-def _tau_range(init: Initialiser) -> tuple:
-    """tau as an exact point, or (truncated normal) outward 40-digit rationals around its ball."""
+def _tau_range(init: Initialiser, places: int = 12) -> tuple:
+    """tau as an exact point, or (truncated normal, irrational tau) an interval of
+    ``places``-decimal ends around its ball: wide enough for the engine's float split
+    points, and the claims then hold for every tau in it, the true one included."""
     if init.exact:
         return (init.tau, init.tau)
     lo, hi = ball.fraction_bounds(init.tau_ball(256))
-    f = Fraction(10) ** 40
+    f = Fraction(10) ** places
     return (Fraction(math.floor(lo * f), f), Fraction(math.ceil(hi * f), f))
+
+
+def _tau_point(init: Initialiser, places: int = 40) -> Fraction:
+    """tau exactly, or an irrational tau rounded down to ``places`` decimals (Krawczyk)."""
+    if init.exact:
+        return init.tau
+    lo, _ = ball.fraction_bounds(init.tau_ball(256))
+    f = Fraction(10) ** places
+    return Fraction(math.floor(lo * f), f)
 
 
 @dataclass
@@ -253,7 +264,11 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
                 (max(abs(encs[0][0]), abs(encs[1][1])), max(abs(encs[0][1]), abs(encs[1][0])))
             break
         sec.domain_status = done.status
-        sec.reason = done.reason or "; ".join(f"{p.key}: {p.status}" for p in res.parts if p.status != "proved")
+        what = {"S.max": "S < 1", "dX.max": "X' < 1", "dX.min": "X' > -1", f"{value}.min": "self-map (low end)",
+                f"{value}.max": "self-map (high end)"}
+        sec.reason = done.reason or "; ".join(
+            f"{what.get(p.key, p.key)} {p.status} on {'nu' if convention == 'paper' else 'xi'} in "
+            f"[{text_of(a)}, {text_of(b)}]" for p in res.parts if p.status != "proved")
     if sec.domain_status != "proved":
         return sec
     sec.input_inside = sec.domain[0] <= input_value <= sec.domain[1]
@@ -378,12 +393,18 @@ def _pair(lo, hi, digits=10) -> str:
 
 
 def _verdict(res: NetworkResult) -> tuple:
+    """(verdict line, certified, [what is estimated]).  The verdict rests on the ensemble
+    map (what a network with i.i.d. weights follows); the paper's map is reported beside."""
     E, P = res.ensemble, res.paper
     est = []
-    if not E.certified or not P.certified:
-        for s in (P, E):
-            if not s.certified:
-                est.append(f"{s.convention} map: {s.reason or 'not certified'}")
+    if not P.certified:
+        k = res.krawczyk
+        why = P.reason or "not certified"
+        if k is not None and k.stable is False:
+            why = f"S > 1 at its fixed point (Krawczyk, Arb); {why}"
+        est.append(f"paper's map (omega = 0 per unit): {why}")
+    if not E.certified:
+        est.append(f"ensemble map: {E.reason or 'not certified'}")
         f = E.float_factor
         if f is not None and abs(f) < 1 and E.float_fixed is not None:
             return (f"probably self-normalizing (float estimate, not certified): fixed point "
@@ -393,13 +414,14 @@ def _verdict(res: NetworkResult) -> tuple:
     mu, nu = E.mu_star, E.nu_star
     at01 = mu[0] <= 0 <= mu[1] and nu[0] <= 1 <= nu[1]
     target = "(0, 1)" if at01 else f"(mu*, nu*) = ({_pair(*mu, 6)}, {_pair(*nu, 6)})"
-    if not E.input_inside:
-        est.append(f"the input (nu + mu^2 = {float(E.input_value):.6g}) lies outside the certified "
-                   f"domain xi in [{text_of(E.domain[0])}, {text_of(E.domain[1])}]")
-        return (f"self-normalizing near {target} (certified), but from your input only the float "
-                f"trajectory says so (estimate)", False, est)
     tail = "" if at01 else f", not (0, 1): {_why_not_01(res.init, res.dropout)}"
-    return f"self-normalizing: converges to {target} from your input{tail}; certified", True, est
+    if not E.input_inside:
+        est.append(f"convergence from the input (xi = nu + mu^2 = {float(E.input_value):.6g}, outside the "
+                   f"certified xi in [{text_of(E.domain[0])}, {text_of(E.domain[1])}]): float trajectory only")
+        return (f"self-normalizing near {target}{tail}; certified near the fixed point, from your input "
+                f"a float estimate", False, est)
+    return (f"self-normalizing (ensemble map): converges to {target} from your input{tail}; "
+            "certified", True, est)
 
 
 def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, input_nu: Fraction,
@@ -423,6 +445,11 @@ def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, inpu
         if w * max(w, batch) > network_sim.MAX_ENTRIES:
             raise NetworkError("width x max(width, batch) too large to simulate")
         act = _activation_function(params)
+        # the simulated layer's fan-in is its width: the framework scales by it
+        sim_init = initialiser(init.spec, w, init.fan_out)
+        if abs(sim_init.tau_float - init.tau_float) > 1e-12 * init.tau_float:
+            raise NetworkError(f"--width {w} gives this initialiser tau = {sim_init.tau_text(6)}, not "
+                               f"{init.tau_text(6)}; simulate at --fan-in {w} instead")
     exprs = expressions(d, params.activation)
     tau_range = _tau_range(init)
     tau_f = init.tau_float
@@ -436,14 +463,14 @@ def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, inpu
     res = NetworkResult(params, init, d, (input_mu, input_nu), tau_range, paper, ens)
     if d.kind == "none" or d.rate == 0:
         try:
-            res.krawczyk = locate_fixed_point(params, 0, tau_range[0])
+            res.krawczyk = locate_fixed_point(params, 0, _tau_point(init))
         except NoFixedPoint as exc:
             res.krawczyk_error = str(exc)
     ap = _alpha_prime(params)
     res.trajectory = network_sim.mean_field(_moments(params), depth, float(input_mu), float(input_nu),
                                             tau=tau_f, dropout=d, alpha_prime=ap, convention="ensemble")
     if simulate:
-        res.simulation = network_sim.simulate(act, init, depth, width=width, batch=batch,
+        res.simulation = network_sim.simulate(act, sim_init, depth, width=w, batch=batch,
                                               input_mean=float(input_mu), input_var=float(input_nu),
                                               dropout=d, alpha_prime=ap, seed=seed)
     res.verdict, res.certified, res.estimated = _verdict(res)
