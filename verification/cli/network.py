@@ -66,7 +66,8 @@ def _section_lines(s: NW.Section, what: str, var: str, factor: str) -> list:
         out.append(f"  contraction and self-map: {s.domain_status} ({s.reason})")
     if s.fixed_status == "proved":
         out.append(f"  fixed point: {var}* in {_interval(s.fixed)} (certified)")
-        out.append(f"    mu* in {_enc(s.mu_star)}, nu* in {_enc(s.nu_star)}")
+        out.append(f"    mu* in {_enc(s.mu_star)}")
+        out.append(f"    nu* in {_enc(s.nu_star)}")
     elif s.domain_status == "proved":
         out.append(f"  fixed point interval: {s.fixed_status} ({s.reason})")
     return out
@@ -77,7 +78,8 @@ def report_lines(r: NW.NetworkResult) -> list:
     lines = [f"network: {r.params.describe()}, fan-in {init.fan_in}"
              + ("" if init.fan_out is None else f", fan-out {init.fan_out}")
              + f", dropout {r.dropout.spec}",
-             f"initialiser {init.spec}: {init.distribution}, {init.formula}",
+             f"initialiser {init.spec}: {init.distribution}",
+             f"  {init.formula}",
              f"  omega = 0 (zero-mean weights), tau = fan_in Var(w) = {init.tau_text(20)}"
              + ("" if init.exact else " (irrational; claims use tau in "
                 f"{_interval(r.tau_range)})"),
