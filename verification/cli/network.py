@@ -91,7 +91,7 @@ def report_lines(r: NW.NetworkResult) -> list:
     if k is not None:
         st = {True: "S < 1: stable", False: "S > 1: NOT stable in the paper's sense",
               None: "S = 1 not decided"}[k.stable]
-        lines += [f"  Krawczyk (Arb): mu* in {k.mu.str(10)}, nu* in {k.nu.str(10)}",
+        lines += [f"  Krawczyk (Arb): mu* in {k.mu.str(10)}", f"    nu* in {k.nu.str(10)}",
                   f"    S at it in {k.spectral_norm.str(8)}: {st}"]
     elif r.krawczyk_error:
         lines.append(f"  Krawczyk: {r.krawczyk_error}")
