@@ -21,6 +21,7 @@ import oracle_mpmath as O  # noqa: E402
 
 from selu_theory import dropout as D  # noqa: E402
 from selu_theory.params import Params  # noqa: E402
+from verification import api  # noqa: E402
 from verification import claims as C  # noqa: E402
 from verification import network as NW  # noqa: E402
 from verification.engine import Runner  # noqa: E402
@@ -173,3 +174,13 @@ def test_false_twin_interval_without_the_fixed_point_is_not_certified():
     with Runner(1) as r:
         res, done = NW._certify("network-fixed-point@test,false-twin", parts, Params(), r, None, 2000)
     assert done.status != "proved"
+
+
+def test_api_twin_renders():
+    r = api.network("pytorch:kaiming_normal:linear", 64, dropout="alpha:0.05", depth=4)
+    assert r.certified and "converges to (0, 1)" in r.verdict
+    assert repr(r).startswith("<NetworkReport ") and len(repr(r)) <= 300
+    assert "<table>" in r._repr_html_() and "verdict" in r._repr_html_()
+    d = r.to_dict()
+    json.dumps(d)
+    assert d["dropout"] == "alpha:0.05" and len(d["trajectory"]["mu"]) == 5
