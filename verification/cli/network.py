@@ -24,14 +24,6 @@ from verification.cli.common import (
 )
 from verification.report import fmt_enclosure
 
-EXAMPLES = """examples:
-  selu-verify network --init pytorch:kaiming_normal:linear --fan-in 512
-  selu-verify network --init pytorch:kaiming_normal:selu --fan-in 512
-  selu-verify network --init keras:lecun_normal --fan-in 256 --dropout alpha:0.05
-  selu-verify network --init keras:lecun_normal --fan-in 256 --simulate --width 128 \\
-      --depth 32 --plot net.png"""
-
-
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -178,8 +170,7 @@ def cmd_network(args) -> int:
 
 def register(sub) -> None:
     s = sub.add_parser("network", help="is my network self-normalizing? (initialiser, dropout)",
-                       description=__doc__, epilog=EXAMPLES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=__doc__)
     add_activation_options(s)
     s.add_argument("--init", required=True, metavar="NAME",
                    help="initialiser, e.g. pytorch:kaiming_normal:linear, keras:lecun_normal, normal:0.05")
