@@ -136,7 +136,8 @@ def plot(r: NW.NetworkResult, path) -> None:
         a.set_xlabel("layer")
         a.set_ylabel(name)
         a.legend(fontsize=7)
-    fig.suptitle(f"{r.init.spec}, dropout {r.dropout.spec}: {r.verdict[:70]}", fontsize=8)
+    fig.suptitle(f"{r.init.spec} (tau = {r.init.tau_text(6)}), dropout {r.dropout.spec}: verdict "
+                 + ("certified" if r.certified else "not certified"), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -159,7 +160,7 @@ def cmd_network(args) -> int:
                    workers=args.workers or 1)
     say(args, *report_lines(r))
     if args.quiet:
-        print(f"verdict: {r.verdict}")
+        print("\n".join(textwrap.wrap(f"verdict: {r.verdict}", 79, subsequent_indent="  ")))
     if args.plot and args.plot != "none":
         plot(r, args.plot)
         say(args, f"plot: {args.plot}")
