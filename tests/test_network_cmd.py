@@ -184,3 +184,16 @@ def test_api_twin_renders():
     d = r.to_dict()
     json.dumps(d)
     assert d["dropout"] == "alpha:0.05" and len(d["trajectory"]["mu"]) == 5
+
+
+@pytest.mark.parametrize("dropout", ["none", "standard:0.1", "alpha:0.05"])
+def test_expression_derivatives_match_finite_differences(dropout):
+    """dM, dX, dN are the nu-derivatives of M, X, N (central differences, floats) and
+    S = sqrt(dM^2 + dN^2): the contraction claims bound the right functions."""
+    f = NW._FloatMap(Params(), NW.expressions(dropout), 0.75)
+    h = 1e-5
+    for x in (0.3, 1.0, 2.2):
+        for val, der in (("M", "dM"), ("X", "dX"), ("N", "dN")):
+            fd = (f(val, x + h) - f(val, x - h)) / (2 * h)
+            assert f(der, x) == pytest.approx(fd, rel=1e-6, abs=1e-9), (val, x)
+        assert f("S", x) == pytest.approx((f("dM", x) ** 2 + f("dN", x) ** 2) ** 0.5, rel=1e-12)

@@ -138,6 +138,16 @@ def _dec_up(x: float, places: int = 8) -> Fraction:
     return Fraction(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING))
 
 
+def _float_down(q: Fraction) -> float:
+    x = float(q)
+    return math.nextafter(x, -math.inf) if Fraction(x) > q else x
+
+
+def _float_up(q: Fraction) -> float:
+    x = float(q)
+    return math.nextafter(x, math.inf) if Fraction(x) < q else x
+
+
 def _tau_range(init: Initialiser, places: int = 12) -> tuple:
     """tau as an exact point, or (truncated normal, irrational tau) an interval of
     ``places``-decimal ends around its ball: wide enough for the engine's float split
@@ -189,13 +199,13 @@ class Section:
         the ensemble's xi* - mu*^2."""
         if self.fixed is None or self.mu_star is None:
             return None
-        lo, hi = float(self.fixed[0]), float(self.fixed[1])
-        if self.convention == "paper":
-            return (lo, hi)
-        m2hi = max(self.mu_star[0] ** 2, self.mu_star[1] ** 2)
-        m2lo = 0.0 if self.mu_star[0] <= 0 <= self.mu_star[1] else min(self.mu_star[0] ** 2,
-                                                                         self.mu_star[1] ** 2)
-        return (math.nextafter(lo - m2hi, -math.inf), math.nextafter(hi - m2lo, math.inf))
+        lo, hi = self.fixed
+        if self.convention == "ensemble":        # nu* = xi* - mu*^2, exactly in rationals
+            a, b = Fraction(self.mu_star[0]), Fraction(self.mu_star[1])
+            m2hi = max(a * a, b * b)
+            m2lo = Fraction(0) if a <= 0 <= b else min(a * a, b * b)
+            lo, hi = lo - m2hi, hi - m2lo
+        return (_float_down(lo), _float_up(hi))
 
     def to_dict(self) -> dict:
         fr = lambda p: None if p is None else [str(p[0]), str(p[1])]
