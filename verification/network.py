@@ -419,8 +419,12 @@ def _verdict(res: NetworkResult) -> tuple:
         if f is not None and abs(f) < 1 and E.float_fixed is not None:
             return (f"probably self-normalizing (float estimate, not certified): fixed point "
                     f"({E.float_mu:.6g}, {E.float_fixed - E.float_mu ** 2:.6g}), X' = {f:.4g}", False, est)
+        mu, nu = res.trajectory
+        end = (f"; the float trajectory is at (mu, nu) = ({mu[-1]:.4g}, {nu[-1]:.4g}) after "
+               f"{len(mu) - 1} layers")
         return ("not self-normalizing (float estimate, not certified): "
-                + ("no fixed point found" if f is None else f"contraction factor X' = {f:.4g}"), False, est)
+                + ("no fixed point with positive variance found" if f is None
+                   else f"contraction factor X' = {f:.4g}") + end, False, est)
     mu, nu = E.mu_star, E.nu_star
     at01 = mu[0] <= 0 <= mu[1] and nu[0] <= 1 <= nu[1]
     target = "(0, 1)" if at01 else f"(mu*, nu*) = ({_pair(*mu, 6)}, {_pair(*nu, 6)})"
