@@ -148,6 +148,12 @@ def _float_up(q: Fraction) -> float:
     return math.nextafter(x, math.inf) if Fraction(x) < q else x
 
 
+def _outward(x) -> list:
+    """An Arb ball as [lo, hi] floats rounded outward."""
+    lo, hi = ball.fraction_bounds(x)
+    return [_float_down(lo), _float_up(hi)]
+
+
 def _tau_range(init: Initialiser, places: int = 12) -> tuple:
     """tau as an exact point, or (truncated normal, irrational tau) an interval of
     ``places``-decimal ends around its ball: wide enough for the engine's float split
@@ -345,9 +351,9 @@ class NetworkResult:
              "dropout": self.dropout.spec, "input": [str(self.input[0]), str(self.input[1])],
              "paper": self.paper.to_dict(), "ensemble": self.ensemble.to_dict(),
              "krawczyk": None if k is None else {
-                 "mu_star": [str(x) for x in ball.fraction_bounds(k.mu)],
-                 "nu_star": [str(x) for x in ball.fraction_bounds(k.nu)],
-                 "S": [str(x) for x in ball.fraction_bounds(k.spectral_norm)], "stable": k.stable},
+                 "convention": "paper", "tau": text_of(_tau_point(self.init)),
+                 "mu_star": _outward(k.mu), "nu_star": _outward(k.nu),
+                 "S": _outward(k.spectral_norm), "stable": k.stable},
              "krawczyk_error": self.krawczyk_error,
              "verdict": self.verdict, "certified": self.certified, "estimated": self.estimated,
              "trajectory": {"convention": "ensemble", "kind": "float estimate (not certified)",
