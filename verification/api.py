@@ -854,18 +854,20 @@ class NetworkReport(_Result):
 def network(init: str, fan_in, *, fan_out=None, activation: str = _SELU, params: Params = None,
             dropout: str = "none", input=(0, 1), depth: int = 64, simulate: bool = False,
             width: int = None, batch: int = 256, seed: int = 0, out=None,
-            workers: int = 1) -> NetworkReport:
+            workers: int = 1, largest_domain: bool = False) -> NetworkReport:
     """``selu-verify network``: the initialiser's (omega, tau), the certified fixed point
     and contraction of the layer map (activation -> dropout -> affine), one verdict, the
     float mean-field trajectory over ``depth`` layers from ``input`` (mu, nu) and, with
-    ``simulate``, a numpy network against it.  ``out``: a folder for the certificates
+    ``simulate``, a numpy network against it; ``largest_domain`` grows the certified
+    interval as far as the proofs go.  ``out``: a folder for the certificates
     (None: checked in memory).  InitialiserError, DropoutError, NetworkError on bad input."""
     p = params or Params(activation=activation)
     mu, nu = input
     res = _network.analyse(p, _initialiser(init, fan_in, fan_out), dropout,
                            _parse_number(mu, "input mean"), _parse_number(nu, "input variance"), depth,
                            simulate=simulate, width=width, batch=batch, seed=seed,
-                           out=None if out is None else _pathlib.Path(out), workers=workers)
+                           out=None if out is None else _pathlib.Path(out), workers=workers,
+                           largest=largest_domain)
     return NetworkReport(res)
 
 

@@ -194,6 +194,7 @@ class Section:
     input_inside: bool = False
     certificates: list = field(default_factory=list)
     reason: str = ""
+    largest: bool = False            # the domain was grown as far as the search could prove
 
     @property
     def certified(self) -> bool:
@@ -226,7 +227,7 @@ class Section:
                 "nu_star": None if self.nu_star is None else list(self.nu_star),
                 "input_value": None if self.input_value is None else str(self.input_value),
                 "input_inside": self.input_inside, "certificates": self.certificates,
-                "reason": self.reason}
+                "largest_search": self.largest, "reason": self.reason}
 
 
 def _dom(lo, hi, tau_range) -> Domain:
@@ -240,8 +241,41 @@ def _certify(claim_id, parts, params, runner, out, max_boxes):
     return res, done
 
 
+def _grow(proves, interval, x, doublings: int = 8, halvings: int = 4) -> tuple:
+    """The interval [a, b] around the fixed point x grown while ``proves(a, b)`` holds:
+    the upper end moves away from x by doubling, then bisection, then the lower end
+    towards 0 the same way (8-decimal ends).  Every accepted step is a proved claim."""
+    a, b = interval
+    for side in ("hi", "lo"):
+        good = b if side == "hi" else a
+        bad = None
+        for _ in range(doublings):
+            cand = _dec_up(x + 2 * (float(good) - x)) if side == "hi" else _dec_down(float(good) / 2)
+            if cand == good or cand <= 0 or cand > 10 ** 6:
+                break
+            if proves(*((a, cand) if side == "hi" else (cand, b))):
+                good = cand
+            else:
+                bad = cand
+                break
+        for _ in range(halvings if bad is not None else 0):
+            mid = (good + bad) / 2
+            mid = _dec_up(float(mid)) if side == "hi" else _dec_down(float(mid))
+            if mid in (good, bad):
+                break
+            if proves(*((a, mid) if side == "hi" else (mid, b))):
+                good = mid
+            else:
+                bad = mid
+        if side == "hi":
+            b = good
+        else:
+            a = good
+    return a, b
+
+
 def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, out, tag,
-             max_boxes) -> Section:
+             max_boxes, largest=False) -> Section:
     sec = Section(convention)
     f = _FloatMap(params, exprs, tau_f)
     value, slope = ("N", "dN") if convention == "paper" else ("X", "dX")
@@ -260,7 +294,12 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
     tries = [(lo, hi)]
     if not lo <= input_value <= hi and 0 < input_value:
         tries.insert(0, (min(lo, input_value), max(hi, input_value)))
-    for a, b in tries:
+    var = "nu" if convention == "paper" else "xi"
+    what = {"S.max": "S < 1", "dX.max": "X' < 1", "dX.min": "X' > -1", f"{value}.min": "self-map (low end)",
+            f"{value}.max": "self-map (high end)"}
+
+    def contraction(a, b, path):
+        """Contraction and self-map on [a, b], through the pipeline: (proved, res, done)."""
         dom = _dom(a, b, tau_range)
         if convention == "paper":
             parts = [C.Extremum("S.max", exprs["S"], "max", dom, threshold="1", tol=1e-6)]
@@ -269,22 +308,34 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
                      C.Extremum("dX.min", exprs["dX"], "min", dom, threshold="-1", tol=1e-6)]
         parts += [C.Extremum(f"{value}.min", exprs[value], "min", dom, threshold=text_of(a), tol=C.NO_TOL),
                   C.Extremum(f"{value}.max", exprs[value], "max", dom, threshold=text_of(b), tol=C.NO_TOL)]
-        res, done = _certify(f"network-contraction@{tag},{convention},"
-                             f"{'nu' if convention == 'paper' else 'xi'}={text_of(a)}:{text_of(b)}",
-                             parts, params, runner, out, max_boxes)
+        res, done = _certify(f"network-contraction@{tag},{convention},{var}={text_of(a)}:{text_of(b)}",
+                             parts, params, runner, path, max_boxes)
+        return done.status == "proved", res, done
+
+    def accept(a, b, res, done):
+        sec.domain, sec.domain_status = (a, b), "proved"
+        encs = [p.enclosure for p in res.parts[:len(res.parts) - 2]]
+        sec.contraction_max = encs[0] if convention == "paper" else \
+            (max(abs(encs[0][0]), abs(encs[1][1])), max(abs(encs[0][1]), abs(encs[1][0])))
         sec.certificates.append(None if done.path is None else str(done.path))
-        if done.status == "proved":
-            sec.domain, sec.domain_status = (a, b), "proved"
-            encs = [p.enclosure for p in res.parts[:len(parts) - 2]]
-            sec.contraction_max = encs[0] if convention == "paper" else \
-                (max(abs(encs[0][0]), abs(encs[1][1])), max(abs(encs[0][1]), abs(encs[1][0])))
+
+    for a, b in tries:
+        ok, res, done = contraction(a, b, out)
+        if ok:
+            accept(a, b, res, done)
             break
+        sec.certificates.append(None if done.path is None else str(done.path))
         sec.domain_status = done.status
-        what = {"S.max": "S < 1", "dX.max": "X' < 1", "dX.min": "X' > -1", f"{value}.min": "self-map (low end)",
-                f"{value}.max": "self-map (high end)"}
         sec.reason = done.reason or "; ".join(
-            f"{what.get(p.key, p.key)} {p.status} on {'nu' if convention == 'paper' else 'xi'} in "
-            f"[{text_of(a)}, {text_of(b)}]" for p in res.parts if p.status != "proved")
+            f"{what.get(p.key, p.key)} {p.status} on {var} in [{text_of(a)}, {text_of(b)}]"
+            for p in res.parts if p.status != "proved")
+    if sec.domain_status == "proved" and largest:
+        a, b = _grow(lambda lo, hi: contraction(lo, hi, None)[0], sec.domain, x)
+        if (a, b) != sec.domain:
+            ok, res, done = contraction(a, b, out)      # the final interval, written
+            if ok:
+                accept(a, b, res, done)
+        sec.largest = True
     if sec.domain_status != "proved":
         return sec
     sec.input_inside = sec.domain[0] <= input_value <= sec.domain[1]
@@ -446,7 +497,8 @@ def _verdict(res: NetworkResult) -> tuple:
 
 def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, input_nu: Fraction,
             depth: int = 64, *, simulate: bool = False, width: int = None, batch: int = 256,
-            seed: int = 0, out=None, workers: int = 1, max_boxes: int = 20_000) -> NetworkResult:
+            seed: int = 0, out=None, workers: int = 1, max_boxes: int = 20_000,
+            largest: bool = False) -> NetworkResult:
     """The analysis of ``selu-verify network`` (module doc); ``out`` a folder for the
     certificates (None: checked in memory, not written)."""
     d = dropout_mod.parse_dropout(dropout)
@@ -477,9 +529,10 @@ def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, inpu
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     with Runner(workers) as runner:
-        paper = _section("paper", params, exprs, tau_range, tau_f, input_nu, runner, out, tag, max_boxes)
+        paper = _section("paper", params, exprs, tau_range, tau_f, input_nu, runner, out, tag, max_boxes,
+                         largest)
         ens = _section("ensemble", params, exprs, tau_range, tau_f, input_nu + input_mu ** 2, runner, out,
-                       tag, max_boxes)
+                       tag, max_boxes, largest)
     res = NetworkResult(params, init, d, (input_mu, input_nu), tau_range, paper, ens)
     if d.kind == "none" or d.rate == 0:
         try:

@@ -49,6 +49,9 @@ def _section_lines(s: NW.Section, what: str, var: str, factor: str) -> list:
         cond = "S < 1" if factor == "S" else "|X'| < 1"
         out.append(f"  contraction ({cond}) and self-map on {var} in {_interval(s.domain)}: "
                    "certified")
+        if s.largest:
+            out.append("    (grown by --largest-domain: 8 doublings up, halvings down, 4 "
+                       "bisections)")
         out.append(f"    max {'S' if factor == 'S' else '|X' + chr(39) + '|'} in "
                    f"{_enc(s.contraction_max, 8)}")
         out.append(f"  input {var} = {text_of(s.input_value)}: "
@@ -157,7 +160,7 @@ def cmd_network(args) -> int:
     out = None if args.out is None else pathlib.Path(args.out) / "certificates"
     r = NW.analyse(params, init, d, mu, nu, args.depth, simulate=args.simulate, width=args.width,
                    batch=args.batch or 256, seed=args.seed or 0, out=out,
-                   workers=args.workers or 1)
+                   workers=args.workers or 1, largest=args.largest_domain)
     say(args, *report_lines(r))
     if args.quiet:
         print("\n".join(textwrap.wrap(f"verdict: {r.verdict}", 79, subsequent_indent="  ")))
@@ -181,6 +184,8 @@ def register(sub) -> None:
     s.add_argument("--input", nargs=2, metavar=("MU", "NU"), default=("0", "1"),
                    help="mean and variance of the network's input (default 0 1)")
     s.add_argument("--depth", type=_int, default=64, help="layers of the trajectory (default 64)")
+    s.add_argument("--largest-domain", action="store_true",
+                   help="grow the certified interval as far as the proofs go (about 30 claims)")
     s.add_argument("--simulate", action="store_true", help="run a numpy network against the trajectory")
     s.add_argument("--width", type=_int, default=None, help="simulated width (default: the fan-in)")
     s.add_argument("--batch", type=_int, default=None, help="simulated batch (default 256)")
