@@ -197,3 +197,16 @@ def test_expression_derivatives_match_finite_differences(dropout):
             fd = (f(val, x + h) - f(val, x - h)) / (2 * h)
             assert f(der, x) == pytest.approx(fd, rel=1e-6, abs=1e-9), (val, x)
         assert f("S", x) == pytest.approx((f("dM", x) ** 2 + f("dN", x) ** 2) ** 0.5, rel=1e-12)
+
+
+def test_grow_stays_inside_what_proves():
+    """The domain search only accepts intervals its ``proves`` accepted, and gets close
+    to the true limits (here a known set: [0.3, 7])."""
+    seen = []
+
+    def proves(a, b):
+        seen.append((a, b))
+        return a >= Fraction(3, 10) and b <= 7
+    a, b = NW._grow(proves, (Fraction(8, 10), Fraction(15, 10)), 1.0)
+    assert proves(a, b) and Fraction(3, 10) <= a < Fraction(45, 100) and 5 < b <= 7
+    assert all(lo > 0 for lo, _ in seen)
