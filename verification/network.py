@@ -489,9 +489,12 @@ def _verdict(res: NetworkResult) -> tuple:
     if not E.input_inside:
         est.append(f"convergence from the input (xi = nu + mu^2 = {float(E.input_value):.6g}, outside the "
                    f"certified xi in [{text_of(E.domain[0])}, {text_of(E.domain[1])}]): float trajectory only")
-        return (f"self-normalizing near {target}{tail}; certified near the fixed point, from your input "
-                f"a float estimate", False, est)
-    return (f"self-normalizing (ensemble map): converges to {target} from your input{tail}; "
+        return (f"{'self-normalizing' if at01 else 'stable, but not normalizing'} near {target}{tail}; "
+                f"certified near the fixed point, from your input a float estimate", False, est)
+    # A stable fixed point other than (0, 1) is not self-normalization (the statistics
+    # settle, but not at zero mean and unit variance): the verdict says so first.
+    head = "self-normalizing" if at01 else "not self-normalizing"
+    return (f"{head} (ensemble map): converges to {target} from your input{tail}; "
             "certified", True, est)
 
 
