@@ -57,6 +57,13 @@ def build(config=ROOT / "mkdocs.yml", site_dir=None, report=None, use_report: bo
     if not config.is_file():
         print(f"build: no config {config}", file=sys.stderr)
         return 2
+    if notebooks and notebooks is not True:  # bad names: say so before minutes of work
+        have = {p.stem for p in (config.parent / "notebooks").glob("*.ipynb")}
+        unknown = sorted({pathlib.Path(n).stem for n in notebooks} - have)
+        if unknown:
+            print(f"build: no such notebook in notebooks/: {', '.join(unknown)} "
+                  f"(known: {', '.join(sorted(have)) or 'none'})", file=sys.stderr)
+            return 2
     args = ["--out", str(_docs_dir(config) / "catalogue.md")]
     if not use_report:
         args.append("--no-report")
