@@ -35,6 +35,8 @@ import sys
 import tempfile
 import time
 
+import mathml  # docs/mathml.py, beside this file
+
 PLACEHOLDER = "SELUNBOUT{}X"
 SIDE = ".outputs.json"
 MANIFEST = "pages.json"  # [[title, file], ...] for the nav, in order
@@ -110,8 +112,8 @@ def title(nb, fallback: str) -> str:
     for c in nb["cells"]:
         if c["cell_type"] == "markdown":
             m = re.search(r"^#\s+(.+)$", _text(c["source"]), re.M)
-            if m:
-                return m.group(1).strip()
+            if m:  # the nav shows text: math in the title becomes Unicode text
+                return re.sub(r"\$([^$]+)\$", lambda x: mathml.tex_to_text(x.group(1)), m.group(1)).strip()
     return fallback
 
 

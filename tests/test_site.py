@@ -67,7 +67,7 @@ def _setup(tmp_path, executed: bool, stale: bool = False):
 def test_executed_notebook_page_shows_its_outputs_statically(tmp_path):
     src, cache, out = _setup(tmp_path, executed=True)
     nav = nbpages.write(src, cache, out)
-    assert nav == [("Overview", "notebooks/index.md"), ("A notebook about $\\tilde\\mu$", "notebooks/demo.md")]
+    assert nav == [("Overview", "notebooks/index.md"), ("A notebook about μ̃", "notebooks/demo.md")]
     md = (out / "demo.md").read_text()
     assert "```python\nx = 1\nprint(x)\n```" in md
     assert "With the outputs of a run on 2026-12-01" in md
