@@ -8,6 +8,8 @@ numbers drawn on them where a proof is quick enough to run at build time.
     figure_a7.png     Figure A7: mu~^2(0.1, -0.1, x, 1) with the certified peak
     leaves.png        the leaf boxes of a proof (max of mu~ on Omega, in (m, v))
     atlas.png         the atlas of alpha, lambda, S over fixed points (mu*, nu*)
+    domain.png        the largest certified domains (only on request: ``python
+                      docs/build.py --domain``; a search of about a minute)
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ import sys
 import tempfile
 
 FIGURES = ("s_landscape.png", "figure_a7.png", "leaves.png", "atlas.png")
+DOMAIN = "domain.png"  # not in FIGURES: too slow for every build
+DOMAIN_RESOLUTION = 4  # grid steps 4x the command's default: the picture, at a quarter of the cost
 
 
 def _plt():
@@ -101,6 +105,14 @@ def leaves(api, path):
 def atlas(api, path):
     with tempfile.TemporaryDirectory() as tmp:
         api.atlas("-0.2:0.2:5", "0.5:2:4", out=tmp).heatmaps(path)
+
+
+def domain(api, path, workers: int = 1, resolution: float = DOMAIN_RESOLUTION):
+    """The certified-domain plot of ``selu-verify domain`` (alpha01, lambda01 around (0, 1)):
+    every domain it shows is certified and replayed by the checker while drawing."""
+    with tempfile.TemporaryDirectory() as tmp:
+        api.domain(resolution=resolution, workers=workers, out=tmp).plot(path)
+    return path
 
 
 def draw(out_dir) -> list:

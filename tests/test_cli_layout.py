@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from verification import cli
-from verification.cli import bound, claims, common, compare, design, grid
+from verification.cli import bound, claims, common, compare, design, grid, network
 from verification.cli import main
 
 COMMANDS = {
@@ -16,6 +16,7 @@ COMMANDS = {
     "paper-grid": grid, "grid": grid,
     "params": design, "theorems": design, "domain": design, "atlas": design,
     "compare": compare,
+    "network": network,
 }
 HUGE = "100000000000000000000"
 

@@ -116,3 +116,16 @@ def test_a_finite_objective_is_not_stopped():
         out = E.run_bound(obj, dom, 1.0, True, r, max_boxes=20_000)
     assert out.status == "proved" and out.reason == ""
     assert math.isfinite(out.max_upper) and Fraction(out.max_upper) < 1
+
+
+def test_the_streak_is_carried_down_the_breadth_first_top():
+    """The top levels decide boxes one work item each; a subtree below them starts with the
+    non-finite streak of the boxes above it, so each stops after the streak's remainder
+    (about twice that many boxes: the streak down one branch, then the stack once)."""
+    obj = E.Objective("sqrt(nu - nu)", Params(), 1)
+    dom = Domain.of(mu=("0", "0"), omega=("0", "0"), nu=("0.8", "1.5"), tau=("1", "1"))
+    with E.Runner(1) as r:
+        out = E.run_bound(obj, dom, 1.0, False, r, max_boxes=100_000)
+    assert out.status == "undecided" and out.leaves == 0 and "NaN or unbounded" in out.reason
+    subtrees = 2 ** E.TOP_LEVELS
+    assert out.boxes <= (subtrees - 1) + subtrees * 2 * (E.NONFINITE_STREAK - E.TOP_LEVELS)

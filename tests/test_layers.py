@@ -55,6 +55,7 @@ LAYERS = {
     "verification.domain_search": 5,
     "verification.atlas": 5,
     "verification.compare": 5,             # the activation comparison (atlas-like, uses domain_search)
+    "verification.network": 5,             # selu-verify network: initialiser + dropout layer maps, certified
     "verification.paper_grid": 6,          # the paper's grids: sweeps, certificates, tables
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,
@@ -64,6 +65,7 @@ LAYERS = {
     "verification.cli.bound": 9,
     "verification.cli.design": 9,
     "verification.cli.compare": 9,
+    "verification.cli.network": 9,
     "verification.cli.grid": 10,           # (grid reuses bound's arguments)
     "verification.cli": 11,                # ... and the parser that registers them
     "verification.cli.__main__": 12,

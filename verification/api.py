@@ -34,6 +34,8 @@ from selu_theory import quantities as _quantities
 from selu_theory.ball import fraction_bounds as _fraction_bounds
 from selu_theory.evaluate import Evaluator as _Evaluator
 from selu_theory.expr import parse as _parse
+from selu_theory.initialisers import initialiser as _initialiser
+from selu_theory.numbers import parse as _parse_number
 from selu_theory.params import DEFAULT_ACTIVATION as _SELU
 from selu_theory.params import Params
 from verification import atlas as _atlas
@@ -47,6 +49,7 @@ from verification import prove as _prove
 from verification import report as _report
 from verification import scaled_claims as _SC
 from verification import compare as _compare
+from verification import network as _network
 from verification.domain import Domain
 from verification.engine import Runner as _Runner
 from verification.engine import default_workers
@@ -800,3 +803,72 @@ def compare(activations=None, out="results/compare", mode: str = "inprocess", wo
 
 Comparison = _compare.Comparison
 __all__ += ["compare", "Comparison"]
+
+
+# ----------------------------------------------------------------------------- network
+
+
+@dataclass(repr=False)
+class NetworkReport(_Result):
+    """Is my network self-normalizing? (``api.network``, ``selu-verify network``):
+    ``result`` the analysis (``verification.network.NetworkResult``: the initialiser's
+    (omega, tau), the paper's and the ensemble map's certified sections, the float
+    trajectory and simulation); ``verdict`` one line; ``certified`` whether everything
+    the verdict rests on is certified (through ``verification.certify``)."""
+
+    result: object
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict
+
+    @property
+    def certified(self) -> bool:
+        return self.result.certified
+
+    def _summary(self) -> str:
+        r = self.result
+        return f"{r.init.spec}, tau = {r.init.tau_text(8)}, dropout {r.dropout.spec}: {r.verdict}"
+
+    def _head(self):
+        return ("item", "value")
+
+    def _rows(self) -> list:
+        r = self.result
+        rows = [("initialiser", f"{r.init.spec} ({r.init.formula})"),
+                ("omega, tau", f"0, {r.init.tau_text(20)}"), ("dropout", r.dropout.spec)]
+        for s in (r.paper, r.ensemble):
+            rows.append((f"{s.convention} map", "certified" if s.certified else
+                         f"not certified ({s.reason})"))
+            if s.mu_star is not None:
+                rows.append((f"{s.convention} fixed point", f"mu* in {_enc(*s.mu_star)}, "
+                             f"nu* in {_enc(*s.nu_star)}"))
+        rows.append(("verdict", r.verdict))
+        rows += [("not certified", e) for e in r.estimated]
+        return rows
+
+    def to_dict(self) -> dict:
+        return self.result.to_dict()
+
+
+def network(init: str, fan_in, *, fan_out=None, activation: str = _SELU, params: Params = None,
+            dropout: str = "none", input=(0, 1), depth: int = 64, simulate: bool = False,
+            width: int = None, batch: int = 256, seed: int = 0, out=None,
+            workers: int = 1, largest_domain: bool = False) -> NetworkReport:
+    """``selu-verify network``: the initialiser's (omega, tau), the certified fixed point
+    and contraction of the layer map (activation -> dropout -> affine), one verdict, the
+    float mean-field trajectory over ``depth`` layers from ``input`` (mu, nu) and, with
+    ``simulate``, a numpy network against it; ``largest_domain`` grows the certified
+    interval as far as the proofs go.  ``out``: a folder for the certificates
+    (None: checked in memory).  InitialiserError, DropoutError, NetworkError on bad input."""
+    p = params or Params(activation=activation)
+    mu, nu = input
+    res = _network.analyse(p, _initialiser(init, fan_in, fan_out), dropout,
+                           _parse_number(mu, "input mean"), _parse_number(nu, "input variance"), depth,
+                           simulate=simulate, width=width, batch=batch, seed=seed,
+                           out=None if out is None else _pathlib.Path(out), workers=workers,
+                           largest=largest_domain)
+    return NetworkReport(res)
+
+
+__all__ += ["network", "NetworkReport"]

@@ -18,6 +18,7 @@ What a certificate proves is decided here, not read from it:
 from __future__ import annotations
 
 import math
+import os
 import pathlib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,13 +26,14 @@ from fractions import Fraction
 from flint import arb
 
 from selu_theory import ball, constants, numbers, user_activation
-from selu_theory.evaluate import Evaluator
+from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
 from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
+from selu_theory.taylor import hidx, second_order
 from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import claims as C
@@ -170,14 +172,46 @@ def _registry_mismatch(cert: Certificate, claim: C.Claim):
 
 # --------------------------------------------------------------------------- extremum parts
 
-def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
-    """Upper bound of sign*f on the box, by the method the leaf names."""
-    jet = ev.box(bx)
-    val = jet.val if sign > 0 else -jet.val
-    grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
-    if reason == "enclosure":
-        return val
-    # Mean-value form about the corner the certain signs of the partials point to.
+def _quadratic_max(g: arb, h: arb, d: arb) -> arb:
+    """Upper end >= max of g t + h' t^2 / 2 over t in the ball d and h' in the ball h:
+    a convex parabola peaks at an end of d; a concave one at its vertex -g/h if that
+    may lie in d."""
+    if not (g.is_finite() and h.is_finite() and d.is_finite()):
+        return arb.nan()
+    top = h.upper()
+    ends = [g * t + top * t * t / 2 for t in (d.lower(), d.upper())]
+    out = ends[0].union(ends[1])
+    if top < 0:
+        vertex = -g / top
+        if vertex.overlaps(d.lower().union(d.upper())):
+            out = out.union(-(g * g) / (2 * top))
+    return out
+
+
+def _taylor_upper(forms, bx) -> arb:
+    """Second-order form about the box's midpoint c (value and gradient at c, Hessian
+    over the box), after restricting every coordinate whose partial has a certain sign
+    to the face it points to."""
+    with ball.precision(CHECK_BITS):
+        ub = forms.f_mid
+        dev = []
+        for (lo, hi), g, c in zip(bx, forms.grad, forms.mid):
+            if lo < hi and g > 0:
+                lo = hi
+            elif lo < hi and g < 0:
+                hi = lo
+            dev.append(ball.interval(lo, hi) - ball.exact(c))
+        moving = [i for i, d in enumerate(dev) if not d.is_zero()]
+        for i in moving:
+            ub = ub + _quadratic_max(forms.g_mid[i], forms.hess[hidx(i, i)], dev[i])
+        for a, i in enumerate(moving):
+            for j in moving[a + 1:]:
+                ub = ub + forms.hess[hidx(i, j)] * dev[i] * dev[j]
+    return ub
+
+
+def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb:
+    """Mean-value form about the corner the certain signs of the partials point to."""
     corner = []
     for (lo, hi), g in zip(bx, grad):
         corner.append(hi if (lo < hi and g > 0) else lo if (lo < hi and g < 0) else lo + (hi - lo) / 2)
@@ -194,6 +228,25 @@ def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> ar
             if not dev.is_zero():
                 ub = ub + g * dev
     return ub
+
+
+def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
+    """Upper bound of sign*f on the box, by the method the leaf names: the first-order
+    jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
+    'taylor')."""
+    if reason in ("enclosure2", "mvf2", "taylor"):
+        forms = second_order(ev, bx)
+        forms = forms if sign > 0 else -forms
+        val, grad = forms.val, forms.grad
+        if reason == "taylor":
+            return _taylor_upper(forms, bx)
+    else:
+        jet = ev.box(bx)
+        val = jet.val if sign > 0 else -jet.val
+        grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
+    if reason in ("enclosure", "enclosure2"):
+        return val
+    return _mean_value_upper(ev, sign, domain, bx, grad)
 
 
 def _walk(tree, root):
@@ -225,8 +278,16 @@ LEAF_CHUNK = 64
 
 def _check_leaves(args):
     """Replay a chunk of leaves; (first failure or None, number replayed)."""
+    try:
+        return _check_leaf_chunk(args)
+    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RecursionError, MemoryError) as exc:
+        # as in ``check``: a malformed value is a rejection, never a crash of the batch
+        return f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}", 0
+
+
+def _check_leaf_chunk(args):
     (expr, params, sign, domain, target, strict, hi_s), leaves = args
-    ev = Evaluator(parse(expr, params.activation), params, CHECK_BITS)
+    ev = cached_evaluator(expr, params, CHECK_BITS)  # once per process, not per chunk
     with ball.precision(CHECK_BITS):
         for bx, reason in leaves:
             u = _leaf_upper(ev, sign, domain, bx, reason)
@@ -237,13 +298,56 @@ def _check_leaves(args):
 
 
 def _map(fn, items, workers):
-    """Leaves are independent: replay them in worker processes when asked to."""
+    """Leaves are independent: replay them in worker processes when asked to (one pool
+    per process and worker count, kept for the next part and certificate)."""
     if workers <= 1 or len(items) <= 1:
         for it in items:
             yield fn(it)
         return
-    with worker_pool.pool(workers) as pool:
-        yield from pool.map(fn, items)
+    yield from _leaf_pool(workers).map(fn, items)
+
+
+_POOLS = {}
+
+
+def _leaf_pool(workers: int):
+    """Starting a pool per part cost more than small parts' replay; a pool started once
+    is reused (made by ``worker_pool``: its start method, workers that exit with their
+    parent).  Workers receive every input of a job (expression, parameters, boxes) and
+    keep nothing but evaluators keyed by those inputs (and the kernels they loaded: see
+    ``_user_activation_kernels``)."""
+    key = (os.getpid(), workers)  # a forked child must not use its parent's pool
+    if key not in _POOLS:
+        _POOLS[key] = worker_pool.pool(workers)
+    return _POOLS[key]
+
+
+def close_pools() -> None:
+    """Shut the reused replay pools down (they are also shut at exit)."""
+    for key in list(_POOLS):
+        _POOLS.pop(key).shutdown()
+
+
+# ``check_many`` collects the leaf replays of every certificate here instead of running
+# them part by part, then runs them all at once: one batch keeps every worker busy.
+_DEFERRED = None
+
+
+def _chunks(job, leaves):
+    return [(job, leaves[i:i + LEAF_CHUNK]) for i in range(0, len(leaves), LEAF_CHUNK)]
+
+
+def _replay_leaves(job, leaves, progress, workers):
+    """Replay the leaves of one tree now, or defer them to ``check_many``'s batch."""
+    if _DEFERRED is not None:
+        _DEFERRED.append((_chunks(job, leaves), progress))
+        return
+    for failure, n in _map(_check_leaves, _chunks(job, leaves), workers):
+        if failure:
+            raise Rejected(failure)
+        if progress:
+            for _ in range(n):
+                progress()
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
@@ -290,13 +394,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
         raise Rejected("a proof tree with leaves needs a target")
     target = _hex(part.target) if part.target is not None else math.nan
     job = (part.expr, params, sign, tree_domain, target, part.strict, hi_s)
-    chunks = [leaves[i:i + LEAF_CHUNK] for i in range(0, len(leaves), LEAF_CHUNK)]
-    for failure, n in _map(_check_leaves, [(job, c) for c in chunks], workers):
-        if failure:
-            raise Rejected(failure)
-        if progress:
-            for _ in range(n):
-                progress()
+    _replay_leaves(job, leaves, progress, workers)
     if part.status == "proved" and undecided:
         raise Rejected("certificate says proved but has undecided leaves")
     if not undecided and not (hi_s <= target):
@@ -452,6 +550,10 @@ def _user_activation_kernels(cert: Certificate):
     if not cert.spec:
         raise Rejected(f"user activation {cert.activation} without its spec text: cannot be replayed")
     try:
+        if not user_activation.fresh(cert.activation):
+            # kernels may be (re)generated below: reused replay workers must not keep the
+            # modules (and evaluators) they loaded before
+            close_pools()
         user_activation.ensure(cert.spec, cert.activation)
         if generator_input_hash(cert.activation) != cert.kernels and not user_activation.fresh(cert.activation):
             user_activation.regenerate(cert.spec, cert.activation)   # cached by another generator
@@ -510,6 +612,12 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     ``claim``: when given, the certificate must carry this claim's id.  Malformed
     input is a rejection here; callers that must tell it apart (``selu-verify check``:
     exit 2) load the file with ``certificate.load`` first."""
+    return check_many([source], None if progress is None else (lambda i: progress), workers, claim)[0]
+
+
+def _check_deferred(source, claim=None) -> CheckResult:
+    """``check`` up to the leaves: everything but the leaf replays, which go to
+    ``_DEFERRED`` (see ``check_many``)."""
     res = CheckResult(False, "?", "undecided")
     try:
         cert = _typed(source)
@@ -521,7 +629,7 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
         res.proves = cert_io.rebuilt_statement(cert.params, cert.parts, cert.activation)
         if claim is not None and claim.id != cert.claim:
             raise Rejected(f"certificate is for {cert.claim!r}, not {claim.id!r}")
-        res.status = _replay(cert, res, progress, workers)
+        res.status = _replay(cert, res, None, 1)
         res.ok = True
         res.messages.append(f"{res.leaves} leaves replayed at {CHECK_BITS} bits")
     except Rejected as exc:
@@ -532,3 +640,37 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     if not res.ok:
         res.status = "undecided"
     return res
+
+
+def check_many(sources, progress=None, workers: int = 1, claim=None) -> list:
+    """``check`` of several certificates, their leaves replayed in one batch over the
+    workers (parallel over certificates as well as over leaves).  Each certificate is
+    judged as ``check`` judges it: its tree, registry and witness checks first, then
+    its leaves; the first failing leaf (in tree order) rejects it.  ``check`` is this
+    for one certificate.
+    ``progress(i)``: a tick function for the i-th certificate, or None; ``claim``: see
+    ``check``."""
+    global _DEFERRED
+    results, pending = [], []
+    for i, src in enumerate(sources):
+        _DEFERRED = []
+        try:
+            res = _check_deferred(src, claim)
+        finally:
+            batch, _DEFERRED = _DEFERRED, None
+        results.append(res)
+        tick = progress(i) if progress else None
+        pending.append([(c, tick) for chunks, _ in batch for c in chunks] if res.ok else [])
+    flat = [(i, c, tick) for i, items in enumerate(pending) for c, tick in items]
+    failed = {}
+    outcomes = _map(_check_leaves, [c for _, c, _ in flat], workers)
+    for (i, _, tick), (failure, n) in zip(flat, outcomes):
+        if failure and i not in failed:
+            failed[i] = failure
+        if tick:
+            for _ in range(n):
+                tick()
+    for i, failure in failed.items():
+        res = results[i]
+        res.ok, res.status, res.messages = False, "undecided", [failure]
+    return results

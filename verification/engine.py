@@ -6,13 +6,20 @@ Per box: the jet gives enclosures of f and of its gradient over the box.  The bo
     certain sign is moved to the end where f is larger; at that point c,
     f(X) <= f(c) + sum_i grad_i(X) (X_i - c_i)
     which for a box whose partials all have certain signs is the value at a vertex.
+For expressions whose second-order evaluation is available (``taylor_usable``) the
+value and gradient come from ``taylor.second_order`` -- the jets' enclosures met with
+their centred forms about the box's midpoint, from a Hessian enclosure -- and the leaf
+kinds are 'enclosure2' and 'mvf2', then
+  * 'taylor': f(c) + g(c).d + d^T H(X) d / 2 over the box restricted to its monotone
+    faces, each coordinate's quadratic maximised exactly (``taylor_bound``).
 Otherwise the point value c is a counterexample if it is certainly above the target,
 else the box is split across the coordinate contributing most to the bound.
 
 The output tree is Flyspeck-style: a preorder list of ["s", dim, split] and leaf nodes
 ["l", reason, box, upper] / ["u", box] (undecided), with every number an exact hex float.
-The first ``FORCED_DEPTH`` splits depend only on the domain, so the subtrees below them
-are independent work items: 1 or N worker processes give the same tree.
+The top levels are expanded breadth first, one work item per box (``bound_steps``); the
+subtrees below them are independent work items: 1 or N worker processes give the same
+tree, since every decision is a function of its box alone.
 """
 from __future__ import annotations
 
@@ -23,13 +30,14 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball
+from selu_theory import ball, taylor
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.params import Params
 from verification import search, worker_pool
 from verification.domain import Domain, down
 
-FORCED_DEPTH = 5
+FORCED_DEPTH = 5  # the progress estimate's subtrees (``top_boxes``)
+TOP_LEVELS = 5  # levels expanded breadth first before the subtrees (``bound_steps``)
 MIN_REL_WIDTH = 2.0 ** -44
 # Early stop for degenerate objectives (S/0, sqrt(-1-S), a domain where the kernels give
 # NaN): a box containing a point where the objective has no finite value can never become
@@ -145,6 +153,96 @@ def mvf_bound(obj: Objective, domain: Domain, bx, val, grad):
     return ub, cq, fc
 
 
+# Second-order (Taylor) forms after the mean-value form fails; off: the first-order
+# engine alone (the benchmark's "before").  Forked workers inherit the setting.
+TAYLOR = True
+
+
+def use_taylor(on: bool) -> None:
+    global TAYLOR
+    TAYLOR = bool(on)
+
+
+# The highest derivative order of the moment map an expression may need for the
+# second-order evaluation to be used.  Second derivatives of S (order 2) can take
+# their Hessian from the order-4 kernels on V in pieces (taylor.TOP_PIECES): measured
+# on max dS/dmu over Omega to 1e-10, 975 boxes against 1351 with the first-order jet
+# (2269 with the order-4 kernels on the whole box); but Lemmas 10-11 decide only their
+# thresholds, where both take the same 6148 boxes and the second order costs 12% more
+# time; so 1 here, 2 for tight enclosures of dS.
+TAYLOR_MAX_ORDER = 1
+
+
+def taylor_usable(obj: Objective) -> bool:
+    ev = obj.evaluator()
+    return (all(o <= TAYLOR_MAX_ORDER for o in ev.needs.values())
+            and taylor.available(ev.needs, ev.params.activation))
+
+
+def quad_upper(g: arb, h: arb, d: arb) -> arb:
+    """A ball whose upper end bounds g t + h' t^2 / 2 over t in d, every h' in h."""
+    if not (h.is_finite() and g.is_finite() and d.is_finite()):
+        return arb.nan()
+    hu = h.upper()
+    a, b = d.lower(), d.upper()
+    out = (g * a + hu * a * a / 2).union(g * b + hu * b * b / 2)
+    if hu < 0:
+        t = -g / hu
+        if not (t < a or t > b):  # the vertex may lie inside: its value bounds the max
+            out = out.union(-ball.sqr(g) / (2 * hu))
+    return out
+
+
+def taylor_bound(obj: Objective, bx, forms) -> arb:
+    """Upper bound on the box of the second-order form about the midpoint c, with
+    monotone faces: a coordinate whose partial has a certain sign over the box is
+    restricted to the face it points to (X' below), and for x in X'
+        f(x) <= f(c) + sum_i max_t [g_i(c) t + H_ii(X) t^2 / 2] + sum_{i<j} H_ij(X) d_i d_j
+    with t, d_i ranging over X'_i - c_i.  ``forms``: ``taylor.second_order``, in the
+    objective's sign."""
+    spans = []
+    for (lo, hi), g in zip(bx, forms.grad):
+        if lo < hi and g > 0:
+            lo = hi
+        elif lo < hi and g < 0:
+            hi = lo
+        spans.append((lo, hi))
+    with ball.precision(obj.bits):
+        ub = forms.f_mid
+        d = [ball.interval(lo, hi) - ball.exact(c) for (lo, hi), c in zip(spans, forms.mid)]
+        free = [i for i in range(len(d)) if not d[i].is_zero()]
+        for i in free:
+            ub = ub + quad_upper(forms.g_mid[i], forms.hess[taylor.hidx(i, i)], d[i])
+        for k, i in enumerate(free):
+            for j in free[k + 1:]:
+                ub = ub + forms.hess[taylor.hidx(i, j)] * d[i] * d[j]
+    return ub
+
+
+# Second-order boxes split where the Taylor form loses most (947 against 975 boxes
+# for max dS/dmu to 1e-10; no change on S < 1).
+SPLIT_BY_TAYLOR = True
+
+
+def _taylor_split(bx, forms, domain_widths):
+    """The side contributing most to the second-order form's excess over f(c):
+    w_i (|g_i(c)| + sum_j |H_ij(X)| w_j / 2)."""
+    free = [i for i, (lo, hi) in enumerate(bx)
+            if domain_widths[i] > 0 and hi - lo > MIN_REL_WIDTH * domain_widths[i]]
+    if not free:
+        return None
+    w = [hi - lo for lo, hi in bx]
+    try:
+        scores = [w[i] * (float(forms.g_mid[i].abs_upper().mid()) +
+                          sum(float(forms.hess[taylor.hidx(i, j)].abs_upper().mid()) * w[j] for j in range(len(w))) / 2)
+                  for i in free]
+    except (ValueError, OverflowError):
+        scores = [math.inf]
+    if all(math.isfinite(x) for x in scores) and max(scores) > 0:
+        return free[scores.index(max(scores))]
+    return _choose_split(bx, forms.grad, domain_widths)
+
+
 def _choose_split(bx, grad, domain_widths):
     """The side whose term |grad_i| * width_i of the mean-value form is largest; the
     widest side relative to the domain when the gradient enclosure is unbounded."""
@@ -169,73 +267,112 @@ class SubResult:
     best_lower: float = -math.inf
     best_point: tuple = None
     counterexample: tuple = None  # (point, certified lower end): floats pickle, balls do not
+    boxes: int = 0
+    stop: bool = False  # the last box decided has a counterexample
+    split: tuple = None  # a box decided alone (max_boxes 0): (dim, mid, left, right) or None
     reason: str = ""  # why boxes were left undecided early (degenerate objective)
+    nonfinite: int = 0  # boxes in a row (down one branch) whose value enclosure is NaN or unbounded
+
+
+def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, widths, res: SubResult,
+               stop_on_counterexample: bool = True):
+    """Decide one box: a leaf or an undecided box is recorded in ``res`` (None is
+    returned), a counterexample is noted in ``res`` (with ``stop_on_counterexample`` the
+    box is then 'u' and ``res.stop`` set); otherwise the split (dim, mid, left, right).
+    'u' also for a box that cannot be split further."""
+    second = TAYLOR and taylor_usable(obj)
+    enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
+    if second:  # the second-order evaluation: its value and gradient, and Taylor forms
+        forms = taylor.second_order(obj.evaluator(), b)
+        forms = forms if obj.sign > 0 else -forms
+        val, grad = forms.val, forms.grad
+    else:
+        val, grad = objective_box(obj, b)
+    res.nonfinite = 0 if val.is_finite() else res.nonfinite + 1
+    if res.nonfinite >= NONFINITE_STREAK or (res.nonfinite and res.reason):
+        # left undecided, not split.  After one such streak (or a point without a finite
+        # value, below) the subtree cannot be proved, so none of its boxes with a
+        # non-finite enclosure is split any more; boxes with finite enclosures still are
+        # (a counterexample may lie there)
+        res.reason = res.reason or (f"the enclosures of {obj.expr} are NaN or unbounded on "
+                                    f"{NONFINITE_STREAK} nested boxes in a row")
+        res.nodes.append(["u", enc])
+        res.undecided += 1
+        return None
+
+    def leaf(reason, u):
+        # float_up pads once: the recorded bound is the one the test accepted
+        res.nodes.append(["l", reason, enc, hexf(float_up(u))])
+        res.leaves += 1
+        res.max_upper = max(res.max_upper, float_up(u))
+    if _ok(padded(val), target, strict):
+        leaf("enclosure2" if second else "enclosure", val)
+        return None
+    ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
+    if not fc.is_finite():  # no subdivision of this box can close it
+        res.reason = res.reason or nonfinite_reason(obj, cq)
+        res.nodes.append(["u", enc])
+        res.undecided += 1
+        return None
+    lo_c = float_down(fc)
+    if lo_c > res.best_lower:
+        res.best_lower, res.best_point = lo_c, cq
+    if _ok(padded(ub), target, strict):
+        leaf("mvf2" if second else "mvf", ub)
+        return None
+    if second:
+        ub2 = taylor_bound(obj, b, forms)
+        if _ok(padded(ub2), target, strict):
+            leaf("taylor", ub2)
+            return None
+    if (fc > target) if not strict else (fc >= target):
+        if res.counterexample is None or lo_c > res.counterexample[1]:
+            res.counterexample = (cq, lo_c)
+        if stop_on_counterexample:
+            res.nodes.append(["u", enc])
+            res.undecided += 1
+            res.stop = True
+            return None
+    dim = _choose_split(b, grad, widths) if not (second and SPLIT_BY_TAYLOR) else _taylor_split(b, forms, widths)
+    if dim is None:
+        res.nodes.append(["u", enc])
+        res.undecided += 1
+        return None
+    return (dim,) + split_box(b, dim)
+
+
+def _undecided(res: SubResult, boxes):
+    res.nodes.extend(["u", [[hexf(lo), hexf(hi)] for lo, hi in s]] for s in boxes)
+    res.undecided += len(boxes)
 
 
 def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
-                max_boxes: int, stop_on_counterexample: bool = True) -> SubResult:
-    """Depth-first over the subtree rooted at ``bx``; the node list comes out in preorder."""
-    res = SubResult()
+                max_boxes: int, stop_on_counterexample: bool = True, streak: int = 0) -> SubResult:
+    """Depth-first over the subtree rooted at ``bx``; the node list comes out in preorder.
+    ``max_boxes`` 0: decide ``bx`` alone, its split (if any) in ``res.split``.  ``streak``:
+    the non-finite streak (``NONFINITE_STREAK``) of the boxes above ``bx``."""
+    res = SubResult(nonfinite=streak)
     widths = [float(hi - lo) for lo, hi in domain.bounds]
+    if max_boxes == 0:
+        res.boxes = 1
+        res.split = decide_box(obj, domain, bx, target, strict, widths, res, stop_on_counterexample)
+        return res
     stack = [bx]
     boxes = 0
-    nonfinite = 0  # boxes in a row whose value enclosure is NaN or unbounded
     while stack:
         b = stack.pop()
         boxes += 1
         if boxes > max_boxes:
-            res.nodes.append(["u", [[hexf(lo), hexf(hi)] for lo, hi in b]])
-            res.undecided += 1
+            _undecided(res, [b])
             continue
-        val, grad = objective_box(obj, b)
-        enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
-        nonfinite = 0 if val.is_finite() else nonfinite + 1
-        if nonfinite >= NONFINITE_STREAK or (nonfinite and res.reason):
-            # left undecided, not split.  After one such streak (or a point without a
-            # finite value, below) the subtree cannot be proved, so none of its boxes with
-            # a non-finite enclosure is split any more; boxes with finite enclosures still
-            # are (a counterexample may lie there)
-            res.reason = res.reason or (f"the enclosures of {obj.expr} are NaN or unbounded on "
-                                        f"{NONFINITE_STREAK} nested boxes in a row")
-            res.nodes.append(["u", enc])
-            res.undecided += 1
+        sp = decide_box(obj, domain, b, target, strict, widths, res, stop_on_counterexample)
+        if res.stop:
+            _undecided(res, stack[::-1])
+            stack.clear()
+            break
+        if sp is None:
             continue
-        # float_up pads once: the recorded bound is the one the test below accepts
-        if _ok(padded(val), target, strict):
-            res.nodes.append(["l", "enclosure", enc, hexf(float_up(val))])
-            res.leaves += 1
-            res.max_upper = max(res.max_upper, float_up(val))
-            continue
-        ub, cq, fc = mvf_bound(obj, domain, b, val, grad)
-        if not fc.is_finite():  # no subdivision of this box can close it
-            res.reason = res.reason or nonfinite_reason(obj, cq)
-            res.nodes.append(["u", enc])
-            res.undecided += 1
-            continue
-        lo_c = float_down(fc)
-        if lo_c > res.best_lower:
-            res.best_lower, res.best_point = lo_c, cq
-        if _ok(padded(ub), target, strict):
-            res.nodes.append(["l", "mvf", enc, hexf(float_up(ub))])
-            res.leaves += 1
-            res.max_upper = max(res.max_upper, float_up(ub))
-            continue
-        if (fc > target) if not strict else (fc >= target):
-            if res.counterexample is None or lo_c > res.counterexample[1]:
-                res.counterexample = (cq, lo_c)
-            if stop_on_counterexample:
-                res.nodes.append(["u", enc])
-                res.undecided += 1
-                res.nodes.extend(["u", [[hexf(lo), hexf(hi)] for lo, hi in s]] for s in reversed(stack))
-                res.undecided += len(stack)
-                stack.clear()
-                break
-        dim = _choose_split(b, grad, widths)
-        if dim is None:
-            res.nodes.append(["u", enc])
-            res.undecided += 1
-            continue
-        mid, left, right = split_box(b, dim)
+        dim, mid, left, right = sp
         res.nodes.append(["s", dim, hexf(mid)])
         stack.append(right)
         stack.append(left)
@@ -249,7 +386,8 @@ def nonfinite_reason(obj: Objective, pt) -> str:
 
 
 def top_boxes(domain: Domain):
-    """The forced top of the tree: (preorder nodes with None for each subtree, subboxes)."""
+    """A domain-only top of 2^FORCED_DEPTH boxes: (preorder nodes with None for each
+    subtree, subboxes); progress bars count its boxes as their units."""
     widths = [float(hi - lo) for lo, hi in domain.bounds]
     nodes, subs = [], []
 
@@ -271,9 +409,9 @@ def top_boxes(domain: Domain):
 
 
 def _work(args):
-    obj, domain, bx, target, strict, max_boxes, stop = args
+    obj, domain, bx, target, strict, max_boxes, stop, streak = args
     with ball.precision(obj.bits):
-        return prove_upper(obj, domain, bx, target, strict, max_boxes, stop)
+        return prove_upper(obj, domain, bx, target, strict, max_boxes, stop, streak)
 
 
 def default_workers() -> int:
@@ -331,25 +469,69 @@ class BoundOutcome:
     reason: str = ""  # why it stopped early as undecided (degenerate objective)
 
 
-def bound_items(obj: Objective, domain: Domain, target: float, strict: bool, max_boxes: int = 400_000,
+def bound_steps(obj: Objective, domain: Domain, target: float, strict: bool, max_boxes: int = 400_000,
                 stop_on_counterexample: bool = True):
-    """The independent subtree work items of a bound proof, and the forced top."""
-    top, subs = top_boxes(domain)
-    per = max(1, -(-max_boxes // max(1, len(subs))))
-    return [(obj, domain, b, target, strict, per, stop_on_counterexample) for b in subs], top
+    """Step generator (see ``drive``) proving sign*f <= target on the domain.
 
+    The top ``TOP_LEVELS`` levels of the tree are expanded breadth first, each open box
+    decided alone (one work item each), so a box that a single enclosure decides is not
+    split; the boxes still open below them (at most 2^TOP_LEVELS) are independent
+    subtrees, proved depth first with equal shares of the box budget.  Every decision
+    is a function of the box, so 1 or N workers give the same tree."""
+    root = domain.outward()
+    kids, done = {}, {}  # node id -> (dim, mid, left id, right id); node id -> SubResult
+    boxes = {0: root}
+    streak = {0: 0}  # node id -> non-finite streak of its ancestors (decided alone above)
+    level, stopped = [0], False
+    for _ in range(TOP_LEVELS):
+        if not level:
+            break
+        if len(done) + len(level) > max_boxes:
+            stopped = True
+            break
+        results = yield [(obj, domain, boxes[i], target, strict, 0, stop_on_counterexample, streak[i])
+                         for i in level]
+        nxt = []
+        for i, r in zip(level, results):
+            done[i] = r
+            if r.split is not None:
+                dim, mid, left, right = r.split
+                a, z = len(boxes), len(boxes) + 1
+                boxes[a], boxes[z] = left, right
+                streak[a] = streak[z] = r.nonfinite
+                kids[i] = (dim, mid, a, z)
+                nxt += [a, z]
+        level = nxt
+        if stop_on_counterexample and any(done[i].stop for i in done):
+            stopped = True
+            break
+    if stopped:
+        for i in level:
+            done[i] = SubResult()
+            _undecided(done[i], [boxes[i]])
+    elif level:
+        per = max(1, -(-(max_boxes - len(done)) // len(level)))
+        results = yield [(obj, domain, boxes[i], target, strict, per, stop_on_counterexample, streak[i])
+                         for i in level]
+        done.update(zip(level, results))
+    tree = []
 
-def assemble(obj: Objective, top, results, target: float, strict: bool) -> BoundOutcome:
-    """The bound proof from its subtrees' results, in the order of ``bound_items``."""
-    tree, it = [], iter(results)
-    for n in top:
-        if n is None:
-            tree.extend(next(it).nodes)
+    def emit(i):  # preorder
+        if i in kids:
+            dim, mid, a, z = kids[i]
+            tree.append(["s", dim, hexf(mid)])
+            emit(a)
+            emit(z)
         else:
-            tree.append(n)
+            tree.extend(done[i].nodes)
+    emit(0)
+    return _outcome(obj, tree, list(done.values()), target, strict)
+
+
+def _outcome(obj: Objective, tree, results, target: float, strict: bool) -> BoundOutcome:
     leaves = sum(r.leaves for r in results)
     und = sum(r.undecided for r in results)
-    boxes = sum(r.boxes for r in results) + len(top) - len(results)
+    boxes = sum(r.boxes for r in results)
     cexs = [r.counterexample for r in results if r.counterexample is not None]
     # the best counterexample, by its lower end; its value is re-evaluated here as a ball
     cex = max(cexs, key=lambda c: c[1]) if cexs else None
@@ -380,8 +562,7 @@ def undecided_outcome(domain: Domain, point, value: arb, reason: str) -> BoundOu
 
 def run_bound(obj: Objective, domain: Domain, target: float, strict: bool, runner: Runner,
               max_boxes: int = 400_000, stop_on_counterexample: bool = True, on_done=None) -> BoundOutcome:
-    items, top = bound_items(obj, domain, target, strict, max_boxes, stop_on_counterexample)
-    return assemble(obj, top, runner.map(items, on_done), target, strict)
+    return drive([bound_steps(obj, domain, target, strict, max_boxes, stop_on_counterexample)], runner, on_done)[0]
 
 
 def drive(steps, runner: Runner, on_done=None) -> list:
@@ -456,9 +637,7 @@ def enclose_steps(obj: Objective, domain: Domain, tol: float, threshold: Fractio
                                                   f"{val.str(3, radius=False)}) at the search's best "
                                                   f"point; certificates record bounds as floats")
             return ExtremumOutcome(b, float_down(val), math.inf, p, val)
-        items, top = bound_items(obj, domain, target, strict, max_boxes, True)
-        results = yield items
-        b = assemble(obj, top, results, target, strict)
+        b = yield from bound_steps(obj, domain, target, strict, max_boxes, True)
         if b.counterexample is not None and not (th is not None and b.counterexample[1] >= th):
             p, val = b.counterexample  # a better point than the search found: start again
             continue

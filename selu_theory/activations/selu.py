@@ -62,9 +62,9 @@ SPEC = Activation(
     families=(
         Family("moments", (("mu", MU_TILDE), ("xi", XI_TILDE)), 4,
                "E[selu(z)] and E[selu(z)^2]"),
-        Family("sub", (("F", selu_subfunctions.F_SUB), ("E1", selu_subfunctions.E1_SUB)), 3,
+        Family("sub", (("F", selu_subfunctions.F_SUB), ("E1", selu_subfunctions.E1_SUB)), 4,
                "the main sub-function F and Lemma 47's f of the appendix"),
-        Family("rm", (("D1", selu_subfunctions.D1), ("D2", selu_subfunctions.D2)), 3,
+        Family("rm", (("D1", selu_subfunctions.D1), ("D2", selu_subfunctions.D2)), 4,
                "errors of the Ren-MacKenzie approximation of erfcx (Lemmas 44-46)"),
     ),
     special_functions=frozenset({"exp", "erfc", "erfcx"}),

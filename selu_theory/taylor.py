@@ -1,0 +1,302 @@
+"""Second-order jets over Arb balls: value, gradient and Hessian enclosures over a box,
+and first-order jets at a point -- the ingredients of the Taylor form
+
+    f(x) = f(c) + g(c).(x - c) + 1/2 (x - c)^T H(xi) (x - c),   xi in the box,
+
+whose overestimate shrinks like the square of the box (the mean-value form's like the
+box itself, times the gradient's overestimate).  The engine and the checker each turn
+these enclosures into a bound with their own code.
+
+Base functions of (m, v) = (mu*omega, nu*tau) enter through their partials of order
+up to k+2 over the box (centred forms down from the generated naive kernels, as in
+``base_enclosures.over_box``); where k+2 = 4 the order-4 kernels are used naively on
+the box.
+"""
+from __future__ import annotations
+
+from flint import arb
+
+from selu_theory import ball, base_enclosures, moment_map, partials
+from selu_theory.jets import Jet, JetOps
+from selu_theory.kernel_loader import load_kernels
+
+N = 4
+PAIRS = tuple((i, j) for i in range(N) for j in range(i, N))  # the Hessian's upper triangle
+INDEX = {p: k for k, p in enumerate(PAIRS)}
+# Pieces of V for the naive order-4 kernels, by the order of the partials wanted:
+# order 4 (a Hessian of second derivatives of the moment map) takes them as they come.
+TOP_PIECES = {4: 4}
+
+
+def hidx(i: int, j: int) -> int:
+    return INDEX[(i, j) if i <= j else (j, i)]
+
+
+class Jet2:
+    """val, grad (N balls) and the Hessian's upper triangle (``PAIRS`` order)."""
+
+    __slots__ = ("val", "grad", "hess")
+
+    def __init__(self, val, grad, hess):
+        self.val, self.grad, self.hess = val, grad, hess
+
+    @staticmethod
+    def variable(value: arb, index: int) -> "Jet2":
+        return Jet2(value, tuple(arb(1) if i == index else arb(0) for i in range(N)), (arb(0),) * len(PAIRS))
+
+    @staticmethod
+    def constant(value: arb) -> "Jet2":
+        return Jet2(value, (arb(0),) * N, (arb(0),) * len(PAIRS))
+
+    @staticmethod
+    def _lift(other):
+        if isinstance(other, Jet2):
+            return other
+        return Jet2.constant(other if isinstance(other, arb) else ball.exact(other))
+
+    def __add__(self, other):
+        o = self._lift(other)
+        return Jet2(self.val + o.val, tuple(a + b for a, b in zip(self.grad, o.grad)),
+                    tuple(a + b for a, b in zip(self.hess, o.hess)))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Jet2(-self.val, tuple(-a for a in self.grad), tuple(-a for a in self.hess))
+
+    def __pos__(self):
+        return self
+
+    def __sub__(self, other):
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other):
+        return self._lift(other) - self
+
+    def scale(self, c: arb) -> "Jet2":
+        return Jet2(self.val * c, tuple(a * c for a in self.grad), tuple(a * c for a in self.hess))
+
+    def __mul__(self, other):
+        if not isinstance(other, Jet2):
+            return self.scale(other if isinstance(other, arb) else ball.exact(other))
+        a, b = self, other
+        return Jet2(a.val * b.val,
+                    tuple(x * b.val + a.val * y for x, y in zip(a.grad, b.grad)),
+                    tuple(h * b.val + a.val * k + a.grad[i] * b.grad[j] + a.grad[j] * b.grad[i]
+                          for (i, j), h, k in zip(PAIRS, a.hess, b.hess)))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        b = self._lift(other)
+        a = self
+        inv = 1 / b.val
+        q = a.val * inv
+        qg = tuple((x - q * y) * inv for x, y in zip(a.grad, b.grad))
+        # a = q b, so a'' = q'' b + q' b' + b' q' + q b''
+        qh = tuple((h - q * k - b.grad[i] * qg[j] - b.grad[j] * qg[i]) * inv
+                   for (i, j), h, k in zip(PAIRS, a.hess, b.hess))
+        return Jet2(q, qg, qh)
+
+    def __rtruediv__(self, other):
+        return self._lift(other) / self
+
+
+def _unary(u: Jet2, f0, f1, f2) -> Jet2:
+    """phi(u) from phi, phi', phi'' at u.val."""
+    return Jet2(f0, tuple(f1 * a for a in u.grad),
+                tuple(f1 * h + f2 * u.grad[i] * u.grad[j] for (i, j), h in zip(PAIRS, u.hess)))
+
+
+class Jet2Ops:
+    """``ops`` for ``Expr.evaluate`` and the moment map on second-order jets."""
+
+    @staticmethod
+    def const(q):
+        return Jet2.constant(ball.exact(q))
+
+    @staticmethod
+    def sqr(x: Jet2) -> Jet2:
+        return _unary(x, ball.sqr(x.val), 2 * x.val, arb(2))
+
+    def ipow(self, x: Jet2, n: int) -> Jet2:
+        if n < 0:
+            return self.const(1) / self.ipow(x, -n)
+        if n == 0:
+            return self.const(1)
+        if n == 1:
+            return x
+        return _unary(x, ball.ipow(x.val, n), n * ball.ipow(x.val, n - 1), n * (n - 1) * ball.ipow(x.val, n - 2))
+
+    @staticmethod
+    def _sqrt(x: Jet2, r: arb) -> Jet2:
+        d1 = 1 / (2 * r)
+        return _unary(x, r, d1, -d1 / (2 * x.val))
+
+    @classmethod
+    def sqrt(cls, x: Jet2) -> Jet2:
+        return cls._sqrt(x, ball.sqrt(x.val))
+
+    @classmethod
+    def sqrt_nonneg(cls, x: Jet2) -> Jet2:
+        return cls._sqrt(x, ball.sqrt_nonneg(x.val))
+
+    @staticmethod
+    def exp(x: Jet2) -> Jet2:
+        e = ball.exp(x.val)
+        return _unary(x, e, e, e)
+
+
+# --------------------------------------------------------------------------- base functions
+
+def available(needs: dict, activation: str) -> bool:
+    """Box enclosures of every needed family's partials to order k+2 exist: order <= 2
+    from the centred forms over the order-3 kernels, 3 over the order-4 kernels, 4 from
+    the order-4 kernels themselves."""
+    names = load_kernels(activation, "ball_kernels").NAMES
+    return all(o + 2 <= 2 or f"{f}_order4" in names for f, o in needs.items())
+
+
+def _naive(family, M, V, pars, group, pieces, activation):
+    module = load_kernels(activation, "ball_kernels")
+    fname = f"{family}_{group}"
+    names, f = module.NAMES[fname], getattr(module, fname)
+    if pieces == 1 or V.is_exact():
+        return dict(zip(names, f(M, V, *pars)))
+    lo, hi = V.lower(), V.upper()
+    cuts = [lo + (hi - lo) * i / pieces for i in range(pieces)] + [hi]
+    vals = None
+    for a, b in zip(cuts, cuts[1:]):
+        piece = f(M, a.union(b), *pars)
+        vals = piece if vals is None else [x.union(y) for x, y in zip(vals, piece)]
+    return dict(zip(names, vals))
+
+
+def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: str) -> dict:
+    """Enclosures over M x V of the family's partials of order <= ``order`` (<= 4).
+
+    Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the naive order-4 kernels
+    on the whole box, and centred forms below them: in a Hessian their overestimate is
+    multiplied by the square of the box, so the pieces of V that ``over_box`` spends on
+    them do not pay here (measured: twice the cost, the same boxes)."""
+    # the naive enclosures of orders <= 2 bound the centred forms on wide boxes
+    low = _naive(family, M, V, pars, "order0_2", 1, activation)
+    if order <= 2:
+        enc = base_enclosures.over_box(family, M, V, pars, order, activation=activation)
+        return {n: _meet(x, low[n]) if n in low else x for n, x in enc.items()}
+    enc = _naive(family, M, V, pars, "order4", TOP_PIECES.get(order, 1), activation)
+    cm, cv = M.mid(), V.mid()
+    centre = base_enclosures.at_point(family, cm, cv, pars, 3, activation=activation)
+    dM, dV = M - cm, V - cv
+    up = partials.raise_order
+    for o in (3, 2, 1, 0):
+        for b in partials.bases(family, activation):
+            for i, j in partials.orders(o):
+                n = partials.name(b, i, j)
+                cf = centre[n] + enc[up(n, "m")] * dM + enc[up(n, "v")] * dV
+                enc[n] = _meet(cf, low[n]) if n in low else cf
+    return enc
+
+
+def _base_jets2(family, m: Jet2, v: Jet2, pars, order: int, activation) -> dict:
+    """Second-order jets of the family's base partials of order <= ``order`` over the box."""
+    enc = box_partials(family, m.val, v.val, pars, order + 2, activation=activation)
+    up = partials.raise_order
+    out = {}
+    for n in partials.names_up_to(partials.bases(family, activation), order):
+        fm, fv = enc[up(n, "m")], enc[up(n, "v")]
+        fmm, fmv, fvv = enc[up(up(n, "m"), "m")], enc[up(up(n, "m"), "v")], enc[up(up(n, "v"), "v")]
+        grad = tuple(fm * a + fv * b for a, b in zip(m.grad, v.grad))
+        hess = tuple(fmm * m.grad[i] * m.grad[j] + fmv * (m.grad[i] * v.grad[j] + v.grad[i] * m.grad[j])
+                     + fvv * v.grad[i] * v.grad[j] + fm * hm + fv * hv
+                     for (i, j), hm, hv in zip(PAIRS, m.hess, v.hess))
+        out[n] = Jet2(enc[n], grad, hess)
+    return out
+
+
+def _constants(ev, wrap) -> dict:
+    env = {n: wrap(b) for n, b in zip(ev.params.names, ev.params.balls(ev.bits + 20))}
+    env["pi"] = wrap(arb.pi())
+    return env
+
+
+def box_jet2(ev, bx) -> Jet2:
+    """Enclosures of the value, gradient and Hessian of ``ev``'s expression over the box
+    ((lo, hi),) * 4 (``ev``: an ``evaluate.Evaluator``)."""
+    activation = ev.params.activation
+    with ball.precision(ev.bits):
+        pars = ev.params.balls(ev.bits + 20)
+        xs = [Jet2.variable(ball.interval(lo, hi), i) for i, (lo, hi) in enumerate(bx)]
+        m, v = xs[0] * xs[1], xs[2] * xs[3]
+        base = {f: _base_jets2(f, m, v, pars, o, activation) for f, o in ev.needs.items()}
+        env = moment_map.quantities(*xs, base, Jet2Ops(), ev.expr.names, activation=activation)
+        env.update(_constants(ev, Jet2.constant))
+        return ev.expr.evaluate(env, Jet2Ops())
+
+
+def point_jet(ev, pt) -> Jet:
+    """Value and gradient of ``ev``'s expression at an exact point (floats or Fractions)."""
+    activation = ev.params.activation
+    with ball.precision(ev.bits):
+        pars = ev.params.balls(ev.bits + 20)
+        ops = JetOps(N)
+        xs = [Jet.variable(ball.exact(x), i, N) for i, x in enumerate(pt)]
+        m, v = xs[0] * xs[1], xs[2] * xs[3]
+        base = {}
+        for f, o in ev.needs.items():
+            enc = base_enclosures.at_point(f, m.val, v.val, pars, o + 1, activation=activation)
+            base[f] = {n: Jet(enc[n], tuple(enc[partials.raise_order(n, "m")] * a +
+                                            enc[partials.raise_order(n, "v")] * b
+                                            for a, b in zip(m.grad, v.grad)))
+                       for n in partials.names_up_to(partials.bases(f, activation), o)}
+        env = moment_map.quantities(*xs, base, ops, ev.expr.names, activation=activation)
+        env.update(_constants(ev, lambda b: Jet.constant(b, N)))
+        return ev.expr.evaluate(env, ops)
+
+
+class BoxForms:
+    """A box's second-order evaluation: enclosures over the box of the value, gradient
+    and Hessian; the midpoint c (floats, exact) with f(c) and grad f(c).  The value and
+    gradient enclosures are the jets' intersected with their centred forms
+        grad f(X) in grad f(c) + H(X) (X - c),   f(X) in f(c) + grad f(X) . (X - c),
+    which beat the naive enclosures of the next order once the box is small."""
+
+    __slots__ = ("val", "grad", "hess", "mid", "f_mid", "g_mid")
+
+    def __init__(self, val, grad, hess, mid, f_mid, g_mid):
+        self.val, self.grad, self.hess = val, grad, hess
+        self.mid, self.f_mid, self.g_mid = mid, f_mid, g_mid
+
+    def __neg__(self):
+        return BoxForms(-self.val, tuple(-g for g in self.grad), tuple(-h for h in self.hess),
+                        self.mid, -self.f_mid, tuple(-g for g in self.g_mid))
+
+
+def _meet(a: arb, b: arb) -> arb:
+    """Both enclose the same set, so their intersection does (a finite one alone if the
+    other is not finite)."""
+    if not a.is_finite():
+        return b
+    return a.intersection(b) if (b.is_finite() and a.overlaps(b)) else a
+
+
+def second_order(ev, bx) -> BoxForms:
+    """``BoxForms`` of ``ev``'s expression over the box ((lo, hi),) * 4."""
+    j2 = box_jet2(ev, bx)
+    mid = tuple(lo + (hi - lo) / 2 for lo, hi in bx)
+    at = point_jet(ev, mid)
+    with ball.precision(ev.bits):
+        dev = [ball.interval(lo, hi) - ball.exact(c) for (lo, hi), c in zip(bx, mid)]
+        grad = []
+        for i in range(N):
+            g = at.grad[i]
+            for j in range(N):
+                if not dev[j].is_zero():
+                    g = g + j2.hess[hidx(i, j)] * dev[j]
+            grad.append(_meet(j2.grad[i], g))
+        val = at.val
+        for g, d in zip(grad, dev):
+            if not d.is_zero():
+                val = val + g * d
+        val = _meet(j2.val, val)
+    return BoxForms(val, tuple(grad), j2.hess, mid, at.val, at.grad)

@@ -1,0 +1,72 @@
+"""Batched replay (``checker.check_many``): the same verdicts as ``check`` one by one,
+for 1 and 2 workers, and a forged leaf in one certificate rejects that one only."""
+import copy
+
+import pytest
+
+from verification import certificate as cert_io
+from verification import checker
+from conftest import proved
+
+
+def _lowered_leaf(body):
+    """A forgery only the leaf replay catches: the target lowered to the enclosure's
+    lower end (the tree's shape and the witness stay valid; some leaf's bound is above)."""
+    b = copy.deepcopy(body)
+    part = next(p for p in b["parts"] if p["kind"] == "extremum")
+    lo, hi = part["enclosure"]
+    part["target"] = lo  # below the true max: some leaf bound is above it
+    part["enclosure"] = [lo, lo]
+    return cert_io.seal(b)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_check_many_matches_check_and_rejects_only_the_forged_one(workers):
+    bodies = [proved(c)[1] for c in ("thm1-mean-image", "thm1-variance-image", "jacobian-at-fixed-point")]
+    forged = _lowered_leaf(bodies[0])
+    sources = bodies + [forged]
+    many = checker.check_many(sources, workers=workers)
+    one = [checker.check(s) for s in sources]
+    assert [r.ok for r in many] == [True, True, True, False]
+    assert [(r.ok, r.status, r.leaves) for r in many] == [(r.ok, r.status, r.leaves) for r in one]
+    assert many[3].messages == one[3].messages  # the same first failing leaf, in tree order
+
+
+def test_check_many_ticks_every_leaf():
+    bodies = [proved(c)[1] for c in ("thm1-mean-image", "thm1-variance-image")]
+    ticks = {0: 0, 1: 0}
+
+    def progress(i):
+        def tick():
+            ticks[i] += 1
+        return tick
+    res = checker.check_many(bodies, progress=progress, workers=2)
+    assert [ticks[0], ticks[1]] == [r.leaves for r in res]
+
+
+def test_a_part_decided_near_the_root_is_not_split_32_ways(runner):
+    """The top of the tree is adaptive: the old forced top cost >= 63 boxes per part."""
+    from conftest import part_of, run_part
+    out = run_part(part_of("thm1-mean-image", "mu_tilde.max"), runner)
+    assert out.status == "proved" and out.boxes < 32
+
+
+def test_the_reused_replay_pool_is_made_by_worker_pool(monkeypatch):
+    """The checker's reused pool goes through verification/worker_pool.py (its start
+    method, workers that exit with their parent), like every other pool."""
+    from verification import worker_pool
+    made = []
+    real = worker_pool.pool
+
+    def counting(workers, *a, **k):
+        made.append(workers)
+        return real(workers, *a, **k)
+    checker.close_pools()
+    monkeypatch.setattr(worker_pool, "pool", counting)
+    try:
+        body = proved("thm1-mean-image")[1]
+        assert checker.check_many([body, body], workers=2)[0].ok
+        assert checker.check_many([body], workers=2)[0].ok  # reused, not made again
+    finally:
+        checker.close_pools()
+    assert made == [2]
