@@ -126,9 +126,8 @@ def test_a_non_selu_activation_never_uses_selus_kernels():
     selu = Evaluator(parse("mu_tilde"), Params(alpha="2.9", lam="1.08")).point(pt)
     direct = load_kernels("serlu", "ball_kernels").moments_order0(arb(0), arb(1), arb("2.9"), arb("1.08"))[0]
     assert serlu.overlaps(direct) and not serlu.overlaps(selu)
-    # the grid method is compiled for SELU only: it refuses, rather than sweep serlu with SELU's formulas
-    with pytest.raises(grid_kernels.GridUnavailable, match="selu only"):
-        grid_kernels.constants(Params(activation="serlu"))
+    # the grid sweeps are serlu's own (tests/test_grid_activations.py: against quadrature)
+    assert grid_kernels.kernels_for("serlu").sweep_S is not grid_kernels.sweep_S
     # the box jets too: an interval evaluation holds the quadrature value at its centre
     jet = Evaluator(parse("nu_tilde", "relu"), Params(activation="relu")).box(
         ((Fraction(0), Fraction(0)), (Fraction(0), Fraction(0)), (Fraction(99, 100), Fraction(101, 100)),
@@ -281,7 +280,7 @@ def test_claim_ids_of_another_activation_are_never_selus():
     (["bound", "S", "--max", "--param", "alpha=1", "--alpha", "2"], "given twice"),
     (["params", "--activation", "relu", "--param", "c=1"], "its parameters: b, lam"),
     (["theorems", "--activation", "serlu", "--param", "beta=1"], "its parameters: alpha, lam"),
-    (["grid", "S", "--max", "--activation", "serlu", "--steps", "nu=0.1"], "available for selu only"),
+    (["grid", "S", "--max", "--activation", "serlu", "--steps", "nu=0.1"], "--steps is missing mu"),
     (["atlas", "--activation", "relu", "--param", "b=1", "--in-process"], "--param is not used"),
 ])
 def test_activation_option_errors_are_one_line_exit_2(args, needle, capsys):
