@@ -357,7 +357,19 @@ def probe_scheduler(address: str, timeout: float) -> None:
     exabytes), is refused with AtlasInputError instead of a hang or a MemoryError.  Runs
     in a thread of its own, so it works under a running event loop (Jupyter) too."""
     import asyncio
+    import socket
     from concurrent.futures import ThreadPoolExecutor
+
+    # A refused TCP connection is answered at once: Dask's connect would retry it until the
+    # deadline and report a timeout, which hides the simpler reason.
+    host, sep, port = address.removeprefix("tcp://").rpartition(":")
+    if address.startswith("tcp://") and sep and port.isdigit():
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except ConnectionRefusedError as exc:
+            raise AtlasInputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+        except OSError:
+            pass  # unreachable or slow: the probe below gives the reason within the deadline
 
     def identify():
         return asyncio.run(asyncio.wait_for(_identify(address, timeout), timeout))
