@@ -19,7 +19,6 @@ import hashlib
 from importlib import metadata
 import json
 import math
-import os
 import pathlib
 import re
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from selu_theory import numbers
 from selu_theory.kernel_loader import generator_input_hash, spec_text
 from selu_theory.params import DEFAULT_ACTIVATION
 from selu_theory.params import NAMED as NAMED_PARAMS
+from verification.files import write_atomic
 
 FORMAT = "selu-theory-certificate/1"
 MAX_BYTES = 64 * 2**20   # the largest certificate file read (the 17 claims' largest is a few MB)
@@ -747,22 +747,10 @@ def load(path) -> Certificate:
 
 
 def write(cert, path) -> pathlib.Path:
-    """Write a certificate (typed, its JSON object or its bytes) atomically: a temporary
-    file in the same folder, then a rename, so a reader never sees half a certificate."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a certificate (typed, its JSON object or its bytes) atomically (temporary file
+    in the same folder, then a rename: a reader never sees half a certificate)."""
     if isinstance(cert, bytes):
         data = cert
     else:
         data = cert.to_bytes() if isinstance(cert, Certificate) else canonical(cert) + b"\n"
-    # a name of this process's own in the same folder (so the rename is atomic); plain
-    # open() so the file gets the usual permissions (mkstemp would make it 0600)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data)

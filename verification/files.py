@@ -1,6 +1,6 @@
 """Atomic file writes for reports and results: a temporary file in the same folder, then
 a rename, so a reader (or a run killed half-way) never leaves half a file behind.
-Certificates are written the same way by ``certificate.write``."""
+Certificates go through here too (``certificate.write``)."""
 from __future__ import annotations
 
 import os
