@@ -241,7 +241,8 @@ def load(path) -> dict:
     return out
 
 
-def _append(fh, key: str, result: dict):
+def append(fh, key: str, result: dict):
+    """One complete line per result, flushed and fsynced (what ``load`` reads back)."""
     fh.write(json.dumps({"key": key, "result": result}, sort_keys=True) + "\n")
     fh.flush()
     os.fsync(fh.fileno())
@@ -306,7 +307,7 @@ def run(points, out_dir, cfg: dict = None, mode: str = "dask", scheduler: str = 
         if torn:  # a crash in mid-write left a partial line: end it, so the next record starts clean
             fh.write("\n")
         def save(p, r):
-            _append(fh, point_key(p, cfg), r)
+            append(fh, point_key(p, cfg), r)
             run_.results[p] = r
             run_.computed.append(p)
             if on_result:

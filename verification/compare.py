@@ -38,7 +38,6 @@ import html
 import json
 import logging
 import math
-import os
 import pathlib
 import threading
 import time
@@ -430,12 +429,6 @@ def replays(result: dict, out_dir) -> bool:
     return True
 
 
-def _append(fh, key: str, result: dict):
-    fh.write(json.dumps({"key": key, "result": result}, sort_keys=True) + "\n")
-    fh.flush()
-    os.fsync(fh.fileno())
-
-
 # --------------------------------------------------------------------------- running
 
 @dataclass
@@ -552,7 +545,7 @@ def run(activations, out_dir, cfg: dict = None, mode: str = "inprocess", schedul
             fh.write("\n")
 
         def save(task, given, r):
-            _append(fh, task_key(*task, cfg, given), r)
+            A.append(fh, task_key(*task, cfg, given), r)
             cmp_.results[task] = r
             cmp_.computed.append(task)
             if on_result:
