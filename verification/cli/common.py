@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
+import math
 import os
 import pathlib
 import sys
@@ -87,6 +89,32 @@ def add_params_options(sp) -> None:
     """The activation and its parameters: --activation, --param NAME=VALUE, and SELU's
     spellings --alpha, --lambda (default: SELU at alpha01, lambda01)."""
     add_activation_options(sp)
+
+
+def have(module: str) -> bool:
+    """Is an optional dependency (matplotlib, distributed) installed?"""
+    return importlib.util.find_spec(module) is not None
+
+
+def add_dask_options(sp, scheduler_help: str = "an existing Dask scheduler (tcp://host:port); "
+                                               "default: a local cluster") -> None:
+    """--scheduler, --timeout, --in-process: where a command's Dask tasks run."""
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS", help=scheduler_help)
+    sp.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --scheduler (default 10)")
+    sp.add_argument("--in-process", action="store_true", help="no Dask: compute in this process")
+
+
+def dask_mode(args, subject: str) -> str:
+    """"inprocess" or "dask" from the options of ``add_dask_options``; BadInput (one line,
+    naming ``subject``, e.g. "the atlas") when they contradict or Dask is missing."""
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise BadInput("--timeout must be a positive number of seconds")
+    if args.scheduler is not None and args.in_process:
+        raise BadInput("give --scheduler or --in-process, not both")
+    mode = "inprocess" if args.in_process else "dask"
+    if mode == "dask" and not have("distributed"):
+        raise BadInput(f"{subject} runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
+    return mode
 
 
 def add_workers_option(sp, help: str = "worker processes (default: all cores)") -> None:

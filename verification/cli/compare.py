@@ -6,8 +6,6 @@ with its certified counterexample included), 1 when a part is undecided, failed 
 error or was rejected, 2 for bad input."""
 from __future__ import annotations
 
-import importlib.util
-import math
 import pathlib
 import sys
 
@@ -17,14 +15,13 @@ from verification.cli.common import (
     EXIT_OK,
     BadInput,
     add_common_options,
+    add_dask_options,
+    dask_mode,
+    have,
     say,
     workers_for,
     write_json,
 )
-
-def _have(module: str) -> bool:
-    """Is an optional dependency (matplotlib, distributed) installed?"""
-    return importlib.util.find_spec(module) is not None
 
 
 def _progress_line(n: int, total: int, activation: str, part: str, r: dict, reused: bool) -> str:
@@ -59,13 +56,7 @@ def cmd_compare(args) -> int:
         parts = K.parse_parts(args.parts)
     except K.CompareInputError as exc:
         raise BadInput(str(exc)) from None
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise BadInput("--timeout must be a positive number of seconds")
-    if args.scheduler is not None and args.in_process:
-        raise BadInput("give --scheduler or --in-process, not both")
-    mode = "inprocess" if args.in_process else "dask"
-    if mode == "dask" and not _have("distributed"):
-        raise BadInput("compare runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
+    mode = dask_mode(args, "compare")
     n_workers = workers_for(args)
     out = pathlib.Path(args.out) / "compare"
     where = ("in this process" if mode == "inprocess" else
@@ -90,7 +81,7 @@ def cmd_compare(args) -> int:
     write_json(out / "compare.json", cmp_.to_dict())
     say(args, "", cmp_.table())
     if args.plot is not None:
-        if _have("matplotlib"):
+        if have("matplotlib"):
             say(args, f"figure: {cmp_.plot(args.plot)}")
         else:
             say(args, "(no figure: matplotlib is not installed)")
@@ -119,11 +110,8 @@ def register(sub):
                    help=f"compute only these parts (default all: {','.join(K.PARTS)})")
     s.add_argument("--plot", default=None, metavar="FILE.png",
                    help="write the figure: Theorem 1 domains overlaid in (mu, nu), and S per activation")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="an existing Dask scheduler (tcp://host:port; workers must share --out); "
+    add_dask_options(s, "an existing Dask scheduler (tcp://host:port; workers must share --out); "
                         "default: a local cluster")
-    s.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --scheduler (default 10)")
-    s.add_argument("--in-process", action="store_true", help="no Dask: compute in this process")
     add_common_options(s, max_boxes=K.DEFAULT_CONFIG["max_boxes"],
                        max_boxes_help=f"box budget per Theorem 1 decision (default {K.DEFAULT_CONFIG['max_boxes']})",
                        workers_help="local Dask worker processes (default: all cores)")

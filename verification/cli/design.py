@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import pathlib
 import sys
@@ -30,6 +29,9 @@ from verification.cli.common import (
     activation_of,
     add_activation_options,
     add_common_options,
+    add_dask_options,
+    dask_mode,
+    have,
     add_target_options,
     param_values,
     say,
@@ -48,11 +50,6 @@ REFERENCES = {
 }
 DECISION_MAX_BOXES_HELP = f"box budget per extremum decision (default {DS.DECISION_MAX_BOXES})"
 FRAMEWORKS = ("deep-learning frameworks", "1.6732632423543772848170429916717", "1.0507009873554804934193349852946")
-
-
-def _have(module: str) -> bool:
-    """Is an optional dependency (matplotlib, distributed) installed?"""
-    return importlib.util.find_spec(module) is not None
 
 
 # --------------------------------------------------------------------------- params
@@ -343,7 +340,7 @@ def cmd_domain(args) -> int:
     data = res.to_json()
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "domain.json", data)
-    if args.plot != "none" and _have("matplotlib"):
+    if args.plot != "none" and have("matplotlib"):
         path = DS.plot(res, args.plot or out / "domain.png")
         say(args, f"plot: {path}; results: {out / 'domain.json'}")
     elif args.plot != "none":
@@ -374,13 +371,7 @@ def cmd_atlas(args) -> int:
                             max_boxes=args.max_boxes, activation=activation_of(args))
     except A.AtlasInputError as exc:
         raise BadInput(str(exc)) from None
-    if not (args.timeout > 0 and math.isfinite(args.timeout)):
-        raise BadInput("--timeout must be a positive number of seconds")
-    if args.scheduler is not None and args.in_process:
-        raise BadInput("give --scheduler or --in-process, not both")
-    mode = "inprocess" if args.in_process else "dask"
-    if mode == "dask" and not _have("distributed"):
-        raise BadInput("the atlas runs on Dask: pip install 'dask[distributed]' (or use --in-process)")
+    mode = dask_mode(args, "the atlas")
     n_workers = workers_for(args)
     out = pathlib.Path(args.out) / "atlas"
     where = ("in this process" if mode == "inprocess" else
@@ -408,7 +399,7 @@ def cmd_atlas(args) -> int:
                        f"solution): choose other --mu/--nu")
     write_atomic(out / "atlas.md", A.table_markdown(run))
     A.write_csv(run, out / "atlas.csv")
-    png = A.heatmaps(run, out / "atlas.png") if _have("matplotlib") else "(matplotlib not installed)"
+    png = A.heatmaps(run, out / "atlas.png") if have("matplotlib") else "(matplotlib not installed)"
     say(args, "", A.table_markdown(run),
            f"{len(run.computed)} points computed ({len(run.reused)} reused from an earlier run) in {run.seconds:.1f} s"
            + (f": {run.points_per_minute:.1f} points/min" if run.computed else ""),
@@ -464,10 +455,7 @@ def register(sub):
     s.add_argument("--omega", default="0", help="omega (default 0, the paper's; 1: getSELUparameters)")
     s.add_argument("--tau", default="1", help="tau (default 1)")
     add_activation_options(s, selu_spellings=False)
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="an existing Dask scheduler (tcp://host:port); default: a local cluster")
-    s.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for --scheduler (default 10)")
-    s.add_argument("--in-process", action="store_true", help="no Dask: compute in this process")
+    add_dask_options(s)
     s.add_argument("--no-domain", action="store_true", help="only alpha, lambda and S (fast)")
     s.add_argument("--variance", action="store_true", help="also the Theorem 2/3 variance ends")
     s.add_argument("--scale-step", default="0.25", help="grid step of the domain size s (default 0.25)")
