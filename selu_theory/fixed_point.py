@@ -398,16 +398,7 @@ def solve_alpha_lambda(mu_star, nu_star, omega=0, tau=1, bits: int = 256,
     lambda > 0 exists or is found, or when the Krawczyk test cannot verify the root.
     """
     _require_structure(activation)
-    mu_q = _rational(mu_star, "mu_star")
-    nu_q = _rational(nu_star, "nu_star")
-    om_q = _rational(omega, "omega")
-    tau_q = _rational(tau, "tau")
-    if nu_q <= 0:
-        raise FixedPointError(f"nu_star must be > 0 (a variance); got {nu_q}")
-    if tau_q <= 0:
-        raise FixedPointError(f"tau must be > 0 (the summed squared weights); got {tau_q}")
-    if not isinstance(bits, int) or bits < 53:
-        raise FixedPointError(f"bits must be an int >= 53; got {bits!r}")
+    mu_q, nu_q, om_q, tau_q = _targets(mu_star, nu_star, omega, tau, bits)
     cap = 4 * bits + 2048 if max_bits is None else max(int(max_bits), bits + _GUARD_BITS)
     where = f"(mu*, nu*) = ({mu_q}, {nu_q}), omega = {om_q}, tau = {tau_q}"
 
