@@ -8,12 +8,11 @@ This is a tool, never imported by the package at run time.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from selu_theory.codegen import grid
-from tools.generate_kernels import GENERATED_DIR, select, write_or_check
+from tools.generate_kernels import GENERATED_DIR, run, select
 
 
 def outputs(specs=None, timings=None) -> dict:
@@ -27,18 +26,7 @@ def outputs(specs=None, timings=None) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="diff against the files on disk; exit 1 on any change")
-    ap.add_argument("--time", action="store_true", help="print the generation time of each activation")
-    ap.add_argument("ids", nargs="*", help="activation ids (default: the whole registry)")
-    args = ap.parse_args(argv)
-    timings = {}
-    status = write_or_check(outputs(select(args.ids), timings), args.check)
-    if args.time:
-        for k, (wall, cpu) in timings.items():
-            print(f"{k}: {wall:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr)
-    return status
-
+    return run(outputs, __doc__, argv)
 
 if __name__ == "__main__":
     sys.exit(main())

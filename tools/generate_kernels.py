@@ -69,19 +69,24 @@ def select(ids: list) -> list:
     return [activations.get(i) for i in ids] if ids else list(activations.REGISTRY.values())
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run(outputs_of, doc: str, argv=None) -> int:
+    """The command line both generators share: ``outputs_of(specs, timings)`` renders
+    {path: text} for the selected activations; written, or diffed with --check."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="diff against the files on disk; exit 1 on any change")
     ap.add_argument("--time", action="store_true", help="print the generation time of each activation")
     ap.add_argument("ids", nargs="*", help="activation ids (default: the whole registry)")
     args = ap.parse_args(argv)
     timings = {}
-    status = write_or_check(outputs(select(args.ids), timings), args.check)
+    status = write_or_check(outputs_of(select(args.ids), timings), args.check)
     if args.time:
         for k, (wall, cpu) in timings.items():
             print(f"{k}: {wall:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr)
     return status
 
+
+def main(argv=None) -> int:
+    return run(outputs, __doc__, argv)
 
 if __name__ == "__main__":
     sys.exit(main())
