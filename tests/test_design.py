@@ -95,7 +95,7 @@ def test_params_alpha01_reproduces_registered_claim(tmp_path, capsys):
     js = tmp_path / "p.json"
     code, out, _ = _run(["params", "--fixed-point", "0", "1", "--json", str(js)], capsys)
     assert code == 0
-    assert "these are alpha01, lambda01" in out and "S < 1, stable" in out
+    assert "these are alpha01, lambda01" in out and "< 1, stable" in out
     data = json.loads(js.read_text())
     with Runner(1) as r:
         reg = prove.run_claim(C.get("alpha-lambda-01"), r)

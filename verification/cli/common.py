@@ -9,6 +9,8 @@ import importlib.util
 import json
 import math
 import os
+import re
+import textwrap
 import pathlib
 import sys
 import tempfile
@@ -151,6 +153,22 @@ def console_for(args) -> Console:
     if not c.is_terminal and "COLUMNS" not in os.environ:  # pipes and CI logs: wide enough for tables
         c = Console(stderr=False, quiet=getattr(args, "quiet", False), highlight=False, width=170)
     return c
+
+
+def fit(lines, width: int = 80) -> list:
+    """Lines wrapped to ``width`` columns at spaces, continuation lines indented two more
+    than the line they continue; a ball "[x +/- r]" is never split."""
+    out = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        # no break inside [ ... ]: its spaces become U+00A0 while wrapping
+        glued = re.sub(r"\[[^\]]*\]", lambda m: m.group(0).replace(" ", "\u00a0"), line)
+        out += [w.replace("\u00a0", " ") for w in textwrap.wrap(
+            glued, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)]
+    return out
 
 
 def say(args, *lines) -> None:

@@ -34,6 +34,7 @@ from verification.cli.common import (
     have,
     add_target_options,
     param_values,
+    fit,
     say,
     workers_for,
     write_json,
@@ -117,35 +118,36 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
     attracting = True if (rho is not None and rho < 1) else (False if (rho is not None and rho > 1) else None)
     free = [n for n in sol.balls if n not in sol.fixed]
     box = sol.box_str(12)
-    lines = [
-        f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}): the net input is z ~ N(mu* omega, nu* tau)"
-        + ("" if activation == "selu" else f"; activation {activation}: {activation_parameters(activation).formula}"),
-        f"convention: {sol.convention}",
-        "  (the paper's normalised weights are omega = 0, tau = 1; the authors' getSELUparameters notebook "
-        "uses omega = 1, tau = 1)",
-    ]
+    certified = done.proved
+    verbose = getattr(args, "verbose", False)
+    free_text = ", ".join(labels[n] for n in free)
+    lines = []
+    if activation != "selu":
+        lines.append(f"activation {activation}: {activation_parameters(activation).formula}")
+    lines.append(f"target fixed point (mu*, nu*) = ({dec(mu)}, {dec(nu)}) at omega = {dec(om)}, tau = {dec(ta)}")
+    if verbose:
+        lines += [f"  the net input is z ~ N(mu* omega, nu* tau); convention: {sol.convention}",
+                  "  (the paper's normalised weights are omega = 0, tau = 1; the authors' "
+                  "getSELUparameters notebook uses omega = 1, tau = 1)"]
     for n, b in sol.balls.items():
         held = " (held fixed)" if n in sol.fixed else ""
         lines += [f"{labels[n]:6} = {b.str(digits)}{held}", f"         float {float(b.mid())!r}"]
-    certified = done.proved
-    what = "certified" if certified else "NOT certified: the checker did not accept it"
-    lines += [
-        f"Krawczyk (Arb, {what}): exactly one root ({', '.join(labels[n] for n in free)}) in "
-        + " x ".join(f"[{box[n][0]}, {box[n][1]}]" for n in free) + ", and it lies in the enclosures above",
-        "globally unique: " + (f"yes, certified: no other root with {' > 0, '.join(labels[n] for n in free)} > 0"
-                               if sol.globally_unique else "not certified (only unique in the box above)"),
-        "Jacobian of (mu, nu) -> (mu~, nu~) at the fixed point: "
-        + "[[" + "], [".join(", ".join(e.str(6) for e in row) for row in sol.jacobian) + "]]",
-        f"spectral norm S = {S.str(12)}: " + {True: "S < 1, stable (Theorem 1's contraction criterion holds at "
-                                                    "the fixed point)",
-                                              False: "S > 1: NOT stable in the paper's sense (no contraction "
-                                                     "in the Euclidean norm near the fixed point)",
-                                              None: "S = 1 not decided"}[sol.stable],
-    ]
+    lines.append("unique:  " + (f"globally: no other root with {' > 0, '.join(labels[n] for n in free)} > 0"
+                                if sol.globally_unique
+                                else "in its Krawczyk box only" + ("" if verbose else " (-v shows the box)")))
+    if verbose:
+        what = "certified" if certified else "NOT certified: the checker did not accept it"
+        lines.append(f"  Krawczyk (Arb, {what}): exactly one root ({free_text}) in")
+        lines += [f"    {labels[n]} in [{box[n][0]}, {box[n][1]}]" for n in free]
+        lines.append("  and it lies in the enclosures above")
+        lines.append("Jacobian of (mu, nu) -> (mu~, nu~) at the fixed point:")
+        lines += ["  [" + ", ".join(e.str(6) for e in row) + "]" for row in sol.jacobian]
+    lines.append(f"S = {S.str(12)}: " + {True: "< 1, stable (Theorem 1's criterion)",
+                                         False: "> 1, NOT stable in the paper's sense",
+                                         None: "S = 1 not decided"}[sol.stable])
     if rho is not None:
         lines.append(f"spectral radius = {rho.str(12)}: " + {True: "< 1, locally attracting",
-                                                             False: "> 1: the fixed point repels (not even "
-                                                                    "locally attracting)",
+                                                             False: "> 1, the fixed point repels",
                                                              None: "= 1 not decided"}[attracting])
     compare = None
     fp = sol.selu if activation == "selu" else None
@@ -154,23 +156,24 @@ def _params_solve(args, activation, given, mu, nu, om, ta, digits) -> int:
         who, ra, rl = ref
         da, dl = ra - fp.alpha_float, rl - fp.lam_float
         ina, inl = fp.alpha.contains(ra), fp.lam.contains(rl)
-        lines.append(f"{who}: alpha = {ra!r}, lambda = {rl!r}; differences from the certified floats: "
-                     f"{da:.2g}, {dl:.2g} ({'inside' if ina else 'outside'} / {'inside' if inl else 'outside'} "
-                     f"the enclosures: float rounding in its solver)")
+        lines += [f"{who}: alpha = {ra!r}", f"  {' ' * len(who)}lambda = {rl!r}",
+                  f"  differences from the certified floats: {da:.2g}, {dl:.2g}",
+                  f"  ({'inside' if ina else 'outside'} / {'inside' if inl else 'outside'} "
+                  "the enclosures: float rounding in its solver)"]
         compare = {"source": who, "alpha": ra, "lambda": rl, "alpha_minus_certified": da, "lambda_minus_certified": dl}
     if fp is not None and mu == 0 and nu == 1 and ta == 1:
         a01, l01 = constants.alpha01(sol.bits + 20), constants.lambda01(sol.bits + 20)
         same = fp.alpha.overlaps(a01) and fp.lam.overlaps(l01)
         lines.append("these are alpha01, lambda01: " + (
-            "the enclosures overlap the closed forms (claim alpha-lambda-01)" if same
+            "they overlap the closed forms (alpha-lambda-01)" if same
             else "MISMATCH with the closed forms"))
-        who, fa, fl = FRAMEWORKS
-        lines.append(f"{who}: alpha = {fa}, lambda = {fl}")
-    lines.append(f"unique means: {sol.uniqueness}")
-    lines.append(f"status: {done.status}: " + (f"certificate {done.path}, replayed and accepted by the checker"
-                                               if certified else f"{done.reason} (certificate {done.path})"))
-    lines.append(f"{secs * 1000:.1f} ms")
-    say(args, *lines)
+        if verbose:
+            who, fa, fl = FRAMEWORKS
+            lines += [f"  {who}: alpha = {fa}", f"  {' ' * len(who)}  lambda = {fl}"]
+    lines.append(f"{done.status}: certificate {done.path}")
+    lines.append(f"  {'replayed and accepted by the checker' if certified else done.reason}; "
+                 f"{secs * 1000:.1f} ms")
+    say(args, *fit(lines))
     if args.json:
         data = {"status": "solved" if certified else "undecided", "certified": certified,
                 "certificate": str(done.path), "activation": activation, "mu_star": dec(mu), "nu_star": dec(nu),
@@ -426,6 +429,8 @@ def register(sub):
     add_target_options(s)
     s.add_argument("--digits", type=int, default=30, help="significant digits of the enclosures (default 30)")
     s.add_argument("--out", default="results", help="folder for the certificate (default: results/)")
+    s.add_argument("-v", "--verbose", action="store_true",
+                   help="also the convention, the Krawczyk box and the Jacobian")
     add_common_options(s, proving=False)
     s.set_defaults(func=cmd_params)
 
