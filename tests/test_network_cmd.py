@@ -120,7 +120,7 @@ def test_alpha_dropout_expressions_match_the_dropout_module():
     for nu in (Fraction(7, 10), Fraction(13, 10)):
         m = ORACLE.moments(0, nu, derivatives=False)
         mu_out, nu_out = D.alpha_dropout_moments(float(m["mu"]), float(m["xi"]), q, ap)
-        f = NW._FloatMap(params, exprs, 1.0)
+        f = NW.FloatMap(params, exprs, 1.0)
         assert f("M", float(nu)) == pytest.approx(mu_out, rel=1e-12, abs=1e-14)
         assert f("N", float(nu)) == pytest.approx(nu_out, rel=1e-12)
 
@@ -168,11 +168,11 @@ def test_false_twin_interval_without_the_fixed_point_is_not_certified():
     tau = 1) are refused by the pipeline: the self-map fails there."""
     exprs = NW.expressions("none")
     lo, hi = Fraction(101, 100), Fraction(102, 100)
-    dom = NW._dom(lo, hi, (Fraction(1), Fraction(1)))
+    dom = NW.domain_of(lo, hi, (Fraction(1), Fraction(1)))
     parts = [C.Extremum("X.min", exprs["X"], "min", dom, threshold=str(lo), tol=C.NO_TOL),
              C.Extremum("X.max", exprs["X"], "max", dom, threshold=str(hi), tol=C.NO_TOL)]
     with Runner(1) as r:
-        res, done = NW._certify("network-fixed-point@test,false-twin", parts, Params(), r, None, 2000)
+        res, done = NW.certify_parts("network-fixed-point@test,false-twin", parts, Params(), r, None, 2000)
     assert done.status != "proved"
 
 
@@ -190,7 +190,7 @@ def test_api_twin_renders():
 def test_expression_derivatives_match_finite_differences(dropout):
     """dM, dX, dN are the nu-derivatives of M, X, N (central differences, floats) and
     S = sqrt(dM^2 + dN^2): the contraction claims bound the right functions."""
-    f = NW._FloatMap(Params(), NW.expressions(dropout), 0.75)
+    f = NW.FloatMap(Params(), NW.expressions(dropout), 0.75)
     h = 1e-5
     for x in (0.3, 1.0, 2.2):
         for val, der in (("M", "dM"), ("X", "dX"), ("N", "dN")):
