@@ -210,3 +210,41 @@ def test_grow_stays_inside_what_proves():
     a, b = NW._grow(proves, (Fraction(8, 10), Fraction(15, 10)), 1.0)
     assert proves(a, b) and Fraction(3, 10) <= a < Fraction(45, 100) and 5 < b <= 7
     assert all(lo > 0 for lo, _ in seen)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--fan-in", "nan"), "fan-in must be a finite number"),
+    (("--fan-in", "1e308"), "fan-in must be at most"),
+    (("--fan-in", "1e-999999999"), "exponent"),
+    (("--fan-in", "0.5"), "whole number"),
+    (("--dropout", "alpha:nan"), "finite"),
+    (("--dropout", "alpha:1e308"), "below 1"),
+    (("--dropout", "standard:-1e308"), "must be >= 0"),
+    (("--dropout", "alpha:1e-999999999"), "exponent"),
+    (("--dropout", "standard:0.99999999999999999999999"), None),     # allowed: below 1
+    (("--input", "nan", "1"), "finite"),
+    (("--input", "0", "1e308"), "nu <= 1e6"),
+    (("--input", "1e-999999999", "1"), "exponent"),
+    (("--init", "normal:1e308"), "at most"),
+    (("--init", "normal:1e-999999999"), "exponent"),
+    (("--init", "keras:lecun_gaussian"), "known:"),
+    (("--depth", "1e308"), "whole number"),
+])
+def test_hostile_numbers_exit_2_with_one_short_line(cli, args, words):
+    """NaN, 1e308 and '1e-999999999' anywhere: exit 2 and one line that does not spell
+    out 309 digits."""
+    base = {"--init": "pytorch:kaiming_normal:linear", "--fan-in": "64"}
+    given = dict(base)
+    rest = list(args)
+    if rest[0] in base:
+        given[rest[0]] = rest[1]
+        rest = rest[2:]
+    argv = ["network"] + [x for kv in given.items() for x in kv] + rest + ["--depth", "2", "--quiet"]
+    if words is None:         # a legal rate just below 1: analysed, no input error
+        code, out, err = cli(*argv)
+        assert code in (0, 1) and "Traceback" not in err
+        return
+    code, out, err = cli(*argv)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in err and len(lines[0]) < 400, err

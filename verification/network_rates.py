@@ -46,9 +46,18 @@ MAX_RATES = 200
 TIGHT = NW.TIGHT
 
 
+def _check_rate(r: Fraction) -> Fraction:
+    if r < 0:
+        raise NW.NetworkError(f"a dropout rate must be >= 0; got {float(r):.4g}")
+    if r >= 1:
+        raise NW.NetworkError(f"a dropout rate must be below 1 (the drop probability); got {float(r):.4g}")
+    return r
+
+
 def parse_rates(text) -> tuple:
-    """``LO:HI:STEP`` (exact decimals, 0 <= LO <= HI < 1, STEP > 0) or a comma list
-    ``0.05,0.1``: the rates as Fractions.  NW.NetworkError (one line) otherwise."""
+    """``LO:HI:STEP`` (exact decimals, 0 <= LO <= HI < 1, STEP > 0: LO, LO + STEP, ...
+    up to HI) or a comma list ``0.05,0.1``: the rates as Fractions.  NW.NetworkError
+    (one line) otherwise."""
     if isinstance(text, (list, tuple)):
         items = [str(x) for x in text]
     elif isinstance(text, str):
@@ -61,26 +70,20 @@ def parse_rates(text) -> tuple:
             if len(bits) != 3:
                 raise NW.NetworkError(f"rates {text.strip()[:40]!r}: write LO:HI:STEP, e.g. 0:0.2:0.02")
             lo, hi, step = (parse(b, w) for b, w in zip(bits, ("lowest rate", "highest rate", "rate step")))
+            lo, hi = _check_rate(lo), _check_rate(hi)
             if step <= 0:
-                raise NW.NetworkError(f"the rate step must be > 0; got {text_of(step)}")
+                raise NW.NetworkError(f"the rate step must be > 0; got {float(step):.4g}")
             if hi < lo:
                 raise NW.NetworkError(f"the highest rate {text_of(hi)} is below the lowest {text_of(lo)}")
             if (hi - lo) / step > MAX_RATES:
-                raise NW.NetworkError(f"at most {MAX_RATES} rates; {text_of(lo)}:{text_of(hi)}:"
-                                      f"{text_of(step)} gives more")
-            n = math.floor((hi - lo) / step)
-            rates = [lo + k * step for k in range(n + 1)]
+                raise NW.NetworkError(f"at most {MAX_RATES} rates; {text.strip()[:40]} gives more")
+            rates = [lo + k * step for k in range(math.floor((hi - lo) / step) + 1)]
         else:
-            rates = [parse(b, "rate") for b in (items if items is not None else text.split(","))]
+            rates = [_check_rate(parse(b, "rate")) for b in (items if items is not None else text.split(","))]
     except NumberError as exc:
         raise NW.NetworkError(str(exc)) from None
     if not rates or len(rates) > MAX_RATES:
         raise NW.NetworkError(f"give between 1 and {MAX_RATES} rates")
-    for r in rates:
-        if r < 0:
-            raise NW.NetworkError(f"a dropout rate must be >= 0; got {text_of(r)}")
-        if r >= 1:
-            raise NW.NetworkError(f"a dropout rate must be below 1 (the drop probability); got {text_of(r)}")
     return tuple(rates)
 
 
