@@ -248,3 +248,29 @@ def test_hostile_numbers_exit_2_with_one_short_line(cli, args, words):
     assert code == 2, (out, err)
     lines = err.strip().splitlines()
     assert len(lines) == 1 and words in err and len(lines[0]) < 400, err
+
+
+def elu_alpha_dropout_direct(nu, rate, alpha=1):
+    """(E y, Var y) for ELU (x; alpha (e^x - 1)) with alpha dropout, by one quadrature of
+    the dropped-out, corrected output; alpha' = -alpha, the paper's a, b."""
+    q, ap, al = 1 - mpmath.mpf(rate), -mpmath.mpf(alpha), mpmath.mpf(alpha)
+    a = (q + ap ** 2 * q * (1 - q)) ** mpmath.mpf(-0.5)
+    b = -a * (1 - q) * ap
+    f = lambda x: x if x > 0 else al * mpmath.expm1(x)
+    s = mpmath.sqrt(nu)
+    dens = lambda u: mpmath.exp(-u * u / 2) / mpmath.sqrt(2 * mpmath.pi)
+    e1 = mpmath.quad(lambda u: (a * f(s * u) + b) * dens(u), [-mpmath.inf, 0, mpmath.inf])
+    e2 = mpmath.quad(lambda u: (a * f(s * u) + b) ** 2 * dens(u), [-mpmath.inf, 0, mpmath.inf])
+    m1 = q * e1 + (1 - q) * (a * ap + b)
+    return m1, q * e2 + (1 - q) * (a * ap + b) ** 2 - m1 ** 2
+
+
+def test_alpha_dropout_for_elu_matches_a_direct_quadrature():
+    """Alpha dropout for another built-in (ELU: alpha' = f(-inf) = -alpha, from
+    selu_theory.pointwise): the composed map's expressions against the quadrature."""
+    exprs = NW.expressions("alpha:0.1", "elu")
+    f = NW.FloatMap(Params(activation="elu"), exprs, 1.0)
+    for nu in ("0.5", "1.7"):
+        mu_out, nu_out = elu_alpha_dropout_direct(mpmath.mpf(nu), "0.1")
+        assert f("M", float(nu)) == pytest.approx(float(mu_out), rel=1e-12, abs=1e-14)
+        assert f("N", float(nu)) == pytest.approx(float(nu_out), rel=1e-12)
