@@ -22,7 +22,7 @@ EXAMPLES = {
                 "selu-verify compare --parts params --plot compare.png"],
     "network": ["selu-verify network --init pytorch:kaiming_normal:selu --fan-in 512",
                 "selu-verify network --init keras:lecun_normal --fan-in 64 --simulate",
-                "selu-verify network --init normal:0.05 --fan-in 400 --dropout alpha --rates 0:0.2:0.1"],
+                "selu-verify network --init normal:1 --fan-in 1 --dropout alpha --rates 0,0.1"],
     "atlas": ["selu-verify atlas --in-process --no-domain",
               "selu-verify atlas --mu=-0.2:0.2:3 --nu 0.5:2:3 --in-process"],
 }
