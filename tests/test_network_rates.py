@@ -169,6 +169,8 @@ def test_cli_table_json_and_columns(cli, tmp_path):
     (("--dropout", "alpha", "--rates", "1e308"), "below 1"),
     (("--dropout", "alpha", "--rates", "0:0.1"), "LO:HI:STEP"),
     (("--dropout", "alpha", "--rates", "0.1", "--simulate"), "does not go with --rates"),
+    (("--dropout", "alpha", "--rates", "0.1", "--input", "0.5", "2"), "--input does not go with"),
+    (("--dropout", "alpha", "--rates", "0.1", "--depth", "8"), "--depth does not go with"),
     (("--dropout", "alpha:0.1", "--convention", "paper"), "--convention goes with --rates"),
 ])
 def test_bad_rates_exit_2_with_one_line(cli, args, words):

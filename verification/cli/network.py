@@ -201,7 +201,8 @@ def plot_rates(t: NR.RateTable, path) -> None:
 def _cmd_rates(args, params, init) -> int:
     extra = [o for o, v in (("--simulate", args.simulate), ("--largest-domain", args.largest_domain),
                             ("--width", args.width is not None), ("--batch", args.batch is not None),
-                            ("--seed", args.seed is not None)) if v]
+                            ("--seed", args.seed is not None), ("--input", args.input is not None),
+                            ("--depth", args.depth is not None)) if v]
     if extra:
         raise BadInput(f"{extra[0]} does not go with --rates (a rate table is per-rate fixed points)")
     out = None if args.out is None else pathlib.Path(args.out) / "certificates"
@@ -228,11 +229,13 @@ def cmd_network(args) -> int:
     if args.convention != "ensemble":
         raise BadInput("--convention goes with --rates (the verdict reports both maps)")
     d = parse_dropout(args.dropout)
-    mu, nu = parse(args.input[0], "input mean"), parse(args.input[1], "input variance")
+    given = args.input or ("0", "1")
+    mu, nu = parse(given[0], "input mean"), parse(given[1], "input variance")
     if not args.simulate and (args.width is not None or args.seed is not None or args.batch is not None):
         raise BadInput("--width, --batch and --seed go with --simulate")
     out = None if args.out is None else pathlib.Path(args.out) / "certificates"
-    r = NW.analyse(params, init, d, mu, nu, args.depth, simulate=args.simulate, width=args.width,
+    depth = 64 if args.depth is None else args.depth
+    r = NW.analyse(params, init, d, mu, nu, depth, simulate=args.simulate, width=args.width,
                    batch=args.batch or 256, seed=args.seed or 0, out=out,
                    workers=args.workers or 1, largest=args.largest_domain)
     say(args, *report_lines(r))
@@ -260,9 +263,9 @@ def register(sub) -> None:
                         "per rate the certified fixed point, Jacobian, S, stability (or 0.05,0.1)")
     s.add_argument("--convention", default="ensemble", choices=NW.CONVENTIONS,
                    help="the map of the rate table (default ensemble, what a network follows)")
-    s.add_argument("--input", nargs=2, metavar=("MU", "NU"), default=("0", "1"),
+    s.add_argument("--input", nargs=2, metavar=("MU", "NU"), default=None,
                    help="mean and variance of the network's input (default 0 1)")
-    s.add_argument("--depth", type=_int, default=64, help="layers of the trajectory (default 64)")
+    s.add_argument("--depth", type=_int, default=None, help="layers of the trajectory (default 64)")
     s.add_argument("--largest-domain", action="store_true",
                    help="grow the certified interval as far as the proofs go (about 30 claims)")
     s.add_argument("--simulate", action="store_true", help="run a numpy network against the trajectory")
