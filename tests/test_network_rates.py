@@ -99,10 +99,15 @@ def oracle_xi_star(q, start):
 def test_standard_rows_against_the_oracle():
     """Standard dropout: the fixed point leaves (0, 1) (certified enclosures contain the
     oracle's), stays stable at 0.1 and 0.3; at 0.5 the ensemble variance has no fixed
-    point (lambda^2 / (2 q) > 1), a row that says so and is not certified."""
+    point (lambda^2 / (2 q) > 1): certified X(xi)/xi > 1 on [1e-6, 1e6], and the
+    oracle agrees at a few points."""
     t = api.network_rates("pytorch:kaiming_normal:linear", 512, "standard", ["0.1", "0.3", "0.5"])
     r1, r3, r5 = t.rows
-    assert not t.certified and r5.status.startswith("no fixed point") and r5.mu_star is None
+    assert t.certified and r5.status == NR.NO_FIXED_POINT and r5.mu_star is None
+    assert r5.ratio[0] > 1 and "grows" in r5.reason
+    for xi in ("0.001", "1", "1000"):
+        m = ORACLE.moments(0, Fraction(xi), derivatives=False)
+        assert m["xi"] / MP.mpf("0.5") / MP.mpf(xi) > r5.ratio[0] - SLACK
     for row, start in ((r1, "1.6"), (r3, "6")):
         assert row.certified and row.stable is True
         q = 1 - MP.mpf(row.rate.numerator) / row.rate.denominator

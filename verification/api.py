@@ -909,7 +909,7 @@ class RateTableReport(_Result):
         s = _network_rates.short
         out = []
         for r in self.result.rows:
-            if not r.certified:
+            if r.mu_star is None:
                 out.append((_text_of(r.rate), r.status, "", "", "", "", "", ""))
                 continue
             out.append((_text_of(r.rate), s(*r.mu_star), s(*r.nu_star), s(*r.j12), s(*r.j22), s(*r.s),

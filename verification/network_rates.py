@@ -44,6 +44,8 @@ __all__ = ["RateRow", "RateTable", "rate_table", "parse_rates", "MAX_RATES", "TI
 
 MAX_RATES = 200
 TIGHT = NW.TIGHT
+NO_FIXED_POINT = "no fixed point"
+NO_FP_RANGE = (Fraction(1, 10 ** 6), Fraction(10 ** 6))   # where "no fixed point" is certified
 
 
 def _check_rate(r: Fraction) -> Fraction:
@@ -99,7 +101,8 @@ def _kind(dropout) -> str:
 class RateRow:
     """One rate's certified numbers; enclosures are (lo, hi) floats rounded outward."""
     rate: Fraction
-    status: str = "not run"          # "proved", "no fixed point (float)", or the pipeline's
+    status: str = "not run"          # "proved" (a fixed point), NO_FIXED_POINT (certified on
+                                     # NO_FP_RANGE), "no fixed point (float)", or the pipeline's
     float_fixed: float = None        # float nu* (paper) or xi* (ensemble)
     fixed: tuple = None              # (a, b) Fractions holding the fixed point
     mu_star: tuple = None
@@ -112,9 +115,11 @@ class RateRow:
     reason: str = ""
     certificate: str = None
 
+    ratio: tuple = None              # with NO_FIXED_POINT: enclosure of min or max of h(x)/x
+
     @property
     def certified(self) -> bool:
-        return self.status == "proved"
+        return self.status in ("proved", NO_FIXED_POINT)
 
     def to_dict(self) -> dict:
         fr = lambda p: None if p is None else [str(p[0]), str(p[1])]
@@ -123,7 +128,10 @@ class RateRow:
                 "float_fixed_point": self.float_fixed, "fixed_interval": fr(self.fixed),
                 "mu_star": fl(self.mu_star), "nu_star": fl(self.nu_star),
                 "J12": fl(self.j12), "J22": fl(self.j22), "S": fl(self.s), "rho": fl(self.rho),
-                "stable": self.stable, "reason": self.reason, "certificate": self.certificate}
+                "stable": self.stable, "reason": self.reason, "certificate": self.certificate,
+                "no_fixed_point_range": ([str(NO_FP_RANGE[0]), str(NO_FP_RANGE[1])]
+                                         if self.status == NO_FIXED_POINT else None),
+                "ratio_bound": fl(self.ratio)}
 
 
 @dataclass
@@ -168,24 +176,49 @@ def _between(res, k):
     return (res.parts[k].enclosure[0], res.parts[k + 1].enclosure[1])
 
 
+def _no_fixed_point(row, e, params, tau_rng, convention, runner, out, max_boxes, tag):
+    """Certify h(x)/x > 1 (the variance grows) or < 1 (it collapses) on NO_FP_RANGE:
+    then h has no fixed point there."""
+    var = "nu" if convention == "paper" else "xi"
+    dom = NW.domain_of(*NO_FP_RANGE, tau_rng)
+    lo, hi = (text_of(v) for v in NO_FP_RANGE)
+    reasons = []
+    for sense, rel in (("min", "> 1"), ("max", "< 1")):
+        part = C.Extremum(f"h/{var}.{sense}", f"({e['h']})/nu", sense, dom, threshold="1", tol=C.NO_TOL)
+        res, done = NW.certify_parts(f"network-no-fixed-point@{tag},{sense}", [part], params, runner, out,
+                                     max_boxes)
+        if done.status == "proved":
+            row.status, row.ratio = NO_FIXED_POINT, res.parts[0].enclosure
+            row.certificate = None if done.path is None else str(done.path)
+            row.reason = (f"h({var})/{var} {rel} on {var} in [{lo}, {hi}] (certified): the variance "
+                          + ("grows" if sense == "min" else "shrinks") + " at every step there")
+            return
+        reasons.append(f"h/{var} {rel}: {done.status}")
+    row.status = "not proved"
+    row.reason = "no fixed point found, and neither " + " nor ".join(reasons)
+
+
 def _row(rate, kind, params, init, tau_rng, convention, runner, out, max_boxes) -> RateRow:
     row = RateRow(rate)
+    tag = (f"{params.activation},tau={text_of(tau_rng[0])},dropout={kind}:{text_of(rate)},"
+           f"{convention}")
     d = dropout_mod.Dropout(kind, rate)
     e = _exprs(d, params.activation, convention)
     f = NW.FloatMap(params, e, init.tau_float)
     slope = "dN" if convention == "paper" else "dX"
     value = "N" if convention == "paper" else "X"
     x = NW.float_fixed_point(f, value, slope)
-    if x is None:
-        row.status = "no fixed point (float)"
-        row.reason = "the float iteration finds no fixed point with positive variance below 1e6"
+    r = None if x is None else TIGHT * (1 + x)
+    if x is None or x - r <= NO_FP_RANGE[0]:
+        _no_fixed_point(row, e, params, tau_rng, convention, runner, out, max_boxes, tag)
+        if not row.certified:
+            row.float_fixed = x
+            row.reason = (f"the float fixed point {x:.3g} is too close to 0 for a tight interval; "
+                          if x is not None else "the float iteration finds no fixed point "
+                          "with positive variance below 1e6; ") + row.reason
         return row
     row.float_fixed = x
-    r = TIGHT * (1 + x)
     a, b = NW.dec_down(x - r, 12), NW.dec_up(x + r, 12)
-    if a <= 0:
-        row.status, row.reason = "not proved", f"the fixed point {x:.3g} is too close to 0"
-        return row
     dom = NW.domain_of(a, b, tau_rng)
     dom_a, dom_b = NW.domain_of(a, a, tau_rng), NW.domain_of(b, b, tau_rng)
     if f("rho", x) < 1:        # h(x) - x decreasing through x*: h(a) > a, h(b) < b
@@ -198,8 +231,6 @@ def _row(rate, kind, params, init, tau_rng, convention, runner, out, max_boxes) 
     for name in ("M", "dM", "dN", "S", "rho"):
         parts += [C.Extremum(f"{name}.min", e[name], "min", dom, tol=1e-12),
                   C.Extremum(f"{name}.max", e[name], "max", dom, tol=1e-12)]
-    tag = (f"{params.activation},tau={text_of(tau_rng[0])},dropout={kind}:{text_of(rate)},"
-           f"{convention}")
     res, done = NW.certify_parts(f"network-rate@{tag}", parts, params, runner, out, max_boxes)
     row.certificate = None if done.path is None else str(done.path)
     row.status = done.status
@@ -287,6 +318,10 @@ def table_lines(t: RateTable, digits: int = 7) -> list:
     head = ("rate", "mu*", var, "J12", "J22", "S", "rho", "stable")
     rows = []
     for r in t.rows:
+        if r.status == NO_FIXED_POINT:
+            v = "nu" if t.convention == "paper" else "xi"
+            rows.append((text_of(r.rate), f"no fixed point with {v} in [1e-6, 1e6] (certified)"))
+            continue
         if not r.certified:
             rows.append((text_of(r.rate), r.status if r.status != "not run" else "-"))
             continue

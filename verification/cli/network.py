@@ -163,9 +163,9 @@ def rate_lines(t: NR.RateTable) -> list:
                            "of its last digit (--json: the bounds).", 79)
     lines += [""] + NR.table_lines(t)
     bad = [r for r in t.rows if not r.certified]
-    for r in bad:
-        lines += textwrap.wrap(f"rate {text_of(r.rate)}: {r.status}: {r.reason}", 79,
-                               subsequent_indent="  ")
+    for r in t.rows:
+        if r.mu_star is None:
+            lines += textwrap.wrap(f"rate {text_of(r.rate)}: {r.reason}", 79, subsequent_indent="  ")
     lines.append(f"{len(t.rows) - len(bad)} of {len(t.rows)} rates certified in {t.seconds:.1f} s")
     return lines
 
@@ -174,7 +174,7 @@ def plot_rates(t: NR.RateTable, path) -> None:
     import matplotlib  # optional dependency, imported where needed
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = [r for r in t.rows if r.certified]
+    rows = [r for r in t.rows if r.certified and r.mu_star is not None]
     x = [float(r.rate) for r in rows]
     mid = lambda p: (p[0] + p[1]) / 2
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
