@@ -21,9 +21,12 @@ or the ensemble's xi -> X(xi), see ``network``):
 Every value of a function at the fixed point lies between its certified min and max over
 [a, b].  ``stable`` is True when |rho| < 1 on all of [a, b] (then the fixed point is the
 only one in [a, b] and attracts the iteration near it), False when |rho| > 1 there, None
-when the enclosure straddles 1.  No fixed point is claimed where the float iteration
-finds none (e.g. standard dropout at rates above ~0.45: the ensemble variance grows
-without bound); such a row says so and is a float statement.
+when the enclosure straddles 1.
+
+Where the float iteration finds no fixed point (or one too close to 0 for a tight
+interval), one claim certifies h(x)/x > 1 (or < 1) on NO_FP_RANGE = [1e-6, 1e6]: no
+fixed point there, the variance grows (shrinks) at every step (standard dropout above a
+rate of 1 - lambda^2/2 = 0.448 for SELU).  Outside that range nothing is claimed.
 """
 from __future__ import annotations
 
