@@ -881,7 +881,9 @@ class RateTableReport(_Result):
     """A dropout rate table (``api.network_rates``, ``selu-verify network --rates``):
     ``result`` the ``verification.network_rates.RateTable`` (per rate the certified
     fixed point, Jacobian entries J12, J22, S and the stability factor rho);
-    ``rows`` its rows; ``lines()`` the table as the command prints it (80 columns)."""
+    ``rows`` its rows (``row.has_fixed_point``: its numbers are certified;
+    ``row.certified`` also when the row certifies that there is none); ``lines()`` the
+    table as the command prints it (80 columns)."""
 
     result: object
 
@@ -909,7 +911,7 @@ class RateTableReport(_Result):
         s = _network_rates.short
         out = []
         for r in self.result.rows:
-            if r.mu_star is None:
+            if not r.has_fixed_point:
                 out.append((_text_of(r.rate), r.status, "", "", "", "", "", ""))
                 continue
             out.append((_text_of(r.rate), s(*r.mu_star), s(*r.nu_star), s(*r.j12), s(*r.j22), s(*r.s),

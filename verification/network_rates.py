@@ -122,7 +122,13 @@ class RateRow:
 
     @property
     def certified(self) -> bool:
+        """The row's statement is certified: a fixed point with its numbers, or none."""
         return self.status in ("proved", NO_FIXED_POINT)
+
+    @property
+    def has_fixed_point(self) -> bool:
+        """A fixed point and its numbers are certified (status "proved")."""
+        return self.status == "proved"
 
     def to_dict(self) -> dict:
         fr = lambda p: None if p is None else [str(p[0]), str(p[1])]

@@ -174,7 +174,7 @@ def plot_rates(t: NR.RateTable, path) -> None:
     import matplotlib  # optional dependency, imported where needed
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = [r for r in t.rows if r.certified and r.mu_star is not None]
+    rows = [r for r in t.rows if r.has_fixed_point]
     x = [float(r.rate) for r in rows]
     mid = lambda p: (p[0] + p[1]) / 2
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
