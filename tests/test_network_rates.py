@@ -153,8 +153,10 @@ def test_short_keeps_the_enclosure(lo, hi):
 def test_cli_table_json_and_columns(cli, tmp_path):
     path = tmp_path / "r.json"
     code, out, err = cli("network", "--init", "keras:lecun_normal", "--fan-in", "256", "--dropout",
-                         "alpha", "--rates", "0.05:0.1:0.05", "--json", str(path))
+                         "alpha", "--rates", "0.05:0.1:0.05", "--json", str(path),
+                         "--plot", str(tmp_path / "r.png"))
     assert code == 0, err
+    assert (tmp_path / "r.png").stat().st_size > 1000
     assert all(len(line) <= 80 for line in out.splitlines())
     assert "2 of 2 rates certified" in out
     data = json.loads(path.read_text())
