@@ -194,3 +194,15 @@ def test_parse_rates():
     assert NR.parse_rates("0:0.1:0.03")[-1] == Fraction(9, 100)     # HI need not be hit
     with pytest.raises(NW.NetworkError):
         NR.parse_rates("1e-999999999:0.1:0.1")
+
+
+def test_a_wrong_float_guess_is_not_certified(monkeypatch):
+    """False twin: if the float search centred the tight interval 1% off the fixed point,
+    the sign-change parts fail and the row is not certified (nothing is taken from the
+    floats)."""
+    real = NW.float_fixed_point
+    monkeypatch.setattr(NW, "float_fixed_point", lambda *a, **k: real(*a, **k) * 1.01)
+    t = api.network_rates("pytorch:kaiming_normal:linear", 64, "alpha", "0.1")
+    row = t.rows[0]
+    assert not row.certified and not row.has_fixed_point and row.mu_star is None
+    assert row.status != "proved"
