@@ -75,6 +75,12 @@ class Dropout:
         return "none" if self.kind == "none" else f"{self.kind}:{text_of(self.rate)}"
 
 
+def _brief(q) -> str:
+    """A number for a one-line message: exact when short, else 4 significant digits."""
+    t = text_of(q)
+    return t if len(t) <= 24 else f"{float(q):.4g}"
+
+
 def parse_dropout(text) -> Dropout:
     """``none``, ``alpha:RATE`` or ``standard:RATE`` with 0 <= RATE < 1 (the drop
     probability); DropoutError (one line) otherwise."""
@@ -96,10 +102,10 @@ def parse_dropout(text) -> Dropout:
     except NumberError as exc:
         raise DropoutError(str(exc)) from None
     if r < 0:
-        raise DropoutError(f"{kind} dropout rate must be >= 0; got {text_of(r)}")
+        raise DropoutError(f"{kind} dropout rate must be >= 0; got {_brief(r)}")
     if r >= 1:
         raise DropoutError(f"{kind} dropout rate must be below 1 (it is the drop "
-                           f"probability); got {text_of(r)}")
+                           f"probability); got {_brief(r)}")
     return Dropout(kind, r)
 
 

@@ -189,6 +189,12 @@ def _known_line() -> str:
     return "known: " + ", ".join(KNOWN)
 
 
+def _brief(q) -> str:
+    """A number for a one-line message: exact when short, else 4 significant digits."""
+    t = text_of(q)
+    return t if len(t) <= 24 else f"{float(q):.4g}"
+
+
 def check_fan(value, what: str = "fan-in") -> int:
     """A fan as a positive integer up to MAX_FAN; InitialiserError (one line) if not."""
     if isinstance(value, bool):
@@ -198,19 +204,22 @@ def check_fan(value, what: str = "fan-in") -> int:
     except NumberError as exc:
         raise InitialiserError(str(exc)) from None
     if q.denominator != 1:
-        raise InitialiserError(f"{what} must be a whole number of units; got {text_of(q)}")
+        raise InitialiserError(f"{what} must be a whole number of units; got {_brief(q)}")
     if q < 1:
-        raise InitialiserError(f"{what} must be at least 1; got {text_of(q)}")
+        raise InitialiserError(f"{what} must be at least 1; got {_brief(q)}")
     if q > MAX_FAN:
-        raise InitialiserError(f"{what} must be at most {MAX_FAN}; got {text_of(q)}")
+        raise InitialiserError(f"{what} must be at most {MAX_FAN}; got {_brief(q)}")
     return int(q)
 
 
 def _scale(text: str, name: str) -> Fraction:
     try:
-        return parse(text, f"{name} scale", positive=True, limit=MAX_SCALE)
+        q = parse(text, f"{name} scale", positive=True)
     except NumberError as exc:
         raise InitialiserError(str(exc)) from None
+    if q > MAX_SCALE:
+        raise InitialiserError(f"{name} scale must be at most {MAX_SCALE}; got {_brief(q)}")
+    return q
 
 
 def _need_fan_out(fan_out, spec: str, why: str) -> int:

@@ -40,6 +40,7 @@ LAYERS = {
     "selu_theory.initialisers": 0,         # framework initialisers -> (omega, tau)
     "selu_theory.dropout": 0,              # dropout as a map on the moments
     "selu_theory.network_sim": 0,          # numpy network vs mean-field (floats, describes only)
+    "selu_theory.pointwise": 0,            # built-in activations pointwise (simulation, alpha dropout)
     "verification.domain": 1,              # claims: what is to be proved, and where
     "verification.claim_types": 1,
     "verification.claims": 1,
@@ -56,6 +57,7 @@ LAYERS = {
     "verification.atlas": 5,
     "verification.compare": 5,             # the activation comparison (atlas-like, uses domain_search)
     "verification.network": 5,             # selu-verify network: initialiser + dropout layer maps, certified
+    "verification.network_rates": 5,       # network --rates: per-rate certified fixed points, Jacobians
     "verification.paper_grid": 6,          # the paper's grids: sweeps, certificates, tables
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,

@@ -120,7 +120,7 @@ def test_alpha_dropout_expressions_match_the_dropout_module():
     for nu in (Fraction(7, 10), Fraction(13, 10)):
         m = ORACLE.moments(0, nu, derivatives=False)
         mu_out, nu_out = D.alpha_dropout_moments(float(m["mu"]), float(m["xi"]), q, ap)
-        f = NW._FloatMap(params, exprs, 1.0)
+        f = NW.FloatMap(params, exprs, 1.0)
         assert f("M", float(nu)) == pytest.approx(mu_out, rel=1e-12, abs=1e-14)
         assert f("N", float(nu)) == pytest.approx(nu_out, rel=1e-12)
 
@@ -168,11 +168,11 @@ def test_false_twin_interval_without_the_fixed_point_is_not_certified():
     tau = 1) are refused by the pipeline: the self-map fails there."""
     exprs = NW.expressions("none")
     lo, hi = Fraction(101, 100), Fraction(102, 100)
-    dom = NW._dom(lo, hi, (Fraction(1), Fraction(1)))
+    dom = NW.domain_of(lo, hi, (Fraction(1), Fraction(1)))
     parts = [C.Extremum("X.min", exprs["X"], "min", dom, threshold=str(lo), tol=C.NO_TOL),
              C.Extremum("X.max", exprs["X"], "max", dom, threshold=str(hi), tol=C.NO_TOL)]
     with Runner(1) as r:
-        res, done = NW._certify("network-fixed-point@test,false-twin", parts, Params(), r, None, 2000)
+        res, done = NW.certify_parts("network-fixed-point@test,false-twin", parts, Params(), r, None, 2000)
     assert done.status != "proved"
 
 
@@ -190,7 +190,7 @@ def test_api_twin_renders():
 def test_expression_derivatives_match_finite_differences(dropout):
     """dM, dX, dN are the nu-derivatives of M, X, N (central differences, floats) and
     S = sqrt(dM^2 + dN^2): the contraction claims bound the right functions."""
-    f = NW._FloatMap(Params(), NW.expressions(dropout), 0.75)
+    f = NW.FloatMap(Params(), NW.expressions(dropout), 0.75)
     h = 1e-5
     for x in (0.3, 1.0, 2.2):
         for val, der in (("M", "dM"), ("X", "dX"), ("N", "dN")):
@@ -210,3 +210,67 @@ def test_grow_stays_inside_what_proves():
     a, b = NW._grow(proves, (Fraction(8, 10), Fraction(15, 10)), 1.0)
     assert proves(a, b) and Fraction(3, 10) <= a < Fraction(45, 100) and 5 < b <= 7
     assert all(lo > 0 for lo, _ in seen)
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--fan-in", "nan"), "fan-in must be a finite number"),
+    (("--fan-in", "1e308"), "fan-in must be at most"),
+    (("--fan-in", "1e-999999999"), "exponent"),
+    (("--fan-in", "0.5"), "whole number"),
+    (("--dropout", "alpha:nan"), "finite"),
+    (("--dropout", "alpha:1e308"), "below 1"),
+    (("--dropout", "standard:-1e308"), "must be >= 0"),
+    (("--dropout", "alpha:1e-999999999"), "exponent"),
+    (("--dropout", "standard:0.99999999999999999999999"), None),     # allowed: below 1
+    (("--input", "nan", "1"), "finite"),
+    (("--input", "0", "1e308"), "nu <= 1e6"),
+    (("--input", "1e-999999999", "1"), "exponent"),
+    (("--init", "normal:1e308"), "at most"),
+    (("--init", "normal:1e-999999999"), "exponent"),
+    (("--init", "keras:lecun_gaussian"), "known:"),
+    (("--depth", "1e308"), "whole number"),
+])
+def test_hostile_numbers_exit_2_with_one_short_line(cli, args, words):
+    """NaN, 1e308 and '1e-999999999' anywhere: exit 2 and one line that does not spell
+    out 309 digits."""
+    base = {"--init": "pytorch:kaiming_normal:linear", "--fan-in": "64"}
+    given = dict(base)
+    rest = list(args)
+    if rest[0] in base:
+        given[rest[0]] = rest[1]
+        rest = rest[2:]
+    argv = ["network"] + [x for kv in given.items() for x in kv] + rest + ["--depth", "2", "--quiet"]
+    if words is None:         # a legal rate just below 1: analysed, no input error
+        code, out, err = cli(*argv)
+        assert code in (0, 1) and "Traceback" not in err
+        return
+    code, out, err = cli(*argv)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in err and len(lines[0]) < 400, err
+
+
+def elu_alpha_dropout_direct(nu, rate, alpha=1):
+    """(E y, Var y) for ELU (x; alpha (e^x - 1)) with alpha dropout, by one quadrature of
+    the dropped-out, corrected output; alpha' = -alpha, the paper's a, b."""
+    q, ap, al = 1 - mpmath.mpf(rate), -mpmath.mpf(alpha), mpmath.mpf(alpha)
+    a = (q + ap ** 2 * q * (1 - q)) ** mpmath.mpf(-0.5)
+    b = -a * (1 - q) * ap
+    f = lambda x: x if x > 0 else al * mpmath.expm1(x)
+    s = mpmath.sqrt(nu)
+    dens = lambda u: mpmath.exp(-u * u / 2) / mpmath.sqrt(2 * mpmath.pi)
+    e1 = mpmath.quad(lambda u: (a * f(s * u) + b) * dens(u), [-mpmath.inf, 0, mpmath.inf])
+    e2 = mpmath.quad(lambda u: (a * f(s * u) + b) ** 2 * dens(u), [-mpmath.inf, 0, mpmath.inf])
+    m1 = q * e1 + (1 - q) * (a * ap + b)
+    return m1, q * e2 + (1 - q) * (a * ap + b) ** 2 - m1 ** 2
+
+
+def test_alpha_dropout_for_elu_matches_a_direct_quadrature():
+    """Alpha dropout for another built-in (ELU: alpha' = f(-inf) = -alpha, from
+    selu_theory.pointwise): the composed map's expressions against the quadrature."""
+    exprs = NW.expressions("alpha:0.1", "elu")
+    f = NW.FloatMap(Params(activation="elu"), exprs, 1.0)
+    for nu in ("0.5", "1.7"):
+        mu_out, nu_out = elu_alpha_dropout_direct(mpmath.mpf(nu), "0.1")
+        assert f("M", float(nu)) == pytest.approx(float(mu_out), rel=1e-12, abs=1e-14)
+        assert f("N", float(nu)) == pytest.approx(float(nu_out), rel=1e-12)

@@ -11,6 +11,9 @@ import pytest
 from scipy import integrate
 
 from selu_theory import network_sim as ns
+from selu_theory import pointwise
+from selu_theory.evaluate import cached_evaluator
+from selu_theory.params import Params
 from selu_theory.initialisers import initialiser
 
 ALPHA = 1.6732632423543772848170429916717     # torch.nn.SELU / Keras constants
@@ -146,3 +149,45 @@ def test_network_follows_the_ensemble_map_not_omega_zero():
     assert e_nu[-1] > 3 * p_nu[-1]
     assert abs(np.log(sim.var[-1] / e_nu[-1])) < 0.5
     assert np.log(sim.var[-1] / p_nu[-1]) > 1.0
+
+
+@pytest.mark.parametrize("mu0,nu0", [(0.5, 2.0), (0.0, 1.0)])
+def test_gap_shrinks_with_width_at_depth_64(mu0, nu0):
+    """The issue's experiment: depth 64, widths 64 and 1024, kaiming_normal 'linear',
+    batch 128, seed 0 (the slowest tests of this file, 7-10 s each on a loaded
+    machine: width 1024 x 64 layers).  Measured rms gaps over layers 1..64 (mean, variance):
+      input (0.5, 2): width 64  0.0442 / 0.0927,  width 1024  0.0096 / 0.0082
+      input (0, 1):   width 64  0.0388 / 0.0861,  width 1024  0.0033 / 0.0073
+    Asserted: at width 1024 both gaps are below a third of width 64's and below 0.03;
+    width 64's variance gap exceeds 0.05 (finite width is visible there)."""
+    depth = 64
+    mf_mu, mf_nu = ns.mean_field(moments, depth, mu0, nu0, tau=1.0, convention="ensemble")
+    got = {}
+    for width in (64, 1024):
+        sim = ns.simulate(selu, initialiser("pytorch:kaiming_normal:linear", width), depth, batch=128,
+                          input_mean=mu0, input_var=nu0, seed=0)
+        gm, gv = ns.gaps(sim, mf_mu, mf_nu)
+        got[width] = (rms(gm[1:]), rms(gv[1:]))
+    (m64, v64), (m1k, v1k) = got[64], got[1024]
+    assert m1k < m64 / 3 and v1k < v64 / 3, got
+    assert m1k < 0.03 and v1k < 0.03 and v64 > 0.05, got
+
+
+@pytest.mark.parametrize("activation", ["elu", "celu", "serlu", "relu"])
+def test_other_activations_simulate_with_alpha_dropout(activation):
+    """--simulate and alpha dropout for every built-in (selu_theory.pointwise): the
+    network's first layer follows the float mean-field map from the project's kernels to
+    sampling accuracy (width 256, batch 256: 65536 samples, so within 0.05)."""
+    p = Params(activation=activation)
+    vals = dict(zip(p.names, p.floats()))
+    f, ap = pointwise.function(activation, vals), pointwise.saturation_float(activation, vals)
+    ev = (cached_evaluator("mu_tilde", p, 64), cached_evaluator("xi_tilde", p, 64))
+    one = np.array([1.0])
+
+    def kernel_moments(m, v):
+        a, b = np.array([m]), np.array([v])
+        return float(ev[0].floats(a, one, b, one)[0]), float(ev[1].floats(a, one, b, one)[0])
+    mu, nu = ns.mean_field(kernel_moments, 1, 0.0, 1.0, dropout="alpha:0.1", alpha_prime=ap)
+    sim = ns.simulate(f, initialiser("pytorch:kaiming_normal:linear", 256), 1, batch=256,
+                      dropout="alpha:0.1", alpha_prime=ap, seed=1)
+    assert abs(sim.mean[1] - mu[1]) < 0.05 and abs(sim.var[1] - nu[1]) < 0.05 * max(1, nu[1])

@@ -35,6 +35,7 @@ NOTEBOOKS = (
     "06_low_variance.ipynb",
     "07_main_subfunction.ipynb",
     "activations.ipynb",
+    "network.ipynb",
 )
 KERNEL_NAME = "selu-theory-test"
 CELL_TIMEOUT = 120  # seconds per cell

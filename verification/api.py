@@ -36,6 +36,7 @@ from selu_theory.evaluate import Evaluator as _Evaluator
 from selu_theory.expr import parse as _parse
 from selu_theory.initialisers import initialiser as _initialiser
 from selu_theory.numbers import parse as _parse_number
+from selu_theory.numbers import text_of as _text_of
 from selu_theory.params import DEFAULT_ACTIVATION as _SELU
 from selu_theory.params import Params
 from verification import atlas as _atlas
@@ -50,6 +51,7 @@ from verification import report as _report
 from verification import scaled_claims as _SC
 from verification import compare as _compare
 from verification import network as _network
+from verification import network_rates as _network_rates
 from verification.domain import Domain
 from verification.engine import Runner as _Runner
 from verification.engine import default_workers
@@ -872,3 +874,66 @@ def network(init: str, fan_in, *, fan_out=None, activation: str = _SELU, params:
 
 
 __all__ += ["network", "NetworkReport"]
+
+
+@dataclass(repr=False)
+class RateTableReport(_Result):
+    """A dropout rate table (``api.network_rates``, ``selu-verify network --rates``):
+    ``result`` the ``verification.network_rates.RateTable`` (per rate the certified
+    fixed point, Jacobian entries J12, J22, S and the stability factor rho);
+    ``rows`` its rows (``row.has_fixed_point``: its numbers are certified;
+    ``row.certified`` also when the row certifies that there is none); ``lines()`` the
+    table as the command prints it (80 columns)."""
+
+    result: object
+
+    @property
+    def rows(self) -> list:
+        return self.result.rows
+
+    @property
+    def certified(self) -> bool:
+        return self.result.certified
+
+    def lines(self) -> list:
+        return _network_rates.table_lines(self.result)
+
+    def _summary(self) -> str:
+        t = self.result
+        ok = sum(r.certified for r in t.rows)
+        return (f"{t.kind} dropout, {t.init.spec}, {t.convention} map: {ok} of {len(t.rows)} "
+                "rates certified")
+
+    def _head(self):
+        return ("rate", "mu*", "nu*", "J12", "J22", "S", "rho", "stable")
+
+    def _rows(self) -> list:
+        s = _network_rates.short
+        out = []
+        for r in self.result.rows:
+            if not r.has_fixed_point:
+                out.append((_text_of(r.rate), r.status, "", "", "", "", "", ""))
+                continue
+            out.append((_text_of(r.rate), s(*r.mu_star), s(*r.nu_star), s(*r.j12), s(*r.j22), s(*r.s),
+                        s(*r.rho), {True: "yes", False: "no", None: "?"}[r.stable]))
+        return out
+
+    def to_dict(self) -> dict:
+        return self.result.to_dict()
+
+
+def network_rates(init: str, fan_in, dropout: str, rates, *, fan_out=None, activation: str = _SELU,
+                  params: Params = None, convention: str = "ensemble", out=None,
+                  workers: int = 1) -> RateTableReport:
+    """``selu-verify network --rates``: for ``dropout`` "alpha" or "standard" and each
+    rate of ``rates`` ("0:0.2:0.01", "0.05,0.1" or a list), the certified fixed point of
+    the composed layer map, its Jacobian entries, S and whether it is stable, each rate
+    one claim replayed by the checker.  ``convention``: "ensemble" (what a network
+    follows) or "paper".  NetworkError, InitialiserError on bad input."""
+    p = params or Params(activation=activation)
+    return RateTableReport(_network_rates.rate_table(
+        p, _initialiser(init, fan_in, fan_out), dropout, rates, convention=convention,
+        out=None if out is None else _pathlib.Path(out), workers=workers))
+
+
+__all__ += ["network_rates", "RateTableReport"]

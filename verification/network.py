@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory import ball, dropout as dropout_mod, network_sim
+from selu_theory import ball, dropout as dropout_mod, network_sim, pointwise
 from selu_theory.evaluate import cached_evaluator
 from selu_theory.initialisers import Initialiser, initialiser
 from selu_theory.numbers import text_of
@@ -76,10 +76,10 @@ def expressions(dropout, activation: str = "selu") -> dict:
     elif d.kind == "standard":
         e = {"M": "mu_tilde", "X": f"xi_tilde/{q}", "dM": "dmu_dnu", "dX": f"dxi_dnu/{q}"}
     else:
-        if activation != "selu":
-            raise NetworkError("alpha dropout needs the activation's negative saturation value; "
-                               "it is known here for selu only")
-        ap = "(-lam*alpha)"
+        try:
+            ap = f"({pointwise.saturation_expr(activation)})"     # alpha' = f(-inf)
+        except pointwise.PointwiseUnknown as exc:
+            raise NetworkError(str(exc)) from None
         s = f"({q} + {ap}**2*{q}*(1 - {q}))"          # 1 / a^2
         # y = a d + b (dropout.py): mean a q mu~; second moment (q xi~ - 2 q (1-q) alpha'
         # mu~ + q (1-q) alpha'^2) / s, with b = -a (1 - q) alpha'
@@ -95,7 +95,7 @@ def expressions(dropout, activation: str = "selu") -> dict:
 
 # --------------------------------------------------------------------------- floats
 
-class _FloatMap:
+class FloatMap:
     """The float moment maps at (0, 0, x, tau) (a search aid, never a proof)."""
 
     def __init__(self, params: Params, exprs: dict, tau: float):
@@ -107,7 +107,7 @@ class _FloatMap:
         return float(self.ev[name].floats(z, z, np.array([float(x)]), np.array([self.tau]))[0])
 
 
-def _float_fixed_point(f: _FloatMap, value: str, slope: str, start: float = 1.0):
+def float_fixed_point(f: FloatMap, value: str, slope: str, start: float = 1.0):
     """x = h(x) for the one-dimensional map h (``value``) by iteration then Newton."""
     x = start
     for _ in range(200):
@@ -130,20 +130,20 @@ def _float_fixed_point(f: _FloatMap, value: str, slope: str, start: float = 1.0)
 
 # --------------------------------------------------------------------------- certified sections
 
-def _dec_down(x: float, places: int = 8) -> Fraction:
+def dec_down(x: float, places: int = 8) -> Fraction:
     return Fraction(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR))
 
 
-def _dec_up(x: float, places: int = 8) -> Fraction:
+def dec_up(x: float, places: int = 8) -> Fraction:
     return Fraction(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_CEILING))
 
 
-def _float_down(q: Fraction) -> float:
+def float_down(q: Fraction) -> float:
     x = float(q)
     return math.nextafter(x, -math.inf) if Fraction(x) > q else x
 
 
-def _float_up(q: Fraction) -> float:
+def float_up(q: Fraction) -> float:
     x = float(q)
     return math.nextafter(x, math.inf) if Fraction(x) < q else x
 
@@ -151,10 +151,10 @@ def _float_up(q: Fraction) -> float:
 def _outward(x) -> list:
     """An Arb ball as [lo, hi] floats rounded outward."""
     lo, hi = ball.fraction_bounds(x)
-    return [_float_down(lo), _float_up(hi)]
+    return [float_down(lo), float_up(hi)]
 
 
-def _tau_range(init: Initialiser, places: int = 12) -> tuple:
+def tau_range_of(init: Initialiser, places: int = 12) -> tuple:
     """tau as an exact point, or (truncated normal, irrational tau) an interval of
     ``places``-decimal ends around its ball: wide enough for the engine's float split
     points, and the claims then hold for every tau in it, the true one included."""
@@ -212,7 +212,7 @@ class Section:
             m2hi = max(a * a, b * b)
             m2lo = Fraction(0) if a <= 0 <= b else min(a * a, b * b)
             lo, hi = lo - m2hi, hi - m2lo
-        return (_float_down(lo), _float_up(hi))
+        return (float_down(lo), float_up(hi))
 
     def to_dict(self) -> dict:
         fr = lambda p: None if p is None else [str(p[0]), str(p[1])]
@@ -230,11 +230,11 @@ class Section:
                 "largest_search": self.largest, "reason": self.reason}
 
 
-def _dom(lo, hi, tau_range) -> Domain:
+def domain_of(lo, hi, tau_range) -> Domain:
     return Domain(((Fraction(0), Fraction(0)), (Fraction(0), Fraction(0)), (lo, hi), tau_range))
 
 
-def _certify(claim_id, parts, params, runner, out, max_boxes):
+def certify_parts(claim_id, parts, params, runner, out, max_boxes):
     claim = C.Claim(claim_id, claim_id.split("@")[0], "", "selu-verify network", tuple(parts), params=params)
     path = None if out is None else (lambda cert: out / f"network-{cert.sha256[:10]}.json")
     res, done = certify_claim(claim, runner, path, params=params, max_boxes=max_boxes)
@@ -250,7 +250,7 @@ def _grow(proves, interval, x, doublings: int = 8, halvings: int = 4) -> tuple:
         good = b if side == "hi" else a
         bad = None
         for _ in range(doublings):
-            cand = _dec_up(x + 2 * (float(good) - x)) if side == "hi" else _dec_down(float(good) / 2)
+            cand = dec_up(x + 2 * (float(good) - x)) if side == "hi" else dec_down(float(good) / 2)
             if cand == good or cand <= 0 or cand > 10 ** 6:
                 break
             if proves(*((a, cand) if side == "hi" else (cand, b))):
@@ -260,7 +260,7 @@ def _grow(proves, interval, x, doublings: int = 8, halvings: int = 4) -> tuple:
                 break
         for _ in range(halvings if bad is not None else 0):
             mid = (good + bad) / 2
-            mid = _dec_up(float(mid)) if side == "hi" else _dec_down(float(mid))
+            mid = dec_up(float(mid)) if side == "hi" else dec_down(float(mid))
             if mid in (good, bad):
                 break
             if proves(*((a, mid) if side == "hi" else (mid, b))):
@@ -277,16 +277,16 @@ def _grow(proves, interval, x, doublings: int = 8, halvings: int = 4) -> tuple:
 def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, out, tag,
              max_boxes, largest=False) -> Section:
     sec = Section(convention)
-    f = _FloatMap(params, exprs, tau_f)
+    f = FloatMap(params, exprs, tau_f)
     value, slope = ("N", "dN") if convention == "paper" else ("X", "dX")
     factor = "S" if convention == "paper" else "dX"
-    x = _float_fixed_point(f, value, slope)
+    x = float_fixed_point(f, value, slope)
     sec.input_value = input_value
     if x is None:
         sec.reason = "no fixed point found by float iteration"
         return sec
     sec.float_fixed, sec.float_mu, sec.float_factor = x, f("M", x), f(factor, x)
-    lo, hi = _dec_down(x * float(DOMAIN_SHAPE[0])), _dec_up(x * float(DOMAIN_SHAPE[1]))
+    lo, hi = dec_down(x * float(DOMAIN_SHAPE[0])), dec_up(x * float(DOMAIN_SHAPE[1]))
     if lo <= 0:
         sec.reason = f"the fixed point's variable {x:.3g} is too close to 0 for a domain around it"
         return sec
@@ -300,7 +300,7 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
 
     def contraction(a, b, path):
         """Contraction and self-map on [a, b], through the pipeline: (proved, res, done)."""
-        dom = _dom(a, b, tau_range)
+        dom = domain_of(a, b, tau_range)
         if convention == "paper":
             parts = [C.Extremum("S.max", exprs["S"], "max", dom, threshold="1", tol=1e-6)]
         else:
@@ -308,7 +308,7 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
                      C.Extremum("dX.min", exprs["dX"], "min", dom, threshold="-1", tol=1e-6)]
         parts += [C.Extremum(f"{value}.min", exprs[value], "min", dom, threshold=text_of(a), tol=C.NO_TOL),
                   C.Extremum(f"{value}.max", exprs[value], "max", dom, threshold=text_of(b), tol=C.NO_TOL)]
-        res, done = _certify(f"network-contraction@{tag},{convention},{var}={text_of(a)}:{text_of(b)}",
+        res, done = certify_parts(f"network-contraction@{tag},{convention},{var}={text_of(a)}:{text_of(b)}",
                              parts, params, runner, path, max_boxes)
         return done.status == "proved", res, done
 
@@ -340,13 +340,13 @@ def _section(convention, params, exprs, tau_range, tau_f, input_value, runner, o
         return sec
     sec.input_inside = sec.domain[0] <= input_value <= sec.domain[1]
     r = TIGHT * (1 + x)
-    a, b = _dec_down(x - r, 12), _dec_up(x + r, 12)
-    dom = _dom(a, b, tau_range)
+    a, b = dec_down(x - r, 12), dec_up(x + r, 12)
+    dom = domain_of(a, b, tau_range)
     parts = [C.Extremum(f"{value}.min", exprs[value], "min", dom, threshold=text_of(a), tol=C.NO_TOL),
              C.Extremum(f"{value}.max", exprs[value], "max", dom, threshold=text_of(b), tol=C.NO_TOL),
              C.Extremum("M.min", exprs["M"], "min", dom, tol=1e-12),
              C.Extremum("M.max", exprs["M"], "max", dom, tol=1e-12)]
-    res, done = _certify(f"network-fixed-point@{tag},{convention}", parts, params, runner, out, max_boxes)
+    res, done = certify_parts(f"network-fixed-point@{tag},{convention}", parts, params, runner, out, max_boxes)
     sec.certificates.append(None if done.path is None else str(done.path))
     sec.fixed_status = done.status
     if done.status == "proved":
@@ -420,19 +420,19 @@ class NetworkResult:
 
 
 def _activation_function(params: Params):
-    """SELU as numpy floats (the simulation's activation)."""
-    if params.activation != "selu":
-        raise NetworkError("--simulate supports selu only")
-    vals = dict(zip(params.names, params.floats()))
-    alpha, lam = vals["alpha"], vals["lam"]
-    return lambda z: lam * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+    """The activation as a numpy float function (the simulation's activation)."""
+    try:
+        return pointwise.function(params.activation, dict(zip(params.names, params.floats())),
+                                  "--simulate")
+    except pointwise.PointwiseUnknown as exc:
+        raise NetworkError(str(exc)) from None
 
 
 def _alpha_prime(params: Params):
-    if params.activation != "selu":
+    """f(-inf) as a float (alpha dropout's value for a dropped unit), None if unknown."""
+    if params.activation not in pointwise.KNOWN:
         return None
-    vals = dict(zip(params.names, params.floats()))
-    return -vals["alpha"] * vals["lam"]
+    return pointwise.saturation_float(params.activation, dict(zip(params.names, params.floats())))
 
 
 def _moments(params: Params):
@@ -526,7 +526,7 @@ def analyse(params: Params, init: Initialiser, dropout, input_mu: Fraction, inpu
             raise NetworkError(f"--width {w} gives this initialiser tau = {sim_init.tau_text(6)}, not "
                                f"{init.tau_text(6)}; simulate at --fan-in {w} instead")
     exprs = expressions(d, params.activation)
-    tau_range = _tau_range(init)
+    tau_range = tau_range_of(init)
     tau_f = init.tau_float
     tag = f"{params.activation},tau={text_of(tau_range[0])},dropout={d.spec}"
     if out is not None:

@@ -21,8 +21,8 @@ EXAMPLES = {
     "compare": ["selu-verify compare --in-process --activations selu,elu",
                 "selu-verify compare --parts params --plot compare.png"],
     "network": ["selu-verify network --init pytorch:kaiming_normal:selu --fan-in 512",
-                "selu-verify network --init keras:lecun_normal --fan-in 256 --dropout alpha:0.1",
-                "selu-verify network --init keras:lecun_normal --fan-in 64 --simulate"],
+                "selu-verify network --init keras:lecun_normal --fan-in 64 --simulate",
+                "selu-verify network --init normal:1 --fan-in 1 --dropout alpha --rates 0,0.1"],
     "atlas": ["selu-verify atlas --in-process --no-domain",
               "selu-verify atlas --mu=-0.2:0.2:3 --nu 0.5:2:3 --in-process"],
 }

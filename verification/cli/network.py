@@ -11,6 +11,7 @@ from selu_theory.dropout import parse_dropout
 from selu_theory.initialisers import initialiser
 from selu_theory.numbers import parse, text_of
 from verification import network as NW
+from verification import network_rates as NR
 from verification.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -146,19 +147,95 @@ def plot(r: NW.NetworkResult, path) -> None:
     plt.close(fig)
 
 
+def rate_lines(t: NR.RateTable) -> list:
+    init = t.init
+    conv = ("ensemble map (pooled over a layer's units; J = [[2 mu* J12, J12], [2 mu* J22, "
+            "J22]], rho = X')" if t.convention == "ensemble" else
+            "paper's map (a unit whose weights sum to omega = 0; J = [[0, J12], [0, J22]], "
+            "rho = J22)")
+    lines = [f"network rate table: {t.params.describe()}, fan-in {init.fan_in}, "
+             f"{t.kind} dropout",
+             f"initialiser {init.spec}: tau = {init.tau_text(12)}"]
+    lines += textwrap.wrap(f"{conv}; J12 = d mu_out/d nu, J22 = d nu_out/d nu, S = ||J||_2 at the "
+                           "fixed point (mu*, nu*); stable: |rho| < 1.", 79)
+    lines += textwrap.wrap("Each row is one claim proved and replayed by the checker (rate an exact "
+                           "constant); a value v means the certified enclosure lies in v +- 1 unit "
+                           "of its last digit (--json: the bounds).", 79)
+    lines += [""] + NR.table_lines(t)
+    bad = [r for r in t.rows if not r.certified]
+    for r in t.rows:
+        if r.mu_star is None:
+            lines += textwrap.wrap(f"rate {text_of(r.rate)}: {r.reason}", 79, subsequent_indent="  ")
+    lines.append(f"{len(t.rows) - len(bad)} of {len(t.rows)} rates certified in {t.seconds:.1f} s")
+    return lines
+
+
+def plot_rates(t: NR.RateTable, path) -> None:
+    import matplotlib  # optional dependency, imported where needed
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = [r for r in t.rows if r.has_fixed_point]
+    x = [float(r.rate) for r in rows]
+    mid = lambda p: (p[0] + p[1]) / 2
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(x, [mid(r.s) for r in rows], "o-", ms=3, label="S = ||J||_2")
+    ax[0].plot(x, [abs(mid(r.rho)) for r in rows], "s--", ms=3, label="|rho| (stability factor)")
+    ax[0].axhline(1, color="k", lw=0.6)
+    ax[0].set_xlabel(f"{t.kind} dropout rate")
+    ax[0].set_ylabel("at the fixed point")
+    ax[0].legend(fontsize=8)
+    ax[1].plot(x, [mid(r.mu_star) for r in rows], "o-", ms=3, label="mu*")
+    ax[1].plot(x, [mid(r.nu_star) for r in rows], "s-", ms=3, label="nu*")
+    ax[1].axhline(0, color="k", lw=0.4)
+    ax[1].axhline(1, color="k", lw=0.4, ls=":")
+    ax[1].set_xlabel(f"{t.kind} dropout rate")
+    ax[1].set_ylabel("fixed point")
+    ax[1].legend(fontsize=8)
+    fig.suptitle(f"{t.params.activation}, {t.init.spec} (tau = {t.init.tau_text(6)}), "
+                 f"{t.convention} map: certified enclosures (narrower than the markers)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _cmd_rates(args, params, init) -> int:
+    extra = [o for o, v in (("--simulate", args.simulate), ("--largest-domain", args.largest_domain),
+                            ("--width", args.width is not None), ("--batch", args.batch is not None),
+                            ("--seed", args.seed is not None), ("--input", args.input is not None),
+                            ("--depth", args.depth is not None)) if v]
+    if extra:
+        raise BadInput(f"{extra[0]} does not go with --rates (a rate table is per-rate fixed points)")
+    out = None if args.out is None else pathlib.Path(args.out) / "certificates"
+    t = NR.rate_table(params, init, args.dropout, args.rates, convention=args.convention, out=out,
+                      workers=args.workers or 1)
+    say(args, *rate_lines(t))
+    if args.plot and args.plot != "none":
+        plot_rates(t, args.plot)
+        say(args, f"plot: {args.plot}")
+    if args.json:
+        write_json(args.json, t.to_dict())
+    return EXIT_OK if t.certified else EXIT_FAIL
+
+
 def cmd_network(args) -> int:
     params = params_from_args(args)
     init = initialiser(args.init, args.fan_in, args.fan_out)
-    d = parse_dropout(args.dropout)
-    mu, nu = parse(args.input[0], "input mean"), parse(args.input[1], "input variance")
     if args.plot and args.plot != "none":
         import importlib.util  # matplotlib is optional
         if importlib.util.find_spec("matplotlib") is None:
             raise BadInput("--plot needs matplotlib (pip install matplotlib)")
+    if args.rates is not None:
+        return _cmd_rates(args, params, init)
+    if args.convention != "ensemble":
+        raise BadInput("--convention goes with --rates (the verdict reports both maps)")
+    d = parse_dropout(args.dropout)
+    given = args.input or ("0", "1")
+    mu, nu = parse(given[0], "input mean"), parse(given[1], "input variance")
     if not args.simulate and (args.width is not None or args.seed is not None or args.batch is not None):
         raise BadInput("--width, --batch and --seed go with --simulate")
     out = None if args.out is None else pathlib.Path(args.out) / "certificates"
-    r = NW.analyse(params, init, d, mu, nu, args.depth, simulate=args.simulate, width=args.width,
+    depth = 64 if args.depth is None else args.depth
+    r = NW.analyse(params, init, d, mu, nu, depth, simulate=args.simulate, width=args.width,
                    batch=args.batch or 256, seed=args.seed or 0, out=out,
                    workers=args.workers or 1, largest=args.largest_domain)
     say(args, *report_lines(r))
@@ -181,9 +258,14 @@ def register(sub) -> None:
     s.add_argument("--fan-in", required=True, metavar="N", help="inputs per unit")
     s.add_argument("--fan-out", default=None, metavar="N", help="outputs (glorot/xavier, fan_out modes)")
     s.add_argument("--dropout", default="none", help="none, alpha:RATE or standard:RATE (drop probability)")
-    s.add_argument("--input", nargs=2, metavar=("MU", "NU"), default=("0", "1"),
+    s.add_argument("--rates", default=None, metavar="LO:HI:STEP",
+                   help="a rate table instead of one verdict: with --dropout alpha or standard, "
+                        "per rate the certified fixed point, Jacobian, S, stability (or 0.05,0.1)")
+    s.add_argument("--convention", default="ensemble", choices=NW.CONVENTIONS,
+                   help="the map of the rate table (default ensemble, what a network follows)")
+    s.add_argument("--input", nargs=2, metavar=("MU", "NU"), default=None,
                    help="mean and variance of the network's input (default 0 1)")
-    s.add_argument("--depth", type=_int, default=64, help="layers of the trajectory (default 64)")
+    s.add_argument("--depth", type=_int, default=None, help="layers of the trajectory (default 64)")
     s.add_argument("--largest-domain", action="store_true",
                    help="grow the certified interval as far as the proofs go (about 30 claims)")
     s.add_argument("--simulate", action="store_true", help="run a numpy network against the trajectory")
