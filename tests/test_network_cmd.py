@@ -274,3 +274,12 @@ def test_alpha_dropout_for_elu_matches_a_direct_quadrature():
         mu_out, nu_out = elu_alpha_dropout_direct(mpmath.mpf(nu), "0.1")
         assert f("M", float(nu)) == pytest.approx(float(mu_out), rel=1e-12, abs=1e-14)
         assert f("N", float(nu)) == pytest.approx(float(nu_out), rel=1e-12)
+
+
+def test_a_certified_counterexample_outranks_a_float_factor_below_one(cli, tmp_path):
+    """Shifted ReLU carries the variance exactly (X' = 1): the float factor rounds to
+    0.99998 at the float fixed point, but the contraction is disproved by a certified
+    counterexample, so the verdict must not read "probably self-normalizing"."""
+    code, out, err, data = run_json(cli, tmp_path, "--activation", "relu", *KAIMING)
+    assert data["certified"] is False and data["ensemble"]["domain_status"] == "disproved"
+    assert "verdict: not certified self-normalizing" in out and "probably" not in out

@@ -473,6 +473,12 @@ def _verdict(res: NetworkResult) -> tuple:
     if not E.certified:
         est.append(f"ensemble map: {E.reason or 'not certified'}")
         f = E.float_factor
+        if E.domain_status == "disproved":
+            # a certified counterexample outranks a float factor that rounds below 1
+            # (ReLU's X' is exactly 1: the variance is carried, never pulled back)
+            return ("not certified self-normalizing: the contraction around the float fixed point is "
+                    "disproved (certified counterexample)"
+                    + ("" if f is None else f"; float estimate X' = {f:.6g} there"), False, est)
         if f is not None and abs(f) < 1 and E.float_fixed is not None:
             return (f"probably self-normalizing (float estimate, not certified): fixed point "
                     f"({E.float_mu:.6g}, {E.float_fixed - E.float_mu ** 2:.6g}), X' = {f:.4g}", False, est)
