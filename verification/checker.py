@@ -33,7 +33,6 @@ from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
 from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
-from selu_theory.quantities import BASE_VARS
 from selu_theory.taylor import hidx, second_order
 from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
@@ -43,7 +42,6 @@ from verification.certificate import Certificate, CertificateError, ExtremumPart
 from verification.domain import Domain, DomainError, contains_box
 
 CHECK_BITS = 112
-SECOND_ORDER_LEAVES = ("enclosure2", "mvf2", "taylor")
 # 'thm1-contraction@mu*=..,nu*=..': a registered theorem re-centred or re-parametrised;
 # its certificate is replayed on its own terms, like a 'bound', and never reported under
 # the registered name.
@@ -390,7 +388,6 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
             undecided += 1
         else:
             leaves.append((bx, node[1]))
-    _second_order_dimension(leaves, domain)
     # A tree of undecided boxes only (a degenerate objective, stopped early) proves
     # nothing and needs no target; leaves are judged against one.
     if leaves and part.target is None:
@@ -422,14 +419,6 @@ def _extremum_evaluator(part: ExtremumPart, expr, params: Params, domain: Domain
     except ValueError as exc:
         raise Rejected(f"part {part.key}: {exc}") from None
 
-
-def _second_order_dimension(leaves, domain: Domain):
-    """Second-order leaves ('enclosure2', 'mvf2', 'taylor') are replayed by
-    ``taylor.second_order``, whose jets have the base variables' dimension: a leaf of
-    that kind in a domain with extra variables cannot be replayed, so it is rejected."""
-    if len(domain.names) != len(BASE_VARS) and any(r in SECOND_ORDER_LEAVES for _, r in leaves):
-        raise Rejected(f"second-order leaves in a domain with extra variables ({', '.join(domain.extra)}) "
-                       "cannot be replayed")
 
 
 # --------------------------------------------------------------------------- point and fixed-point parts

@@ -177,8 +177,7 @@ TAYLOR_MAX_ORDER = 1
 def taylor_usable(obj: Objective) -> bool:
     ev = obj.evaluator()
     return (all(o <= TAYLOR_MAX_ORDER for o in ev.needs.values())
-            and taylor.available(ev.needs, ev.params.activation)
-            and len(ev.variables) == len(VARS))  # taylor's jets have the base variables' dimension
+            and taylor.available(ev.needs, ev.params.activation))
 
 
 def quad_upper(g: arb, h: arb, d: arb) -> arb:

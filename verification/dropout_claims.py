@@ -1,0 +1,360 @@
+"""Alpha dropout with the dropout rate as a variable of the domain: certified claims.
+
+A layer is activation -> alpha dropout -> affine correction (Klambauer et al. 2017,
+section "New Dropout Technique"; ``selu_theory.dropout``).  With keep probability
+q = 1 - rate, a dropped unit set to alpha' = -lambda alpha (SELU's negative saturation
+value) and the paper's correction
+
+    a = (q + alpha'^2 q (1 - q))^(-1/2) = ((1 - rate)(1 + rate L^2))^(-1/2),   L = lambda alpha,
+    b = -a (1 - q) alpha'               = a rate L,
+
+the rate is the fifth variable ``rate`` of a claim's domain (``quantities.EXTRA_VARS``):
+it enters the expressions below through the expression language only, the kernels stay
+functions of m = mu omega, v = nu tau.  Two kinds of claim, each proved, sealed and
+replayed by the checker through ``verification.certify``:
+
+1. **Restoration** (``restoration_claim``): at the fixed point (mu, omega, nu, tau) =
+   (0, 0, 1, 1), where the activation's output has (mu~, xi~) = (0, 1), the corrected
+   output y = a d + b of d = B x + (1 - B) alpha' has E[y] = 0 and Var(y) = 1 for every
+   rate of the range.  The moments are written from their definitions (E[d], E[d^2],
+   Var(y) = a^2 (E[d^2] - E[d]^2)), not from a simplified closed form, with a and b as
+   given (the paper's, or a perturbed false twin).  Ball arithmetic cannot prove an
+   identity, so each claim bounds |E[y]| and |Var(y) - 1| by ``RESTORATION_EPS`` on the
+   whole range; a false twin (a or b off by 1e-6 relative) is disproved by a certified
+   counterexample.  That the identity is exact is algebra (tests check it with sympy).
+
+2. **A Theorem 1 analogue** (``contraction_claim``): the composed layer map on (mu, nu),
+   in the paper's convention (below), with omega, tau free in a domain of the paper's
+   shape (Omega: mu, omega in [-0.1, 0.1], nu in [0.8, 1.5], tau in [0.95, 1.1]) and the
+   rate in a range: the spectral norm S of its Jacobian is < 1 (contraction) and the
+   map sends the (mu, nu) rectangle into itself -- by Banach's theorem a unique, stable
+   fixed point in it for every (omega, tau, rate) of the domain.
+
+**The composed map's convention.**  ``docs/network.md`` knows two maps on (mu, nu): the
+paper's (one unit whose weights sum to omega, z ~ N(mu omega, nu tau)) and the ensemble
+map (statistics pooled over a layer's units with i.i.d. zero-mean weights, z ~ N(0,
+(nu + mu^2) tau); omega does not enter).  Here the paper's convention is used: the claim
+is the analogue of the paper's Theorem 1, stated on the paper's Omega, whose omega only
+the paper's map sees; the two maps agree at mu = 0 (the fixed point (0, 1) included) and
+so do their Jacobians there.  So
+
+    mu_out = a q mu~                    = g mu~,                     g = sqrt((1 - rate)/(1 + rate L^2))
+    nu_out = a^2 Var(d)                 = h (xi~ - (1 - rate) mu~^2 + 2 rate L mu~ + rate L^2),
+                                                                     h = 1/(1 + rate L^2)
+
+(Var(d) = q xi~ - q^2 mu~^2 - 2 q (1 - q) alpha' mu~ + q (1 - q) alpha'^2 and
+a^2 q = h), with Jacobian (chain rule through the activation's moment-map Jacobian,
+the quantities dmu_dmu, dmu_dnu, dxi_dmu, dxi_dnu)
+
+    J = [[g dmu_dmu,                               g dmu_dnu],
+         [h (dxi_dmu + 2 (rate L - (1 - rate) mu~) dmu_dmu),  h (dxi_dnu + ... dmu_dnu)]]
+
+and S its largest singular value in the closed form of ``moment_map`` (at rate = 0 all
+of this is the activation's own mu~, nu~, J and S).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from selu_theory.numbers import text_of
+from selu_theory.params import Params
+from verification import claims as C
+from verification.certify import certify_claim
+from verification.domain import Domain
+from verification.engine import Runner
+from verification.scaled_claims import OMEGA_SHAPE, PAPER_CENTRE
+
+__all__ = ["L", "map_expressions", "restoration_expressions", "restoration_claim", "contraction_claim",
+           "paper_affine", "omega_domain", "Outcome", "Search", "DropoutReport", "certify_one",
+           "prove_restoration", "prove_contraction", "largest_rate", "largest_scale", "analyse",
+           "RESTORATION_EPS", "DropoutClaimError"]
+
+L = "(lam*alpha)"                      # -alpha', SELU's negative saturation value is -L
+RESTORATION_EPS = Fraction(1, 10 ** 9)  # |E[y]|, |Var(y) - 1| below this on the whole range
+FIXED_POINT = ("0", "0", "1", "1")     # (mu, omega, nu, tau): (mu~, xi~) = (0, 1) there
+
+
+class DropoutClaimError(ValueError):
+    """Bad input for a dropout claim (the CLI's exit 2); one line."""
+
+
+def paper_affine() -> tuple:
+    """The paper's (a, b) as expression texts in ``rate``."""
+    a = f"1/sqrt((1 - rate)*(1 + rate*{L}**2))"
+    return a, f"({a})*rate*{L}"
+
+
+def restoration_expressions(a: str = None, b: str = None) -> dict:
+    """E[y] and Var(y) of y = a d + b (d the dropout's output) at the fixed point, from
+    the definitions: E[d] = q mu~ + (1 - q) alpha', E[d^2] = q xi~ + (1 - q) alpha'^2."""
+    pa, pb = paper_affine()
+    a, b = f"({a or pa})", f"({b or pb})"
+    ed = f"((1 - rate)*mu_tilde - rate*{L})"
+    ed2 = f"((1 - rate)*xi_tilde + rate*{L}**2)"
+    return {"mean": f"{a}*{ed} + {b}", "var": f"{a}**2*({ed2} - {ed}**2)"}
+
+
+def map_expressions() -> dict:
+    """The composed map (module doc) and its Jacobian's spectral norm: {M, N, S, J11..J22}."""
+    g = f"sqrt((1 - rate)/(1 + rate*{L}**2))"
+    h = f"(1 + rate*{L}**2)"
+    k = f"2*(rate*{L} - (1 - rate)*mu_tilde)"
+    e = {"M": f"{g}*mu_tilde",
+         "N": f"(xi_tilde - (1 - rate)*mu_tilde**2 + 2*rate*{L}*mu_tilde + rate*{L}**2)/{h}",
+         "J11": f"{g}*dmu_dmu", "J12": f"{g}*dmu_dnu",
+         "J21": f"(dxi_dmu + {k}*dmu_dmu)/{h}", "J22": f"(dxi_dnu + {k}*dmu_dnu)/{h}"}
+    A, B, Cc, D = (f"({e[j]})" for j in ("J11", "J12", "J21", "J22"))
+    e["S"] = (f"(sqrt(({A} + {D})**2 + ({Cc} - {B})**2) + "
+              f"sqrt(({A} - {D})**2 + ({Cc} + {B})**2))/2")
+    return e
+
+
+def _rate_range(lo, hi) -> tuple:
+    lo, hi = Fraction(lo), Fraction(hi)
+    if lo < 0 or hi < lo:
+        raise DropoutClaimError(f"the rate range must satisfy 0 <= lo <= hi; got [{text_of(lo)}, {text_of(hi)}]")
+    if hi >= 1:
+        raise DropoutClaimError(f"the rate is a drop probability below 1; got {text_of(hi)}")
+    return lo, hi
+
+
+def restoration_claim(rate_lo, rate_hi, a: str = None, b: str = None, eps=RESTORATION_EPS,
+                      params: Params = None) -> C.Claim:
+    """|E[y]| < eps and |Var(y) - 1| < eps at the fixed point for every rate in the range
+    (``a``, ``b``: expression texts in ``rate``; default the paper's)."""
+    lo, hi = _rate_range(rate_lo, rate_hi)
+    dom = Domain.of(mu=("0", "0"), omega=("0", "0"), nu=("1", "1"), tau=("1", "1"), rate=(lo, hi))
+    e = restoration_expressions(a, b)
+    eps = Fraction(eps)
+    parts = (C.Extremum("mean.max", e["mean"], "max", dom, threshold=text_of(eps), tol=C.NO_TOL),
+             C.Extremum("mean.min", e["mean"], "min", dom, threshold=text_of(-eps), tol=C.NO_TOL),
+             C.Extremum("var.max", e["var"], "max", dom, threshold=text_of(1 + eps), tol=C.NO_TOL),
+             C.Extremum("var.min", e["var"], "min", dom, threshold=text_of(1 - eps), tol=C.NO_TOL))
+    tag = "paper" if a is None and b is None else "given"
+    cid = f"alpha-dropout-restoration@{tag},rate={text_of(lo)}:{text_of(hi)}"
+    return C.Claim(cid, "alpha dropout restores (0, 1)", "", "selu-verify dropout", parts,
+                   params=params or Params())
+
+
+def omega_domain(scale=1, rate=(0, 0)) -> Domain:
+    """The paper's Omega blown up by ``scale`` about (0, 0, 1, 1) (as ``scaled_claims``
+    does), with the rate range as a fifth variable."""
+    lo, hi = _rate_range(*rate)
+    d = OMEGA_SHAPE.scaled(Fraction(scale)).domain(PAPER_CENTRE) if Fraction(scale) != 1 \
+        else OMEGA_SHAPE.domain(PAPER_CENTRE)
+    return Domain(d.bounds + ((lo, hi),), d.names + ("rate",))
+
+
+def contraction_claim(domain: Domain, tol: float = C.NO_TOL, params: Params = None) -> C.Claim:
+    """S < 1 and the self-map of the (mu, nu) rectangle on ``domain`` (5 variables)."""
+    e = map_expressions()
+    (mlo, mhi), _, (nlo, nhi), _, (rlo, rhi) = domain.bounds
+    parts = (C.Extremum("S.max", e["S"], "max", domain, threshold="1", tol=tol),
+             C.Extremum("mu_out.min", e["M"], "min", domain, threshold=text_of(mlo), tol=tol),
+             C.Extremum("mu_out.max", e["M"], "max", domain, threshold=text_of(mhi), tol=tol),
+             C.Extremum("nu_out.min", e["N"], "min", domain, threshold=text_of(nlo), tol=tol),
+             C.Extremum("nu_out.max", e["N"], "max", domain, threshold=text_of(nhi), tol=tol))
+    cid = "alpha-dropout-thm1@" + ",".join(f"{v}={text_of(lo)}:{text_of(hi)}"
+                                           for v, (lo, hi) in zip(domain.names, domain.bounds))
+    return C.Claim(cid, "alpha dropout: Theorem 1 analogue", "", "selu-verify dropout", parts,
+                   params=params or Params())
+
+
+# --------------------------------------------------------------------------- running claims
+
+@dataclass
+class Outcome:
+    """One claim through the pipeline: ``status`` the accepted one (proved only if the
+    checker replayed the certificate), the parts' certified enclosures, a counterexample
+    (the part's key, point and value) when disproved, the certificate's path (None: checked
+    in memory), boxes and the reason when it is not proved."""
+    claim_id: str
+    domain: Domain
+    status: str
+    enclosures: dict
+    boxes: int
+    seconds: float
+    certificate: str = None
+    reason: str = ""
+    counterexample: dict = None
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+    def to_dict(self) -> dict:
+        return {"claim": self.claim_id, "domain": self.domain.to_json(), "status": self.status,
+                "enclosures": {k: [_num(lo), _num(hi)] for k, (lo, hi) in self.enclosures.items()},
+                "boxes": self.boxes, "certificate": self.certificate, "reason": self.reason,
+                "counterexample": self.counterexample}
+
+
+def _num(x):
+    return x if math.isfinite(x) else str(x)
+
+
+def certify_one(claim: C.Claim, runner: Runner, out=None, max_boxes: int = 50_000) -> Outcome:
+    """Prove, seal, (write to ``out``/certificates/,) replay and accept one claim."""
+    path = None
+    if out is not None:
+        folder = out / "certificates"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = (lambda cert: folder / f"dropout-{cert.sha256[:12]}.json")
+    res, done = certify_claim(claim, runner, path, max_boxes=max_boxes)
+    reason = done.reason or "; ".join(f"{p.key} {p.status}" + (f" ({p.detail})" if p.detail else "")
+                                      for p in res.parts if p.status != "proved")
+    return Outcome(claim.id, claim.parts[0].domain, done.status, dict(res.enclosures), res.boxes,
+                   res.seconds, None if done.path is None else str(done.path),
+                   "" if done.status == "proved" else reason, res.counterexample)
+
+
+def prove_restoration(runner: Runner, rate=(0, Fraction(1, 5)), eps=RESTORATION_EPS, a: str = None,
+                      b: str = None, out=None, max_boxes: int = 50_000) -> Outcome:
+    return certify_one(restoration_claim(*rate, a=a, b=b, eps=eps), runner, out, max_boxes)
+
+
+def prove_contraction(runner: Runner, rate=(0, Fraction(1, 10)), scale=1, out=None,
+                      max_boxes: int = 50_000) -> Outcome:
+    return certify_one(contraction_claim(omega_domain(scale, rate)), runner, out, max_boxes)
+
+
+@dataclass
+class Search:
+    """A bisection whose every step is a certified claim: ``good`` the largest value
+    proved (None: not even the start), ``bad`` the smallest value whose claim was not
+    proved (``bad_status``: disproved -- a certified counterexample, so the true limit
+    is below -- or undecided: the budget ran out, the limit may lie beyond), ``steps``
+    the outcomes in order."""
+    what: str                     # "rate" (range [0, r]) or "scale" (Omega x s)
+    rate: tuple = None            # the rate range of a scale search
+    good: Fraction = None
+    bad: Fraction = None
+    bad_status: str = ""
+    steps: list = field(default_factory=list)
+
+    @property
+    def certificate(self):
+        best = [s for s in self.steps if s.proved]
+        return best[-1].certificate if best else None
+
+    def to_dict(self) -> dict:
+        return {"what": self.what, "rate": None if self.rate is None else [text_of(x) for x in self.rate],
+                "largest_proved": None if self.good is None else text_of(self.good),
+                "smallest_not_proved": None if self.bad is None else text_of(self.bad),
+                "not_proved_status": self.bad_status, "steps": [s.to_dict() for s in self.steps]}
+
+
+def _bisect(search: Search, attempt, good, bad, steps: int, resolution: Fraction):
+    """``attempt(x)`` -> Outcome; ``good`` is tried first (it must prove), then ``bad``
+    (if it proves the search ends there), then bisection."""
+    for x in (good, bad):
+        o = attempt(x)
+        search.steps.append(o)
+        if not o.proved:
+            search.bad, search.bad_status = x, o.status
+            if x == good:
+                return search
+            break
+        search.good = x
+    else:
+        return search                 # the cap itself proved
+    for _ in range(steps):
+        if search.bad - search.good <= resolution:
+            break
+        mid = (search.good + search.bad) / 2
+        o = attempt(mid)
+        search.steps.append(o)
+        if o.proved:
+            search.good = mid
+        else:
+            search.bad, search.bad_status = mid, o.status
+    return search
+
+
+RATE_CAP = Fraction(99, 100)
+
+
+def largest_rate(runner: Runner, scale=1, start=Fraction(1, 10), cap=RATE_CAP, steps: int = 6,
+                 out=None, max_boxes: int = 50_000) -> Search:
+    """The largest r (bisection between ``start`` and ``cap``) with the Theorem 1
+    analogue certified on Omega x ``scale`` for every rate in [0, r]."""
+    s = Search("rate")
+    return _bisect(s, lambda r: prove_contraction(runner, (0, r), scale, out, max_boxes),
+                   Fraction(start), Fraction(cap), steps, Fraction(1, 1000))
+
+
+def largest_scale(runner: Runner, rate, lo=1, hi=4, steps: int = 6, out=None,
+                  max_boxes: int = 50_000) -> Search:
+    """The largest s (bisection between ``lo`` and ``hi``) with the Theorem 1 analogue
+    certified on Omega blown up by s about (0, 0, 1, 1) (``scaled_claims``' scaling), the
+    rate range ``rate`` (a pair; a single rate r is (r, r))."""
+    rate = tuple(Fraction(x) for x in rate)
+    s = Search("scale", rate=rate)
+    return _bisect(s, lambda x: prove_contraction(runner, rate, x, out, max_boxes),
+                   Fraction(lo), Fraction(hi), steps, Fraction(1, 100))
+
+
+@dataclass
+class DropoutReport:
+    """Everything ``selu-verify dropout`` computes (``analyse``)."""
+    restoration: Outcome = None
+    false_twin: Outcome = None
+    contraction: Outcome = None
+    rate_search: Search = None
+    scale_searches: dict = field(default_factory=dict)    # {rate text: Search}
+    eps: Fraction = RESTORATION_EPS                       # the restoration's tolerance
+
+    @property
+    def certified(self) -> bool:
+        """Every claim asked for is certified (and the false twin is not)."""
+        ok = [o.proved for o in (self.restoration, self.contraction) if o is not None]
+        if self.false_twin is not None:
+            ok.append(not self.false_twin.proved)
+        ok += [s.good is not None for s in ([self.rate_search] if self.rate_search else [])]
+        ok += [s.good is not None for s in self.scale_searches.values()]
+        return all(ok) and bool(ok)
+
+    def to_dict(self) -> dict:
+        def d(x):
+            return None if x is None else x.to_dict()
+        return {"convention": "paper (z ~ N(mu omega, nu tau): one unit whose weights sum to omega)",
+                "expressions": map_expressions(), "restoration_expressions": restoration_expressions(),
+                "restoration_eps": text_of(self.eps), "false_twin_a": FALSE_TWIN_A,
+                "restoration": d(self.restoration), "false_twin": d(self.false_twin),
+                "contraction": d(self.contraction), "largest_rate": d(self.rate_search),
+                "largest_omega": {k: v.to_dict() for k, v in self.scale_searches.items()},
+                "certified": self.certified}
+
+
+FALSE_TWIN_A = "1.000001/sqrt((1 - rate)*(1 + rate*(lam*alpha)**2))"   # a off by 1e-6 relative
+
+
+def analyse(runner: Runner, rate=(0, Fraction(1, 5)), scale=1, *, restoration: bool = True,
+            false_twin: bool = True, contraction: bool = True, largest_rate_search: bool = False,
+            omega_rates=(), eps=RESTORATION_EPS, out=None, max_boxes: int = 50_000,
+            steps: int = 6) -> DropoutReport:
+    """The claims of ``selu-verify dropout`` (module doc), each through the pipeline."""
+    rate = _rate_range(*rate)
+    for r in omega_rates:
+        _rate_range(r, r)
+    if not 0 < Fraction(scale) <= 10:
+        raise DropoutClaimError(f"the scale of Omega must lie in (0, 10]; got {text_of(Fraction(scale))}")
+    if not 0 < Fraction(eps) < 1:
+        raise DropoutClaimError(f"eps must lie in (0, 1); got {text_of(Fraction(eps))}")
+    rep = DropoutReport(eps=Fraction(eps))
+    if restoration:
+        rep.restoration = prove_restoration(runner, rate, eps, out=out, max_boxes=max_boxes)
+    if false_twin:
+        rep.false_twin = prove_restoration(runner, rate, eps, a=FALSE_TWIN_A, out=out, max_boxes=max_boxes)
+    if contraction:
+        rep.contraction = prove_contraction(runner, rate, scale, out, max_boxes)
+    if largest_rate_search:
+        rep.rate_search = largest_rate(runner, scale, start=rate[1] if rate[1] > 0 else Fraction(1, 10),
+                                       out=out, max_boxes=max_boxes, steps=steps)
+    for r in omega_rates:
+        r = Fraction(r)
+        rep.scale_searches[text_of(r)] = largest_scale(runner, (r, r), out=out, max_boxes=max_boxes,
+                                                       steps=steps)
+    return rep
