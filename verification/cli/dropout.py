@@ -88,8 +88,9 @@ def report_lines(rep: DC.DropoutReport, rate, scale) -> list:
              "  a = ((1 - rate)(1 + rate L^2))^(-1/2), b = a rate L, L = lambda alpha = -alpha'",
              "  composed map in the paper's convention: z ~ N(mu omega, nu tau)", ""]
     if rep.restoration is not None:
-        lines += _outcome_lines(f"restoration at (0, 1): |E[y]|, |Var(y) - 1| < {float(rep.eps):g}",
+        lines += _outcome_lines(f"restoration at (0, 1): |E[d] + b/a|, |Var(d) - a^-2| < {float(rep.eps):g}",
                                 rep.restoration)
+        lines.append("  (E[y] = a (E[d] + b/a), Var(y) - 1 = a^2 (Var(d) - a^-2): mean 0, variance 1)")
     if rep.false_twin is not None:
         lines += _outcome_lines("false twin (a x 1.000001): must not be certified", rep.false_twin, ())
     if rep.contraction is not None:
@@ -133,7 +134,7 @@ def register(sub) -> None:
                    help="the range of the dropout rate (drop probability; default 0:0.2)")
     s.add_argument("--scale", default="1", help="Omega blown up by this factor (default 1)")
     s.add_argument("--eps", default=text_of(DC.RESTORATION_EPS),
-                   help="the restoration's tolerance (default 1e-9)")
+                   help="the restoration's tolerance (default 1e-15)")
     s.add_argument("--no-restoration", action="store_true", help="skip the restoration claim and its twin")
     s.add_argument("--no-contraction", action="store_true", help="skip the Theorem 1 analogue")
     s.add_argument("--largest-rate", action="store_true",
