@@ -176,3 +176,17 @@ def test_bad_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(["dropout", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+
+
+def test_api_twin_repr_html_and_dict():
+    from verification import api
+    res = api.dropout(rate=("0", "0.2"), contraction=False)
+    assert res.certified
+    text = repr(res)
+    assert text.startswith("<DropoutResult ") and "\n" not in text and len(text) <= 300
+    assert "restoration proved" in text and "false twin disproved" in text
+    html = res._repr_html_()
+    assert "<table" in html and "restoration" in html
+    d = res.to_dict()
+    assert d["restoration"]["status"] == "proved" and d["false_twin"]["status"] == "disproved"
+    assert d["restoration"]["domain"]["rate"] == ["0", "1/5"]

@@ -70,9 +70,13 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
+
+from selu_theory.evaluate import cached_evaluator
 from selu_theory.numbers import text_of
 from selu_theory.params import Params
 from verification import claims as C
+from verification.search import best_point
 from verification.certify import certify_claim
 from verification.domain import Domain
 from verification.engine import Runner
@@ -80,7 +84,7 @@ from verification.scaled_claims import OMEGA_SHAPE, PAPER_CENTRE
 
 __all__ = ["L", "map_expressions", "restoration_expressions", "restoration_claim", "contraction_claim",
            "paper_affine", "paper_s_beta", "false_twin_s", "omega_domain", "Outcome", "Search", "DropoutReport", "certify_one",
-           "prove_restoration", "prove_contraction", "largest_rate", "largest_scale", "analyse",
+           "prove_restoration", "prove_contraction", "largest_rate", "largest_scale", "float_limit", "analyse",
            "RESTORATION_EPS", "DropoutClaimError"]
 
 L = "(lam*alpha)"                      # -alpha', SELU's negative saturation value is -L
@@ -254,6 +258,8 @@ class Search:
     bad: Fraction = None
     bad_status: str = ""
     steps: list = field(default_factory=list)
+    float_limit: float = None     # a scale search's float estimate of the limit
+    counterexample_scale: Fraction = None   # a scale disproved by a certified counterexample
 
     @property
     def certificate(self):
@@ -264,7 +270,9 @@ class Search:
         return {"what": self.what, "rate": None if self.rate is None else [text_of(x) for x in self.rate],
                 "largest_proved": None if self.good is None else text_of(self.good),
                 "smallest_not_proved": None if self.bad is None else text_of(self.bad),
-                "not_proved_status": self.bad_status, "steps": [s.to_dict() for s in self.steps]}
+                "not_proved_status": self.bad_status, "float_limit": self.float_limit,
+                "counterexample_at": None if self.counterexample_scale is None else text_of(self.counterexample_scale),
+                "steps": [s.to_dict() for s in self.steps]}
 
 
 def _bisect(search: Search, attempt, good, bad, steps: int, resolution: Fraction):
@@ -294,27 +302,87 @@ def _bisect(search: Search, attempt, good, bad, steps: int, resolution: Fraction
     return search
 
 
-RATE_CAP = Fraction(99, 100)
+def _approach(search: Search, attempt, start, limit, steps: int, digits: int = 3):
+    """Certified steps towards ``limit`` from below: x_k = limit - (limit - start) / 2^k
+    (k = 0, 1, ...; rounded down to ``digits`` decimals), while they prove; the first
+    that does not prove ends the search.  Cheaper than a bisection when the claims grow
+    expensive near the limit (each undecided step spends its whole box budget)."""
+    scale = 10 ** digits
+    tried = set()
+    for k in range(steps):
+        x = Fraction(math.floor((limit - (limit - start) / 2 ** k) * scale), scale)
+        if x in tried or (search.good is not None and x <= search.good):
+            continue
+        tried.add(x)
+        o = attempt(x)
+        search.steps.append(o)
+        if not o.proved:
+            search.bad, search.bad_status = x, o.status
+            break
+        search.good = x
+    return search
 
 
-def largest_rate(runner: Runner, scale=1, start=Fraction(1, 10), cap=RATE_CAP, steps: int = 6,
-                 out=None, max_boxes: int = 50_000) -> Search:
-    """The largest r (bisection between ``start`` and ``cap``) with the Theorem 1
-    analogue certified on Omega x ``scale`` for every rate in [0, r]."""
+RATE_CAP = Fraction(1)
+
+
+def largest_rate(runner: Runner, scale=1, start=Fraction(1, 5), steps: int = 6, out=None,
+                 max_boxes: int = 50_000) -> Search:
+    """The largest r with the Theorem 1 analogue certified on Omega x ``scale`` for
+    every rate in [0, r]: certified steps r = 1 - (1 - start)/2^k towards 1 (the map
+    contracts for every rate below 1 by the float search; the claims grow expensive as
+    sqrt(1 - rate) loses its bounded derivative)."""
     s = Search("rate")
-    return _bisect(s, lambda r: prove_contraction(runner, (0, r), scale, out, max_boxes),
-                   Fraction(start), Fraction(cap), steps, Fraction(1, 1000))
+    return _approach(s, lambda r: prove_contraction(runner, (0, r), scale, out, max_boxes),
+                     Fraction(start), RATE_CAP, steps, digits=4)
 
 
-def largest_scale(runner: Runner, rate, lo=1, hi=4, steps: int = 6, out=None,
-                  max_boxes: int = 50_000) -> Search:
-    """The largest s (bisection between ``lo`` and ``hi``) with the Theorem 1 analogue
-    certified on Omega blown up by s about (0, 0, 1, 1) (``scaled_claims``' scaling), the
-    rate range ``rate`` (a pair; a single rate r is (r, r))."""
+def float_limit(rate, lo=1, hi=Fraction(49, 10), iterations: int = 20) -> float:
+    """The scale s (floats: a search estimate, nothing proved) where the Theorem 1
+    analogue's contraction or self-map first fails on Omega x s at the rate range."""
+    e = map_expressions()
+    rate = tuple(Fraction(x) for x in rate)
+
+    def holds(x):
+        d = omega_domain(Fraction(x).limit_denominator(10 ** 6), rate)
+        (mlo, mhi), _, (nlo, nhi), _, _ = d.bounds
+        for name, sign, bound in (("S", 1, 1), ("M", 1, mhi), ("M", -1, mlo), ("N", 1, nhi), ("N", -1, nlo)):
+            ev = cached_evaluator(e[name], Params(), 64, d.names)
+            pt = best_point(ev.floats, sign, d)
+            v = float(ev.floats(*(np.array([float(c)]) for c in pt))[0])
+            if not (sign * v < sign * float(bound)):
+                return False
+        return True
+    a, b = float(lo), float(hi)
+    if not holds(a):
+        return a
+    if holds(b):
+        return b
+    for _ in range(iterations):
+        m = (a + b) / 2
+        a, b = (m, b) if holds(m) else (a, m)
+    return a
+
+
+def largest_scale(runner: Runner, rate, lo=1, steps: int = 6, out=None, max_boxes: int = 50_000) -> Search:
+    """The largest s with the Theorem 1 analogue certified on Omega blown up by s about
+    (0, 0, 1, 1) (``scaled_claims``' scaling) at the rate range ``rate`` (a single rate
+    r is (r, r)): the float limit s_f (``float_limit``) is approached from below by
+    certified steps, and the first scale above s_f (3 decimals) is disproved by a
+    certified counterexample."""
     rate = tuple(Fraction(x) for x in rate)
     s = Search("scale", rate=rate)
-    return _bisect(s, lambda x: prove_contraction(runner, rate, x, out, max_boxes),
-                   Fraction(lo), Fraction(hi), steps, Fraction(1, 100))
+    lim = float_limit(rate, lo)
+    s.float_limit = lim
+    attempt = (lambda x: prove_contraction(runner, rate, x, out, max_boxes))
+    above = Fraction(math.ceil(lim * 1000) + 1, 1000)
+    o = attempt(above)
+    s.steps.append(o)
+    s.counterexample_scale = above if o.status == "disproved" else None
+    _approach(s, attempt, Fraction(lo), Fraction(lim), steps)
+    if s.bad is None or s.bad > above:
+        s.bad, s.bad_status = above, o.status
+    return s
 
 
 @dataclass
@@ -362,8 +430,8 @@ def analyse(runner: Runner, rate=(0, Fraction(1, 5)), scale=1, *, restoration: b
     rate = _rate_range(*rate)
     for r in omega_rates:
         _rate_range(r, r)
-    if not 0 < Fraction(scale) <= 10:
-        raise DropoutClaimError(f"the scale of Omega must lie in (0, 10]; got {text_of(Fraction(scale))}")
+    if not 0 < Fraction(scale) < 5:
+        raise DropoutClaimError(f"the scale of Omega must lie in (0, 5) (nu > 0); got {text_of(Fraction(scale))}")
     if not 0 < Fraction(eps) < 1:
         raise DropoutClaimError(f"eps must lie in (0, 1); got {text_of(Fraction(eps))}")
     rep = DropoutReport(eps=Fraction(eps))
@@ -374,7 +442,7 @@ def analyse(runner: Runner, rate=(0, Fraction(1, 5)), scale=1, *, restoration: b
     if contraction:
         rep.contraction = prove_contraction(runner, rate, scale, out, max_boxes)
     if largest_rate_search:
-        rep.rate_search = largest_rate(runner, scale, start=rate[1] if rate[1] > 0 else Fraction(1, 10),
+        rep.rate_search = largest_rate(runner, scale, start=rate[1] if rate[1] > 0 else Fraction(1, 5),
                                        out=out, max_boxes=max_boxes, steps=steps)
     for r in omega_rates:
         r = Fraction(r)
