@@ -692,6 +692,8 @@ def grid(expr: str, dom="", steps: dict = None, sense: str = "max", threshold=No
     slack from certified per-cell derivative bounds; ``steps`` {variable: spacing}.
     Proved only when the written grid certificate replays."""
     d = dom if isinstance(dom, Domain) else parse_domain(dom)
+    if d.extra:   # the grid's axes are (mu, omega, nu, tau); extra variables need bound
+        raise ValueError(f"the grid method runs on mu, omega, nu, tau only; for {', '.join(d.extra)} use bound")
     params = params or Params()
     source = _parse(expr, params.activation).source
     step_map = {k: _Fraction(str(v)) for k, v in (steps or {}).items()}
