@@ -296,51 +296,38 @@ class Search:
                 "steps": [s.to_dict() for s in self.steps]}
 
 
-def _bisect(search: Search, attempt, good, bad, steps: int, resolution: Fraction):
-    """``attempt(x)`` -> Outcome; ``good`` is tried first (it must prove), then ``bad``
-    (if it proves the search ends there), then bisection."""
-    for x in (good, bad):
+def _approach(search: Search, attempt, start, limit, steps: int, digits: int = 3):
+    """``steps`` certified steps towards ``limit`` from below: x_k = limit - (limit -
+    start) / 2^k (k = 0, 1, ...; rounded down to ``digits`` decimals) while they prove
+    (cheaper than a plain bisection when the claims grow expensive near the limit: an
+    undecided step spends its whole box budget); after the first that does not prove,
+    the remaining steps bisect between the last proved and it."""
+    scale = 10 ** digits
+
+    def down(x):
+        return Fraction(math.floor(x * scale), scale)
+    k = 0
+    while steps > 0:
+        if search.bad is None:
+            x = down(limit - (limit - start) / 2 ** k)
+            k += 1
+            if search.good is not None and x <= search.good:
+                if k > 60:
+                    break
+                continue
+        else:
+            if search.good is None:
+                break
+            x = down((search.good + search.bad) / 2)
+            if x <= search.good:
+                break
+        steps -= 1
         o = attempt(x)
-        search.steps.append(o)
-        if not o.proved:
-            search.bad, search.bad_status = x, o.status
-            if x == good:
-                return search
-            break
-        search.good = x
-    else:
-        return search                 # the cap itself proved
-    for _ in range(steps):
-        if search.bad - search.good <= resolution:
-            break
-        mid = (search.good + search.bad) / 2
-        o = attempt(mid)
         search.steps.append(o)
         if o.proved:
-            search.good = mid
+            search.good = x
         else:
-            search.bad, search.bad_status = mid, o.status
-    return search
-
-
-def _approach(search: Search, attempt, start, limit, steps: int, digits: int = 3):
-    """Certified steps towards ``limit`` from below: x_k = limit - (limit - start) / 2^k
-    (k = 0, 1, ...; rounded down to ``digits`` decimals), while they prove; the first
-    that does not prove ends the search.  Cheaper than a bisection when the claims grow
-    expensive near the limit (each undecided step spends its whole box budget)."""
-    scale = 10 ** digits
-    tried = set()
-    for k in range(steps):
-        x = Fraction(math.floor((limit - (limit - start) / 2 ** k) * scale), scale)
-        if x in tried or (search.good is not None and x <= search.good):
-            continue
-        tried.add(x)
-        o = attempt(x)
-        search.steps.append(o)
-        if not o.proved:
             search.bad, search.bad_status = x, o.status
-            break
-        search.good = x
     return search
 
 
