@@ -191,3 +191,10 @@ def test_api_twin_repr_html_and_dict():
     d = res.to_dict()
     assert d["restoration"]["status"] == "proved" and d["false_twin"]["status"] == "disproved"
     assert d["restoration"]["domain"]["rate"] == ["0", "1/5"]
+
+
+def test_cli_restoration_fits_80_columns(capsys):
+    assert main(["dropout", "--no-contraction", "--rate", "0:0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "restoration" in out and "false twin" in out and "disproved" in out
+    assert all(len(line) <= 79 for line in out.splitlines()), out

@@ -1,7 +1,8 @@
-"""selu-verify dropout: alpha dropout with the rate as a variable of the domain.  The
-paper's affine correction restores (0, 1) for every rate of a range, and a Theorem 1
-analogue for the composed layer map (activation -> alpha dropout -> a, b) on the paper's
-Omega with the rate as a fifth variable; every statement a certified claim."""
+"""selu-verify dropout: alpha dropout with the rate as a domain variable.
+The paper's affine correction restores (0, 1) for every rate of a range, and
+a Theorem 1 analogue for the composed layer map (activation -> alpha dropout
+-> a, b) on the paper's Omega with the rate as a fifth variable; every
+statement a certified claim."""
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ from verification.cli.common import (
 from verification.engine import Runner
 
 EXAMPLES = """examples:
-  selu-verify dropout                        # rate in [0, 0.2]: restoration, Theorem 1
+  selu-verify dropout                # rate in [0, 0.2]: restoration, Theorem 1
   selu-verify dropout --rate 0:0.1 --no-restoration --scale 2
   selu-verify dropout --largest-rate --largest-omega 0.05 0.1 --workers 2"""
 
@@ -91,10 +92,10 @@ def _search_lines(title: str, s: DC.Search, unit: str) -> list:
 
 def report_lines(rep: DC.DropoutReport, rate, scale) -> list:
     lines = [f"alpha dropout (SELU at alpha01, lambda01), rate in [{text_of(rate[0])}, {text_of(rate[1])}]",
-             "  a = ((1 - rate)(1 + rate L^2))^(-1/2), b = a rate L, L = lambda alpha = -alpha'",
+             "  a = ((1 - rate)(1 + rate L^2))^(-1/2), b = a rate L, L = lambda alpha",
              "  composed map in the paper's convention: z ~ N(mu omega, nu tau)", ""]
     if rep.restoration is not None:
-        lines += _outcome_lines(f"restoration at (0, 1): |E[d] + b/a|, |Var(d) - a^-2| < {float(rep.eps):g}",
+        lines += _outcome_lines(f"restoration, |E[d] + b/a|, |Var(d) - a^-2| < {float(rep.eps):g}",
                                 rep.restoration)
         lines.append("  (E[y] = a (E[d] + b/a), Var(y) - 1 = a^2 (Var(d) - a^-2): mean 0, variance 1)")
     if rep.false_twin is not None:
