@@ -63,6 +63,7 @@ def test_the_reused_replay_pool_is_made_by_worker_pool(monkeypatch):
         return real(workers, *a, **k)
     checker.close_pools()
     monkeypatch.setattr(worker_pool, "pool", counting)
+    monkeypatch.setattr(checker, "LEAF_CHUNK", 2)  # a small certificate is one job otherwise
     try:
         body = proved("thm1-mean-image")[1]
         assert checker.check_many([body, body], workers=2)[0].ok

@@ -25,7 +25,7 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball, constants, numbers, user_activation
+from selu_theory import ball, box_memo, constants, numbers, user_activation
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.expr import ExprError, parse
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
@@ -230,18 +230,30 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
     return ub
 
 
-def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
+SECOND_ORDER = ("enclosure2", "mvf2", "taylor")
+
+
+def _evaluation(ev: Evaluator, bx, reason: str):
+    """What the leaf's method needs of f on the box, whatever the sense: the
+    first-order jet ('enclosure', 'mvf': value and gradient enclosures) or the
+    second-order forms ('enclosure2', 'mvf2', 'taylor').  The parts replayed on one box
+    share it (``_replay_group``)."""
+    return second_order(ev, bx) if reason in SECOND_ORDER else ev.box(bx)
+
+
+def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None) -> arb:
     """Upper bound of sign*f on the box, by the method the leaf names: the first-order
     jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
-    'taylor')."""
-    if reason in ("enclosure2", "mvf2", "taylor"):
-        forms = second_order(ev, bx)
-        forms = forms if sign > 0 else -forms
+    'taylor'); ``evaluation``: ``_evaluation(ev, bx, reason)`` if already computed."""
+    if evaluation is None:
+        evaluation = _evaluation(ev, bx, reason)
+    if reason in SECOND_ORDER:
+        forms = evaluation if sign > 0 else -evaluation
         val, grad = forms.val, forms.grad
         if reason == "taylor":
             return _taylor_upper(forms, bx)
     else:
-        jet = ev.box(bx)
+        jet = evaluation
         val = jet.val if sign > 0 else -jet.val
         grad = jet.grad if sign > 0 else tuple(-g for g in jet.grad)
     if reason in ("enclosure", "enclosure2"):
@@ -273,28 +285,116 @@ def _walk(tree, root):
         raise Rejected("tree does not cover the domain (boxes missing)")
 
 
+# Leaves per job sent to a worker.  A job holds whole boxes: every leaf of every part
+# (and certificate) on one box is replayed by one worker, in one ``box_memo.scope``.
 LEAF_CHUNK = 64
+# What a malformed value raises; as in ``check`` it rejects its certificate, never
+# crashes the batch.
+MALFORMED = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RecursionError, MemoryError)
+
+
+def _leaf_failure(job, bx, reason, shared):
+    """Why the leaf on ``bx`` does not hold for ``job`` (its part), or None.  ``shared``:
+    the evaluations already made on this box, by expression, parameters and order."""
+    expr, params, sign, domain, target, strict, hi_s = job
+    ev = cached_evaluator(expr, params, CHECK_BITS)  # once per process, not per leaf
+    key = (expr, params, reason in SECOND_ORDER)
+    if key not in shared:
+        shared[key] = _evaluation(ev, bx, reason)
+    u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
+    ok = (u < target) if strict else (u <= target)
+    if not (ok and u <= hi_s):
+        return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})"
+    return None
 
 
 def _check_leaves(args):
-    """Replay a chunk of leaves; (first failure or None, number replayed)."""
+    """Replay a job: ``(jobs, boxes)``, boxes = [(box, [(tag, job index, reason), ...])].
+    The leaves of a job share the base functions' enclosures (``box_memo``: the parts
+    on one box, and the boxes with the same (m, v) rectangle, which ``_plan`` puts
+    together) and, for the two senses of one expression on a box, the whole
+    evaluation.  Returns ([(tag, failure)], {owner: leaves replayed}), tag = (owner,
+    leaf number in tree order)."""
+    jobs, boxes = args
+    failures, counts = [], {}
+    with ball.precision(CHECK_BITS), box_memo.scope():
+        for bx, leaves in boxes:
+            shared = {}
+            for tag, j, reason in leaves:
+                try:
+                    why = _leaf_failure(jobs[j], bx, reason, shared)
+                except MALFORMED as exc:
+                    why = f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}"
+                if why:
+                    failures.append((tag, why))
+                counts[tag[0]] = counts.get(tag[0], 0) + 1
+    return failures, counts
+
+
+def _mv_key(bx):
+    """The box's (m, v) = (mu*omega, nu*tau) rectangle, exactly, as the evaluators make
+    it: boxes with the same one share the base functions' enclosures.  Only a
+    schedule: a box it cannot key is its own group."""
     try:
-        return _check_leaf_chunk(args)
-    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, RecursionError, MemoryError) as exc:
-        # as in ``check``: a malformed value is a rejection, never a crash of the batch
-        return f"malformed certificate: {type(exc).__name__}: {str(exc)[:200]}", 0
+        with ball.precision(CHECK_BITS):
+            m = ball.interval(*bx[0]) * ball.interval(*bx[1])
+            v = ball.interval(*bx[2]) * ball.interval(*bx[3])
+            return tuple(int(k) for x in (m, v) for p in (x.mid(), x.rad()) for k in p.man_exp())
+    except MALFORMED:
+        return bx
 
 
-def _check_leaf_chunk(args):
-    (expr, params, sign, domain, target, strict, hi_s), leaves = args
-    ev = cached_evaluator(expr, params, CHECK_BITS)  # once per process, not per chunk
-    with ball.precision(CHECK_BITS):
+def _plan(work) -> list:
+    """The worker jobs for ``work`` = [(owner, part job, leaves)]: the leaves grouped by
+    box, the boxes by their (m, v) rectangle (in order of first appearance), whole boxes
+    cut into jobs of about ``LEAF_CHUNK`` leaves, each carrying only the part jobs it
+    uses.  The order is only a schedule: every leaf is replayed, and failures are told
+    by their place in the tree."""
+    boxes, seq = {}, {}
+    for owner, job, leaves in work:
         for bx, reason in leaves:
-            u = _leaf_upper(ev, sign, domain, bx, reason)
-            ok = (u < target) if strict else (u <= target)
-            if not (ok and u <= hi_s):
-                return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})", 0
-    return None, len(leaves)
+            n = seq.get(owner, 0)
+            seq[owner] = n + 1
+            boxes.setdefault(bx, []).append(((owner, n), job, reason))
+    by_mv = {}
+    for bx in boxes:
+        by_mv.setdefault(_mv_key(bx), []).append(bx)
+    plan, cur, size = [], [], 0
+    for bx in (b for group in by_mv.values() for b in group):
+        leaves = boxes[bx]
+        cur.append((bx, leaves))
+        size += len(leaves)
+        if size >= LEAF_CHUNK:
+            plan.append(cur)
+            cur, size = [], 0
+    if cur:
+        plan.append(cur)
+    out = []
+    for chunk in plan:
+        jobs, index = [], {}
+        for _, leaves in chunk:
+            for _, job, _ in leaves:
+                if id(job) not in index:
+                    index[id(job)] = len(jobs)
+                    jobs.append(job)
+        out.append((tuple(jobs), [(bx, [(tag, index[id(job)], r) for tag, job, r in leaves])
+                                  for bx, leaves in chunk]))
+    return out
+
+
+def _run_leaves(work, workers: int, ticks=None) -> dict:
+    """Replay ``work`` (see ``_plan``) over the workers: {owner: its first failing leaf
+    in tree order} for the owners with one.  ``ticks``: {owner: tick function}."""
+    first = {}
+    for failures, counts in _map(_check_leaves, _plan(work), workers):
+        for (owner, n), why in failures:
+            if owner not in first or n < first[owner][0]:
+                first[owner] = (n, why)
+        for owner, n in counts.items():
+            tick = (ticks or {}).get(owner)
+            for _ in range(n if tick else 0):
+                tick()
+    return {owner: why for owner, (_, why) in first.items()}
 
 
 def _map(fn, items, workers):
@@ -329,25 +429,19 @@ def close_pools() -> None:
 
 
 # ``check_many`` collects the leaf replays of every certificate here instead of running
-# them part by part, then runs them all at once: one batch keeps every worker busy.
+# them part by part, then runs them all at once: one batch keeps every worker busy, and
+# the parts (and certificates) proved on the same boxes share their evaluation there.
 _DEFERRED = None
-
-
-def _chunks(job, leaves):
-    return [(job, leaves[i:i + LEAF_CHUNK]) for i in range(0, len(leaves), LEAF_CHUNK)]
 
 
 def _replay_leaves(job, leaves, progress, workers):
     """Replay the leaves of one tree now, or defer them to ``check_many``'s batch."""
     if _DEFERRED is not None:
-        _DEFERRED.append((_chunks(job, leaves), progress))
+        _DEFERRED.append((job, leaves))
         return
-    for failure, n in _map(_check_leaves, _chunks(job, leaves), workers):
-        if failure:
-            raise Rejected(failure)
-        if progress:
-            for _ in range(n):
-                progress()
+    failures = _run_leaves([(0, job, leaves)], workers, {0: progress} if progress else None)
+    if failures:
+        raise Rejected(failures[0])
 
 
 def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
@@ -651,7 +745,7 @@ def check_many(sources, progress=None, workers: int = 1, claim=None) -> list:
     ``progress(i)``: a tick function for the i-th certificate, or None; ``claim``: see
     ``check``."""
     global _DEFERRED
-    results, pending = [], []
+    results, work = [], []
     for i, src in enumerate(sources):
         _DEFERRED = []
         try:
@@ -659,18 +753,10 @@ def check_many(sources, progress=None, workers: int = 1, claim=None) -> list:
         finally:
             batch, _DEFERRED = _DEFERRED, None
         results.append(res)
-        tick = progress(i) if progress else None
-        pending.append([(c, tick) for chunks, _ in batch for c in chunks] if res.ok else [])
-    flat = [(i, c, tick) for i, items in enumerate(pending) for c, tick in items]
-    failed = {}
-    outcomes = _map(_check_leaves, [c for _, c, _ in flat], workers)
-    for (i, _, tick), (failure, n) in zip(flat, outcomes):
-        if failure and i not in failed:
-            failed[i] = failure
-        if tick:
-            for _ in range(n):
-                tick()
-    for i, failure in failed.items():
+        if res.ok:
+            work.extend((i, job, leaves) for job, leaves in batch)
+    ticks = {i: progress(i) for i in range(len(results))} if progress else None
+    for i, failure in _run_leaves(work, workers, ticks).items():
         res = results[i]
         res.ok, res.status, res.messages = False, "undecided", [failure]
     return results
