@@ -67,7 +67,8 @@ _CSE_NAME = re.compile(r"^(t|h|u|ru|rt)\d+$")   # the generators' common-subexpr
 _KERNEL_NAMES = {"x", "z", "m", "v", "exp", "erfc", "erfcx", "sqrt", "ipow", "arb", "pi", "e", "i",
                  "j", "nan", "inf", "infinity", "oo", "zoo", "njit", "numba", "np", "numpy", "math",
                  "flint", "ball", "mpmath", "sp", "sympy", "log", "sin", "cos", "tan", "abs",
-                 "max", "min", "mu", "xi", "nu", "omega", "tau", "names", "rm", "rv"}
+                 "max", "min", "mu", "xi", "nu", "omega", "tau", "names", "rm", "rv",
+                 "rate", "q"}   # rate, q: extra domain variables (quantities.EXTRA_VARS)
 
 
 def reserved(name: str) -> bool:

@@ -25,7 +25,53 @@ from dataclasses import dataclass
 from selu_theory import partials
 from selu_theory.params import DEFAULT_ACTIVATION, activation_parameters
 
-VARS = ("mu", "omega", "nu", "tau")
+# THE variables of a domain, the one list every module reads.  The base variables are
+# the paper's (mu, omega, nu, tau), always the first four coordinates of a domain; the
+# kernels see them through m = mu*omega and v = nu*tau.  A domain may carry extra
+# variables after them, in the order of ``EXTRA_VARS``: they enter an expression only
+# through the expression language (e.g. a dropout rate), never the kernels.
+BASE_VARS = ("mu", "omega", "nu", "tau")
+VARS = BASE_VARS   # the name most modules use for the base variables
+
+
+@dataclass(frozen=True)
+class ExtraVariable:
+    """A domain variable beyond the base four: its meaning and the closed interval
+    [lo, hi] its values must lie in (``hi_open``: hi itself excluded)."""
+
+    name: str
+    meaning: str
+    lo: int
+    hi: int
+    hi_open: bool = False
+
+    def admits(self, lo, hi) -> bool:
+        return self.lo <= lo and (hi < self.hi if self.hi_open else hi <= self.hi)
+
+    def range_text(self) -> str:
+        return f"[{self.lo}, {self.hi}{')' if self.hi_open else ']'}"
+
+
+# Extra variables, in their canonical order (a domain lists them in this order).
+EXTRA_VARS = {
+    "rate": ExtraVariable("rate", "the dropout rate (drop probability; keep probability q = 1 − rate)",
+                          0, 1, hi_open=True),
+    "q": ExtraVariable("q", "the dropout keep probability q = 1 − rate", 0, 1),
+}
+MAX_VARS = len(BASE_VARS) + len(EXTRA_VARS)
+
+
+def domain_variables(names) -> tuple:
+    """The variables of a domain holding ``names``: the base four, then the extra ones
+    among ``names`` in their canonical order (ValueError for an unknown name)."""
+    names = set(names)
+    unknown = names - set(BASE_VARS) - set(EXTRA_VARS)
+    if unknown:
+        raise ValueError(f"unknown domain variable(s) {', '.join(sorted(unknown))}; use "
+                         f"{', '.join(BASE_VARS + tuple(EXTRA_VARS))}")
+    return BASE_VARS + tuple(v for v in EXTRA_VARS if v in names)
+
+
 MOMENTS = "moments"                 # the kernel family of mu~ and xi~
 SUB_FAMILIES = ("sub", "rm")        # the appendix's sub-functions (x = v = nu*tau, y = m = mu*omega)
 
@@ -65,7 +111,9 @@ def _variable_rows():
                 "omega": "ω = Σ wᵢ: n times the mean weight",
                 "nu": "ν: the variance of the incoming activations xᵢ",
                 "tau": "τ = Σ wᵢ²: n times the second moment of the weights"}
-    return [Quantity(x, "variable", meanings[x], **_seen(x)) for x in VARS]
+    # extra variables never reach the kernels: both pairs stay reducible
+    return [Quantity(x, "variable", meanings[x], **_seen(x)) for x in VARS] + \
+        [Quantity(v.name, "variable", v.meaning, **REDUCED) for v in EXTRA_VARS.values()]
 
 
 def _constant_rows(activation: str):

@@ -14,26 +14,37 @@ the box.
 """
 from __future__ import annotations
 
+import functools
+
 from flint import arb
 
 from selu_theory import ball, base_enclosures, box_memo, moment_map, partials
 from selu_theory.jets import Jet, JetOps
 from selu_theory.kernel_loader import load_kernels
 
-N = 4
-PAIRS = tuple((i, j) for i in range(N) for j in range(i, N))  # the Hessian's upper triangle
-INDEX = {p: k for k, p in enumerate(PAIRS)}
+N = 4  # the base variables (mu, omega, nu, tau); a box with extra variables has more
+
+
+@functools.cache
+def pairs(n: int) -> tuple:
+    """The Hessian's upper triangle for n variables, column by column: (i, j), i <= j,
+    at index j (j + 1) / 2 + i, so an index does not depend on n (``hidx``)."""
+    return tuple((i, j) for j in range(n) for i in range(j + 1))
+
+
+PAIRS = pairs(N)
 # Pieces of V for the naive order-4 kernels, by the order of the partials wanted:
 # order 4 (a Hessian of second derivatives of the moment map) takes them as they come.
 TOP_PIECES = {4: 4}
 
 
 def hidx(i: int, j: int) -> int:
-    return INDEX[(i, j) if i <= j else (j, i)]
+    i, j = (i, j) if i <= j else (j, i)
+    return j * (j + 1) // 2 + i
 
 
 class Jet2:
-    """val, grad (N balls) and the Hessian's upper triangle (``PAIRS`` order)."""
+    """val, grad (n balls, n = len(grad)) and the Hessian's upper triangle (``pairs(n)``)."""
 
     __slots__ = ("val", "grad", "hess")
 
@@ -41,18 +52,17 @@ class Jet2:
         self.val, self.grad, self.hess = val, grad, hess
 
     @staticmethod
-    def variable(value: arb, index: int) -> "Jet2":
-        return Jet2(value, tuple(arb(1) if i == index else arb(0) for i in range(N)), (arb(0),) * len(PAIRS))
+    def variable(value: arb, index: int, n: int = N) -> "Jet2":
+        return Jet2(value, tuple(arb(1) if i == index else arb(0) for i in range(n)), (arb(0),) * len(pairs(n)))
 
     @staticmethod
-    def constant(value: arb) -> "Jet2":
-        return Jet2(value, (arb(0),) * N, (arb(0),) * len(PAIRS))
+    def constant(value: arb, n: int = N) -> "Jet2":
+        return Jet2(value, (arb(0),) * n, (arb(0),) * len(pairs(n)))
 
-    @staticmethod
-    def _lift(other):
+    def _lift(self, other):
         if isinstance(other, Jet2):
             return other
-        return Jet2.constant(other if isinstance(other, arb) else ball.exact(other))
+        return Jet2.constant(other if isinstance(other, arb) else ball.exact(other), len(self.grad))
 
     def __add__(self, other):
         o = self._lift(other)
@@ -83,7 +93,7 @@ class Jet2:
         return Jet2(a.val * b.val,
                     tuple(x * b.val + a.val * y for x, y in zip(a.grad, b.grad)),
                     tuple(h * b.val + a.val * k + a.grad[i] * b.grad[j] + a.grad[j] * b.grad[i]
-                          for (i, j), h, k in zip(PAIRS, a.hess, b.hess)))
+                          for (i, j), h, k in zip(pairs(len(a.grad)), a.hess, b.hess)))
 
     __rmul__ = __mul__
 
@@ -95,7 +105,7 @@ class Jet2:
         qg = tuple((x - q * y) * inv for x, y in zip(a.grad, b.grad))
         # a = q b, so a'' = q'' b + q' b' + b' q' + q b''
         qh = tuple((h - q * k - b.grad[i] * qg[j] - b.grad[j] * qg[i]) * inv
-                   for (i, j), h, k in zip(PAIRS, a.hess, b.hess))
+                   for (i, j), h, k in zip(pairs(len(a.grad)), a.hess, b.hess))
         return Jet2(q, qg, qh)
 
     def __rtruediv__(self, other):
@@ -105,15 +115,17 @@ class Jet2:
 def _unary(u: Jet2, f0, f1, f2) -> Jet2:
     """phi(u) from phi, phi', phi'' at u.val."""
     return Jet2(f0, tuple(f1 * a for a in u.grad),
-                tuple(f1 * h + f2 * u.grad[i] * u.grad[j] for (i, j), h in zip(PAIRS, u.hess)))
+                tuple(f1 * h + f2 * u.grad[i] * u.grad[j] for (i, j), h in zip(pairs(len(u.grad)), u.hess)))
 
 
 class Jet2Ops:
-    """``ops`` for ``Expr.evaluate`` and the moment map on second-order jets."""
+    """``ops`` for ``Expr.evaluate`` and the moment map on second-order jets of n variables."""
 
-    @staticmethod
-    def const(q):
-        return Jet2.constant(ball.exact(q))
+    def __init__(self, n: int = N):
+        self.n = n
+
+    def const(self, q):
+        return Jet2.constant(ball.exact(q), self.n)
 
     @staticmethod
     def sqr(x: Jet2) -> Jet2:
@@ -210,7 +222,7 @@ def _base_jets2(family, m: Jet2, v: Jet2, pars, order: int, activation) -> dict:
         grad = tuple(fm * a + fv * b for a, b in zip(m.grad, v.grad))
         hess = tuple(fmm * m.grad[i] * m.grad[j] + fmv * (m.grad[i] * v.grad[j] + v.grad[i] * m.grad[j])
                      + fvv * v.grad[i] * v.grad[j] + fm * hm + fv * hv
-                     for (i, j), hm, hv in zip(PAIRS, m.hess, v.hess))
+                     for (i, j), hm, hv in zip(pairs(len(m.grad)), m.hess, v.hess))
         out[n] = Jet2(enc[n], grad, hess)
     return out
 
@@ -223,16 +235,26 @@ def _constants(ev, wrap) -> dict:
 
 def box_jet2(ev, bx) -> Jet2:
     """Enclosures of the value, gradient and Hessian of ``ev``'s expression over the box
-    ((lo, hi),) * 4 (``ev``: an ``evaluate.Evaluator``)."""
+    ((lo, hi),) * n, one side per variable of ``ev.variables`` (``ev``: an
+    ``evaluate.Evaluator``; variables beyond the base four enter the expression only)."""
     activation = ev.params.activation
+    n = len(bx)
     with ball.precision(ev.bits):
         pars = ev.params.balls(ev.bits + 20)
-        xs = [Jet2.variable(ball.interval(lo, hi), i) for i, (lo, hi) in enumerate(bx)]
+        xs = [Jet2.variable(ball.interval(lo, hi), i, n) for i, (lo, hi) in enumerate(bx)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {f: _base_jets2(f, m, v, pars, o, activation) for f, o in ev.needs.items()}
-        env = moment_map.quantities(*xs, base, Jet2Ops(), ev.expr.names, activation=activation)
-        env.update(_constants(ev, Jet2.constant))
-        return ev.expr.evaluate(env, Jet2Ops())
+        env = moment_map.quantities(*xs[:N], base, Jet2Ops(n), ev.expr.names, activation=activation)
+        env.update(_extra(ev, xs))
+        env.update(_constants(ev, lambda b: Jet2.constant(b, n)))
+        return ev.expr.evaluate(env, Jet2Ops(n))
+
+
+def _extra(ev, xs) -> dict:
+    """The extra variables' jets by name (a box of exactly ``ev``'s variables)."""
+    if len(xs) != len(ev.variables):
+        raise ValueError(f"a box of {len(xs)} sides for the variables {', '.join(ev.variables)}")
+    return dict(zip(ev.variables[N:], xs[N:]))
 
 
 def point_jet(ev, pt) -> Jet:
@@ -240,8 +262,9 @@ def point_jet(ev, pt) -> Jet:
     activation = ev.params.activation
     with ball.precision(ev.bits):
         pars = ev.params.balls(ev.bits + 20)
-        ops = JetOps(N)
-        xs = [Jet.variable(ball.exact(x), i, N) for i, x in enumerate(pt)]
+        n = len(pt)
+        ops = JetOps(n)
+        xs = [Jet.variable(ball.exact(x), i, n) for i, x in enumerate(pt)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {}
         for f, o in ev.needs.items():
@@ -250,8 +273,9 @@ def point_jet(ev, pt) -> Jet:
                                             enc[partials.raise_order(n, "v")] * b
                                             for a, b in zip(m.grad, v.grad)))
                        for n in partials.names_up_to(partials.bases(f, activation), o)}
-        env = moment_map.quantities(*xs, base, ops, ev.expr.names, activation=activation)
-        env.update(_constants(ev, lambda b: Jet.constant(b, N)))
+        env = moment_map.quantities(*xs[:N], base, ops, ev.expr.names, activation=activation)
+        env.update(_extra(ev, xs))
+        env.update(_constants(ev, lambda b: Jet.constant(b, n)))
         return ev.expr.evaluate(env, ops)
 
 
@@ -282,16 +306,16 @@ def _meet(a: arb, b: arb) -> arb:
 
 
 def second_order(ev, bx) -> BoxForms:
-    """``BoxForms`` of ``ev``'s expression over the box ((lo, hi),) * 4."""
+    """``BoxForms`` of ``ev``'s expression over the box ((lo, hi),) * n."""
     j2 = box_jet2(ev, bx)
     mid = tuple(lo + (hi - lo) / 2 for lo, hi in bx)
     at = point_jet(ev, mid)
     with ball.precision(ev.bits):
         dev = [ball.interval(lo, hi) - ball.exact(c) for (lo, hi), c in zip(bx, mid)]
         grad = []
-        for i in range(N):
+        for i in range(len(bx)):
             g = at.grad[i]
-            for j in range(N):
+            for j in range(len(bx)):
                 if not dev[j].is_zero():
                     g = g + j2.hess[hidx(i, j)] * dev[j]
             grad.append(_meet(j2.grad[i], g))

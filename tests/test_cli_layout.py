@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from verification import cli
-from verification.cli import bound, claims, common, compare, design, grid, network
+from verification.cli import bound, claims, common, compare, design, dropout, grid, network
 from verification.cli import main
 
 COMMANDS = {
@@ -17,6 +17,7 @@ COMMANDS = {
     "params": design, "theorems": design, "domain": design, "atlas": design,
     "compare": compare,
     "network": network,
+    "dropout": dropout,
 }
 HUGE = "100000000000000000000"
 

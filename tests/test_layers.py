@@ -56,6 +56,7 @@ LAYERS = {
     "verification.atlas": 5,
     "verification.compare": 5,             # the activation comparison (atlas-like, uses domain_search)
     "verification.network": 5,             # selu-verify network: initialiser + dropout layer maps, certified
+    "verification.dropout_claims": 5,      # alpha dropout with the rate as a domain variable, certified
     "verification.paper_grid": 6,          # the paper's grids: sweeps, certificates, tables
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,
@@ -66,6 +67,7 @@ LAYERS = {
     "verification.cli.design": 9,
     "verification.cli.compare": 9,
     "verification.cli.network": 9,
+    "verification.cli.dropout": 9,
     "verification.cli.grid": 10,           # (grid reuses bound's arguments)
     "verification.cli": 11,                # ... and the parser that registers them
     "verification.cli.__main__": 12,

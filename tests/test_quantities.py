@@ -50,8 +50,12 @@ def test_constants_come_from_the_parameters():
 def values():
     out = {}
     for name in quantities.names():
-        ev = Evaluator(parse(name), Params(), bits=128)
-        out[name] = tuple(ev.point(p) for p in (P, P_MU_OMEGA, P_NU_TAU))
+        # an extra domain variable (a dropout rate) is evaluated on a domain that has it,
+        # held at 1/10 while the base variables move
+        variables = quantities.domain_variables([name] if name in quantities.EXTRA_VARS else [])
+        ev = Evaluator(parse(name), Params(), bits=128, variables=variables)
+        extra = (F(1, 10),) * (len(variables) - 4)
+        out[name] = tuple(ev.point(p + extra) for p in (P, P_MU_OMEGA, P_NU_TAU))
     return out
 
 

@@ -50,6 +50,7 @@ from verification import report as _report
 from verification import scaled_claims as _SC
 from verification import compare as _compare
 from verification import network as _network
+from verification import dropout_claims as _dropout_claims
 from verification.domain import Domain
 from verification.engine import Runner as _Runner
 from verification.engine import default_workers
@@ -872,3 +873,90 @@ def network(init: str, fan_in, *, fan_out=None, activation: str = _SELU, params:
 
 
 __all__ += ["network", "NetworkReport"]
+
+
+# ----------------------------------------------------------------------------- dropout (rate as a variable)
+
+
+@dataclass(repr=False)
+class DropoutResult(_Result):
+    """Alpha dropout with the rate as a domain variable (``api.dropout``, ``selu-verify
+    dropout``): ``report`` the claims' outcomes (``verification.dropout_claims``:
+    restoration of (0, 1) and its false twin, the Theorem 1 analogue, the largest rate
+    range and the largest Omega); ``certified`` whether every claim asked for is
+    certified (and the false twin is not)."""
+
+    report: object
+    rate: tuple
+    scale: object
+
+    @property
+    def certified(self) -> bool:
+        return self.report.certified
+
+    def _summary(self) -> str:
+        r = self.report
+        bits = [f"rate in [{_interval_text(*self.rate)}]"]
+        if r.restoration is not None:
+            bits.append(f"restoration {r.restoration.status}")
+        if r.false_twin is not None:
+            bits.append(f"false twin {r.false_twin.status}")
+        if r.contraction is not None:
+            bits.append(f"Theorem 1 analogue {r.contraction.status}")
+        if r.rate_search is not None and r.rate_search.good is not None:
+            bits.append(f"rates [0, {r.rate_search.good}] certified")
+        for k, v in r.scale_searches.items():
+            bits.append(f"Omega x {v.good} at rate {k}")
+        return ", ".join(bits) + (": certified" if self.certified else ": not all certified")
+
+    def _head(self):
+        return ("claim", "status", "numbers")
+
+    def _rows(self) -> list:
+        r = self.report
+        rows = []
+        for label, o in (("restoration (E[d] + b/a, Var(d) - a^-2)", r.restoration),
+                         ("false twin (a x 1.000001)", r.false_twin),
+                         (f"Theorem 1 analogue, Omega x {self.scale}", r.contraction)):
+            if o is not None:
+                rows.append((label, o.status, "; ".join(f"{k} in {_enc(*e)}" for k, e in o.enclosures.items())
+                             or o.reason))
+        if r.rate_search is not None:
+            s = r.rate_search
+            rows.append(("largest rate range [0, r]", "proved" if s.good is not None else "undecided",
+                         f"r = {s.good}; next step {s.bad} {s.bad_status}".strip()))
+        for k, s in r.scale_searches.items():
+            rows.append((f"largest Omega x s, rate {k}", "proved" if s.good is not None else "undecided",
+                         f"s = {s.good}; {s.bad} {s.bad_status}; float limit {s.float_limit:.4f}"))
+        return rows
+
+    def to_dict(self) -> dict:
+        return self.report.to_dict()
+
+
+def _interval_text(lo, hi) -> str:
+    return f"{_Fraction(lo)}, {_Fraction(hi)}"
+
+
+def dropout(rate=("0", "0.2"), scale="1", *, restoration: bool = True, contraction: bool = True,
+            largest_rate: bool = False, largest_omega=(), eps=None, out=None, workers: int = 1,
+            max_boxes: int = 50_000, steps: int = 6) -> DropoutResult:
+    """``selu-verify dropout``: alpha dropout with the rate as a fifth domain variable.
+    The paper's a, b restore (0, 1) for every rate in ``rate`` (and a false twin does
+    not); the composed map's Theorem 1 analogue on Omega x ``scale``; with
+    ``largest_rate`` the largest certified range [0, r]; ``largest_omega`` (rates) the
+    largest certified Omega x s at each rate.  ``out``: a folder for the certificates
+    (None: checked in memory).  DropoutClaimError on bad input."""
+    lo, hi = (_parse_number(str(x), "rate") for x in rate)
+    sc = _parse_number(str(scale), "scale")
+    rates = [_parse_number(str(x), "rate") for x in largest_omega]
+    e = _dropout_claims.RESTORATION_EPS if eps is None else _parse_number(str(eps), "eps")
+    with _Runner(workers) as runner:
+        rep = _dropout_claims.analyse(runner, (lo, hi), sc, restoration=restoration, false_twin=restoration,
+                                      contraction=contraction, largest_rate_search=largest_rate,
+                                      omega_rates=rates, eps=e, max_boxes=max_boxes, steps=steps,
+                                      out=None if out is None else _pathlib.Path(out))
+    return DropoutResult(rep, (lo, hi), sc)
+
+
+__all__ += ["dropout", "DropoutResult"]

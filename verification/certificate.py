@@ -31,13 +31,14 @@ from selu_theory import numbers
 from selu_theory.kernel_loader import generator_input_hash, spec_text
 from selu_theory.params import DEFAULT_ACTIVATION
 from selu_theory.params import NAMED as NAMED_PARAMS
+from selu_theory.quantities import BASE_VARS, EXTRA_VARS, domain_variables
 from verification.files import write_atomic
 
 FORMAT = "selu-theory-certificate/1"
 MAX_BYTES = 64 * 2**20   # the largest certificate file read (the 17 claims' largest is a few MB)
 MAX_DEPTH = 16           # JSON nesting of a valid certificate is at most 7
 MAX_TEXT = 20_000        # characters of any one string field
-VARS = ("mu", "omega", "nu", "tau")
+VARS = BASE_VARS   # an extremum part's domain may add extra variables (EXTRA_VARS) after these
 STATUSES = ("proved", "disproved", "undecided")
 LEAF_REASONS = ("enclosure", "mvf", "enclosure2", "mvf2", "taylor")
 RELATIONS = ("==", "<", ">")
@@ -151,8 +152,8 @@ def _fields(d, where: str, keys) -> dict:
     return d
 
 
-def _point(x, where: str) -> tuple:
-    return tuple(_rational(v, f"{where}[{i}]") for i, v in enumerate(_list(x, where, 4)))
+def _point(x, where: str, n: int = len(VARS)) -> tuple:
+    return tuple(_rational(v, f"{where}[{i}]") for i, v in enumerate(_list(x, where, n)))
 
 
 def _pair(x, where: str, read) -> tuple:
@@ -160,9 +161,9 @@ def _pair(x, where: str, read) -> tuple:
     return read(lo, f"{where}[0]"), read(hi, f"{where}[1]")
 
 
-def _box(x, where: str) -> tuple:
+def _box(x, where: str, n: int = len(VARS)) -> tuple:
     out = []
-    for i, side in enumerate(_list(x, where, 4)):
+    for i, side in enumerate(_list(x, where, n)):
         lo, hi = _pair(side, f"{where}[{i}]", _hex)
         _expect(float.fromhex(lo) <= float.fromhex(hi), f"{where}[{i}]", "lower end above upper end", side)
         out.append((lo, hi))
@@ -206,9 +207,9 @@ class Witness:
         return {"point": list(self.point), "value": list(self.value)}
 
     @classmethod
-    def from_json(cls, d, where: str) -> "Witness":
+    def from_json(cls, d, where: str, n: int = len(VARS)) -> "Witness":
         _fields(d, where, ("point", "value"))
-        return cls(_point(d["point"], f"{where}.point"), _pair(d["value"], f"{where}.value", _opt_hex))
+        return cls(_point(d["point"], f"{where}.point", n), _pair(d["value"], f"{where}.value", _opt_hex))
 
 
 @dataclass(frozen=True)
@@ -221,15 +222,16 @@ class Counterexample:
         return {"point": list(self.point), "value": list(self.value), "value_text": self.value_text}
 
     @classmethod
-    def from_json(cls, d, where: str) -> "Counterexample":
+    def from_json(cls, d, where: str, n: int = len(VARS)) -> "Counterexample":
         _fields(d, where, ("point", "value", "value_text"))
-        return cls(_point(d["point"], f"{where}.point"), _pair(d["value"], f"{where}.value", _opt_hex),
+        return cls(_point(d["point"], f"{where}.point", n), _pair(d["value"], f"{where}.value", _opt_hex),
                    _text(d["value_text"], f"{where}.value_text", 200))
 
 
-def read_tree(tree, where: str) -> tuple:
+def read_tree(tree, where: str, n: int = len(VARS)) -> tuple:
     """Preorder nodes ("s", dim, split) / ("l", reason, box, upper) / ("u", box), each
-    checked for its shape and exact hex floats; returned as tuples of the JSON texts."""
+    checked for its shape and exact hex floats (boxes of ``n`` sides, dims below ``n``);
+    returned as tuples of the JSON texts."""
     out = []
     for i, node in enumerate(_list(tree, where)):
         at = f"{where}[{i}]"
@@ -237,14 +239,14 @@ def read_tree(tree, where: str) -> tuple:
         tag = node[0]
         if tag == "s":
             _list(node, at, 3)
-            out.append(("s", _int(node[1], f"{at}[1]", 0, 3), _hex(node[2], f"{at}[2]")))
+            out.append(("s", _int(node[1], f"{at}[1]", 0, n - 1), _hex(node[2], f"{at}[2]")))
         elif tag == "l":
             _list(node, at, 4)
-            out.append(("l", _choice(node[1], f"{at}[1]", LEAF_REASONS), _box(node[2], f"{at}[2]"),
+            out.append(("l", _choice(node[1], f"{at}[1]", LEAF_REASONS), _box(node[2], f"{at}[2]", n),
                         _hex(node[3], f"{at}[3]")))
         elif tag == "u":
             _list(node, at, 2)
-            out.append(("u", _box(node[1], f"{at}[1]")))
+            out.append(("u", _box(node[1], f"{at}[1]", n)))
         else:
             raise CertificateError(f"{at}: unknown tree node {_line(tag)}")
     return tuple(out)
@@ -253,12 +255,17 @@ def read_tree(tree, where: str) -> tuple:
 @dataclass(frozen=True)
 class ExtremumPart:
     """max (or min) of ``expr`` on ``domain``: a proof tree of sign*expr <= target, an
-    enclosure [lo, hi] of the extremum (None: unbounded) and a witness point."""
+    enclosure [lo, hi] of the extremum (None: unbounded) and a witness point.
+
+    The domain's variables are recorded as the keys of its ``domain`` object: mu, omega,
+    nu, tau and any extra variables (``quantities.EXTRA_VARS``, e.g. a dropout rate);
+    boxes, points and split dimensions follow their canonical order
+    (``quantities.domain_variables``).  A 4-variable part is written exactly as before."""
 
     key: str
     expr: str
     sense: str
-    domain: tuple  # ((lo, hi) rational texts) for mu, omega, nu, tau
+    domain: tuple  # ((lo, hi) rational texts) for each of ``variables``
     reduced: object  # False, or (bool, bool): the pairs searched as their products
     box: tuple  # the tree's root box, hex floats
     threshold: str  # None: enclose only
@@ -270,12 +277,13 @@ class ExtremumPart:
     witness: Witness
     counterexample: Counterexample  # or None
     tree: tuple
+    variables: tuple = VARS  # the domain's variables, in their canonical order
 
     kind = "extremum"
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "key": self.key, "expr": self.expr, "sense": self.sense,
-                "domain": {v: list(r) for v, r in zip(VARS, self.domain)},
+                "domain": {v: list(r) for v, r in zip(self.variables, self.domain)},
                 "reduced": list(self.reduced) if self.reduced else False, "box": _tuples(self.box),
                 "threshold": self.threshold, "objective_sign": self.objective_sign, "target": self.target,
                 "strict": self.strict, "status": self.status, "enclosure": list(self.enclosure),
@@ -288,7 +296,14 @@ class ExtremumPart:
         _fields(d, where, ("kind", "key", "expr", "sense", "domain", "reduced", "box", "threshold",
                            "objective_sign", "target", "strict", "status", "enclosure", "witness",
                            "counterexample", "tree"))
-        dom = _fields(d["domain"], f"{where}.domain", VARS)
+        dom = d["domain"]
+        _expect(isinstance(dom, dict), f"{where}.domain", "must be an object", dom)
+        extra = [v for v in dom if v not in VARS]
+        _expect(all(v in EXTRA_VARS for v in extra), f"{where}.domain",
+                f"unknown variable(s); the extra variables are {', '.join(EXTRA_VARS)}", extra)
+        variables = domain_variables(dom) if all(v in EXTRA_VARS for v in extra) else VARS
+        dom = _fields(dom, f"{where}.domain", variables)
+        n = len(variables)
         reduced = d["reduced"]
         if reduced is not False:
             reduced = tuple(_bool(x, f"{where}.reduced") for x in _list(reduced, f"{where}.reduced", 2))
@@ -300,15 +315,15 @@ class ExtremumPart:
         cex = d["counterexample"]
         return cls(
             key=_text(d["key"], f"{where}.key", 300), expr=_expression(d["expr"], f"{where}.expr"), sense=sense,
-            domain=tuple(_pair(dom[v], f"{where}.domain.{v}", _rational) for v in VARS), reduced=reduced,
-            box=_box(d["box"], f"{where}.box"),
+            domain=tuple(_pair(dom[v], f"{where}.domain.{v}", _rational) for v in variables), reduced=reduced,
+            box=_box(d["box"], f"{where}.box", n),
             threshold=None if threshold is None else _rational(threshold, f"{where}.threshold"),
             objective_sign=sign, target=_opt_hex(d["target"], f"{where}.target"),
             strict=_bool(d["strict"], f"{where}.strict"), status=_choice(d["status"], f"{where}.status", STATUSES),
             enclosure=_pair(d["enclosure"], f"{where}.enclosure", _opt_hex),
-            witness=Witness.from_json(d["witness"], f"{where}.witness"),
-            counterexample=None if cex is None else Counterexample.from_json(cex, f"{where}.counterexample"),
-            tree=read_tree(d["tree"], f"{where}.tree"))
+            witness=Witness.from_json(d["witness"], f"{where}.witness", n),
+            counterexample=None if cex is None else Counterexample.from_json(cex, f"{where}.counterexample", n),
+            tree=read_tree(d["tree"], f"{where}.tree", n), variables=variables)
 
 
 @dataclass(frozen=True)
@@ -591,9 +606,9 @@ def _spec_text(x) -> str:
     return x
 
 
-def _domain_text(domain) -> str:
+def _domain_text(domain, variables=VARS) -> str:
     return ", ".join(f"{v}={_num(lo)}" if _num(lo) == _num(hi) else f"{v} in [{_num(lo)}, {_num(hi)}]"
-                     for v, (lo, hi) in zip(VARS, domain))
+                     for v, (lo, hi) in zip(variables, domain))
 
 
 def _num(text: str) -> str:
@@ -607,7 +622,7 @@ def part_statement(part) -> str:
             what = f"{part.sense} of {part.expr} enclosed"
         else:
             what = f"{part.expr} {'<' if part.sense == 'max' else '>'} {_num(part.threshold)}"
-        return f"{what} on {_domain_text(part.domain)}"
+        return f"{what} on {_domain_text(part.domain, part.variables)}"
     if isinstance(part, PointPart):
         return f"{part.expr} {part.relation} {_num(part.value)} at (mu, omega, nu, tau) = " \
                f"({', '.join(_num(x) for x in part.point)})"

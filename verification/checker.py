@@ -98,7 +98,7 @@ def _point(texts) -> tuple:
 
 def _domain(part) -> Domain:
     try:
-        return Domain(tuple((_q(lo), _q(hi)) for lo, hi in part.domain))
+        return Domain(tuple((_q(lo), _q(hi)) for lo, hi in part.domain), part.variables)
     except DomainError as exc:
         raise Rejected(f"part {part.key}: bad domain: {exc}") from None
 
@@ -152,7 +152,7 @@ def _registry_mismatch(cert: Certificate, claim: C.Claim):
     for p in cert.parts:
         reg = want[p.key]
         if isinstance(reg, C.Extremum) and isinstance(p, ExtremumPart):
-            dom = Domain(tuple((_q(lo), _q(hi)) for lo, hi in p.domain))
+            dom = _domain(p)
             th = None if p.threshold is None else _q(p.threshold)
             reg_th = None if reg.threshold is None else _q(reg.threshold)
             if (p.expr, p.sense, dom, th) != (reg.expr, reg.sense, reg.domain, reg_th):
@@ -297,8 +297,8 @@ def _leaf_failure(job, bx, reason, shared):
     """Why the leaf on ``bx`` does not hold for ``job`` (its part), or None.  ``shared``:
     the evaluations already made on this box, by expression, parameters and order."""
     expr, params, sign, domain, target, strict, hi_s = job
-    ev = cached_evaluator(expr, params, CHECK_BITS)  # once per process, not per leaf
-    key = (expr, params, reason in SECOND_ORDER)
+    ev = cached_evaluator(expr, params, CHECK_BITS, domain.names)  # once per process, not per leaf
+    key = (expr, params, domain.names, reason in SECOND_ORDER)
     if key not in shared:
         shared[key] = _evaluation(ev, bx, reason)
     u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
@@ -460,7 +460,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
     lo, hi = _ends(part.enclosure)
     lo_s, hi_s = (lo, hi) if sign > 0 else (-hi, -lo)
     th_s = None if part.threshold is None else _q(part.threshold) * sign
-    ev = Evaluator(expr, params, CHECK_BITS)
+    ev = _extremum_evaluator(part, expr, params, domain)
 
     if part.status == "disproved":
         if part.counterexample is None:
@@ -503,6 +503,16 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
     if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
         raise Rejected("enclosure does not prove the threshold")
     return ("proved" if not undecided else "undecided"), len(leaves)
+
+
+def _extremum_evaluator(part: ExtremumPart, expr, params: Params, domain: Domain) -> Evaluator:
+    """The part's evaluator over its domain's variables: an expression naming an extra
+    variable (a rate) the domain does not carry is rejected, not evaluated."""
+    try:
+        return Evaluator(expr, params, CHECK_BITS, domain.names)
+    except ValueError as exc:
+        raise Rejected(f"part {part.key}: {exc}") from None
+
 
 
 # --------------------------------------------------------------------------- point and fixed-point parts

@@ -34,7 +34,7 @@ from selu_theory import ball, taylor
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.params import Params
 from verification import search, worker_pool
-from verification.domain import Domain, down
+from verification.domain import VARS, Domain, down
 
 FORCED_DEPTH = 5  # the progress estimate's subtrees (``top_boxes``)
 TOP_LEVELS = 5  # levels expanded breadth first before the subtrees (``bound_steps``)
@@ -76,9 +76,10 @@ class Objective:
     params: Params
     sign: int
     bits: int = ball.DEFAULT_PREC
+    variables: tuple = VARS  # the domain's variables: (mu, omega, nu, tau) and any extra ones
 
     def evaluator(self) -> Evaluator:
-        return evaluator(self.expr, self.params, self.bits)
+        return evaluator(self.expr, self.params, self.bits, self.variables)
 
 
 evaluator = cached_evaluator  # the engine's name for it (domain_search uses it too)
@@ -382,7 +383,7 @@ def prove_upper(obj: Objective, domain: Domain, bx, target: float, strict: bool,
 
 def nonfinite_reason(obj: Objective, pt) -> str:
     where = ", ".join(f"{float(x):.6g}" for x in pt)
-    return f"{obj.expr} has no finite value at (mu, omega, nu, tau) = ({where})"
+    return f"{obj.expr} has no finite value at ({', '.join(obj.variables)}) = ({where})"
 
 
 def top_boxes(domain: Domain):
@@ -404,7 +405,7 @@ def top_boxes(domain: Domain):
         rec(left, more)
         rec(right, more)
 
-    rec(domain.outward(), [0, 0, 0, 0])
+    rec(domain.outward(), [0] * len(widths))
     return nodes, subs
 
 

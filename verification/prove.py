@@ -82,7 +82,7 @@ def run_extremum(part: C.Extremum, params: Params, runner: Runner, bits: int, on
 
 def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int = 400_000):
     """Step generator (see ``engine.drive``) deciding one extremum part."""
-    obj = Objective(part.expr, params, part.sign, bits)
+    obj = Objective(part.expr, params, part.sign, bits, part.domain.names)
     th = None
     if part.threshold is not None:
         th = Fraction(part.threshold) * part.sign
@@ -117,7 +117,7 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
         target=hexf(b.target) if math.isfinite(b.target) else None, strict=b.strict,
         status=b.status, enclosure=_ends(lo, hi),
         witness=Witness(_pt_json(out.witness), _ends(float_down(wval), float_up(wval))),
-        counterexample=cex, tree=b.tree)
+        counterexample=cex, tree=b.tree, variables=part.domain.names)
     cex = None if cex is None else cex.to_json()
     return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, detail=b.reason, required=C.required(part))
 

@@ -9,6 +9,7 @@ One module per command group, each with a ``register(subparsers)``:
     design   params, theorems, domain, atlas
     compare  compare
     network  network
+    dropout  dropout
 
 ``common`` holds what they share (exit codes, BadInput, option groups, validators,
 console, progress bars, JSON output)."""
@@ -24,20 +25,21 @@ from selu_theory.dropout import DropoutError
 from selu_theory.initialisers import InitialiserError
 from verification.certificate import CertificateError
 from selu_theory import __version__
-from verification.cli import bound, claims, compare, design, grid, network
+from verification.cli import bound, claims, compare, design, dropout, grid, network
 from verification.cli.examples import add_examples
 from verification.cli.common import EXIT_BAD_INPUT, BadInput, Parser, validate_args
 from verification.domain import DomainError
+from verification.dropout_claims import DropoutClaimError
 from verification.network import NetworkError
 from verification.scaled_claims import DesignInputError
 from verification.worker_pool import StartMethodError
 
 # In the order of `selu-verify --help`.
-COMMAND_MODULES = (claims, bound, grid, design, compare, network)
+COMMAND_MODULES = (claims, bound, grid, design, compare, network, dropout)
 
 # Errors that mean "the input is invalid": one line on stderr, exit 2.
 INPUT_ERRORS = (BadInput, ExprError, NumberError, ParamError, DomainError, CertificateError, DesignInputError,
-                StartMethodError, InitialiserError, DropoutError, NetworkError)
+                StartMethodError, InitialiserError, DropoutError, NetworkError, DropoutClaimError)
 
 
 TOP_EXAMPLES = """examples:
