@@ -25,12 +25,12 @@ from fractions import Fraction
 
 from flint import arb
 
-from selu_theory import ball, box_memo, constants, numbers, user_activation
+from selu_theory import ball, base_enclosures, box_memo, constants, moment_map, numbers, user_activation
 from selu_theory.evaluate import Evaluator, cached_evaluator
 from selu_theory.expr import ExprError, parse
+from selu_theory.jets import BallOps
 from selu_theory.fixed_point import FixedPointError, solve_alpha_lambda, solve_parameters
 from selu_theory.kernel_loader import KernelsNotFound, generator_input_hash
-from selu_theory.moment_map import reducible_pairs
 from selu_theory.params import NAMED as NAMED_PARAMS
 from selu_theory.params import DEFAULT_ACTIVATION, ParamError, Params, activation_parameters
 from selu_theory.taylor import hidx, second_order
@@ -231,22 +231,51 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
 
 
 SECOND_ORDER = ("enclosure2", "mvf2", "taylor")
+# How a leaf of each kind is replayed, cheapest first, until one bound holds: an
+# 'enclosure' leaf needs only the value enclosure, which is computed without the
+# gradient first ('value': the same base enclosures as the jet's; it rounds a/b where
+# the jet has a * (1/b), so the jet itself decides when the value falls short).
+METHODS = {"enclosure": ("value", "jet"), "mvf": ("jet",), "enclosure2": ("second",),
+           "mvf2": ("second",), "taylor": ("second",)}
 
 
-def _evaluation(ev: Evaluator, bx, reason: str):
-    """What the leaf's method needs of f on the box, whatever the sense: the
-    first-order jet ('enclosure', 'mvf': value and gradient enclosures) or the
-    second-order forms ('enclosure2', 'mvf2', 'taylor').  The parts replayed on one box
-    share it (``_replay_group``)."""
-    return second_order(ev, bx) if reason in SECOND_ORDER else ev.box(bx)
+def _box_value(ev: Evaluator, bx):
+    """The first-order jet's value enclosure over the box without its gradient: the
+    base functions' enclosures to one order more than the expression needs (centred
+    forms, as the jet), then the expression in balls.  None for a domain with extra
+    variables (the jet handles those)."""
+    if getattr(ev, "extra", ()) or len(bx) != 4:
+        return None
+    with ball.precision(ev.bits):
+        pars = ev.params.balls(ev.bits + 20)
+        xs = [ball.interval(lo, hi) for lo, hi in bx]
+        m, v = xs[0] * xs[1], xs[2] * xs[3]
+        base = {f: base_enclosures.over_box(f, m, v, pars, o + 1, activation=ev.activation)
+                for f, o in ev.needs.items()}
+        env = moment_map.quantities(*xs, base, BallOps, ev.expr.names, activation=ev.activation)
+        env.update(ev.params.ball_env(ev.bits + 20))
+        env["pi"] = arb.pi()
+        return ev.expr.evaluate(env, BallOps)
+
+
+def _evaluation(ev: Evaluator, bx, method: str):
+    """What a replay method needs of f on the box, whatever the sense: its value
+    ('value'), the first-order jet ('jet': value and gradient enclosures) or the
+    second-order forms ('second').  The parts replayed on one box share it."""
+    if method == "value":
+        return _box_value(ev, bx)
+    return second_order(ev, bx) if method == "second" else ev.box(bx)
 
 
 def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None) -> arb:
     """Upper bound of sign*f on the box, by the method the leaf names: the first-order
     jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
-    'taylor'); ``evaluation``: ``_evaluation(ev, bx, reason)`` if already computed."""
+    'taylor'); ``evaluation``: what ``_evaluation`` made for it (default: the jet or
+    the second-order forms)."""
     if evaluation is None:
-        evaluation = _evaluation(ev, bx, reason)
+        evaluation = _evaluation(ev, bx, METHODS[reason][-1])
+    if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
+        return evaluation if sign > 0 else -evaluation
     if reason in SECOND_ORDER:
         forms = evaluation if sign > 0 else -evaluation
         val, grad = forms.val, forms.grad
@@ -295,17 +324,21 @@ MALFORMED = (ArithmeticError, ValueError, TypeError, IndexError, KeyError, Recur
 
 def _leaf_failure(job, bx, reason, shared):
     """Why the leaf on ``bx`` does not hold for ``job`` (its part), or None.  ``shared``:
-    the evaluations already made on this box, by expression, parameters and order."""
+    the evaluations already made on this box, by expression, variables and method."""
     expr, params, sign, domain, target, strict, hi_s = job
     ev = cached_evaluator(expr, params, CHECK_BITS, domain.names)  # once per process, not per leaf
-    key = (expr, params, domain.names, reason in SECOND_ORDER)
-    if key not in shared:
-        shared[key] = _evaluation(ev, bx, reason)
-    u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
-    ok = (u < target) if strict else (u <= target)
-    if not (ok and u <= hi_s):
-        return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})"
-    return None
+    u = None
+    for method in METHODS[reason]:
+        key = (expr, params, domain.names, method)
+        if key not in shared:
+            shared[key] = _evaluation(ev, bx, method)
+        if shared[key] is None:
+            continue
+        u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
+        ok = (u < target) if strict else (u <= target)
+        if ok and u <= hi_s:
+            return None
+    return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})"
 
 
 def _check_leaves(args):
@@ -450,7 +483,7 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
     # function of m = mu*omega and v = nu*tau alone; leaves are then judged there.
     if part.reduced:
-        allowed = reducible_pairs(expr.names, params.activation)
+        allowed = moment_map.reducible_pairs(expr.names, params.activation)
         if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
     tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
