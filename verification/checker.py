@@ -246,11 +246,14 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
 
 
 SECOND_ORDER = ("enclosure2", "mvf2", "taylor")
-# How a leaf of each kind is replayed, cheapest first, until one bound holds: an
-# 'enclosure' leaf needs only the value enclosure, which is computed without the
-# gradient first ('value': the same base enclosures as the jet's; it rounds a/b where
-# the jet has a * (1/b), so the jet itself decides when the value falls short).
-METHODS = {"enclosure": ("value", "jet"), "mvf": ("jet",), "enclosure2": ("second",),
+# How a leaf of each kind is replayed, cheapest first, until one bound holds (any
+# enclosure below the target proves the leaf; the method the leaf names is the last
+# resort and decides).  'value': the first-order jet's value enclosure computed without
+# the gradient (the same base enclosures; it rounds a/b where the jet has a * (1/b));
+# 'jet': the first-order jet; 'second': the second-order forms.  Measured on the 17
+# certificates: the value alone holds on every 'enclosure' leaf and on ~880 of the 2,862
+# 'enclosure2' leaves (12% less replay CPU), on no 'mvf2' or 'taylor' leaf.
+METHODS = {"enclosure": ("value", "jet"), "mvf": ("jet",), "enclosure2": ("value", "second"),
            "mvf2": ("second",), "taylor": ("second",)}
 
 
@@ -283,10 +286,10 @@ def _evaluation(ev: Evaluator, bx, method: str):
 
 
 def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None) -> arb:
-    """Upper bound of sign*f on the box, by the method the leaf names: the first-order
-    jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
-    'taylor'); ``evaluation``: what ``_evaluation`` made for it (default: the jet or
-    the second-order forms)."""
+    """Upper bound of sign*f on the box: from a value enclosure alone (``evaluation``
+    a ball), else by the method the leaf names: the first-order jet ('enclosure',
+    'mvf') or the second-order evaluation ('enclosure2', 'mvf2', 'taylor');
+    ``evaluation``: what ``_evaluation`` made for it (default: the named method's)."""
     if evaluation is None:
         evaluation = _evaluation(ev, bx, METHODS[reason][-1])
     if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
