@@ -135,7 +135,8 @@ def check_breakdown(paths) -> list:
         checker._evaluation = real
     leaves = sum(len(lv) for _, _, lv in work)
     rows.append((f"leaf replay ({leaves} leaves)", total, ""))
-    for method, what in (("value", "value enclosures ('enclosure')"), ("jet", "first-order jets ('mvf')"),
+    for method, what in (("value", "value enclosures ('enclosure', 'enclosure2')"),
+                         ("jet", "first-order jets ('mvf')"),
                          ("second", "second-order forms ('enclosure2', 'mvf2', 'taylor')")):
         if count[method]:
             rows.append((f"  {what}", spent[method],
