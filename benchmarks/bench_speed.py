@@ -14,7 +14,7 @@ its workers' CPU time (the pools are shut before it is read), which a shared mac
 distorts less -- on the 2-core machine shared by several agents, read the cpu column.
 
 --quick: the seven small claims (thm1-*, thm2, thm3a, thm3b; seconds), "after" only,
-no paper-grid rows.  --breakdown: where ``check``'s time goes (phases, and the leaf
+and the paper grids at bench_grid's quick spacing (--no-grid: none).  --breakdown: where ``check``'s time goes (phases, and the leaf
 replay by evaluation method), measured in this process on one worker.  The paper-grid
 and cold-start rows come from ``benchmarks/bench_grid.py: paper_grid_rows()`` when it
 exists (else "not measured").
@@ -163,8 +163,10 @@ def grid_seconds() -> tuple:
     return n, n * (time.perf_counter() - t) / k
 
 
-def grid_rows(skip: str = "") -> list:
-    """The paper-grid and cold-start rows from benchmarks/bench_grid.py (helper P's)."""
+def grid_rows(skip: str = "", quick: bool = False, workers: int = 2) -> list:
+    """The paper-grid and cold-start rows from ``benchmarks/bench_grid.py:
+    paper_grid_rows`` ([(label, measured, target)]; its ``quick`` runs the grids at a
+    coarser spacing and says so), or "not measured"."""
     labels = ["paper-grid lemma12 end to end", "paper-grid lemma43 end to end", "first grid run cold vs warm"]
     if skip:
         return [(label, f"not measured ({skip})", "") for label in labels]
@@ -173,7 +175,10 @@ def grid_rows(skip: str = "") -> list:
         from bench_grid import paper_grid_rows
     except ImportError:
         return [(label, "not measured (no bench_grid.paper_grid_rows)", "") for label in labels]
-    return list(paper_grid_rows())
+    try:
+        return list(paper_grid_rows(quick=quick, workers=workers))
+    except TypeError:  # an older signature
+        return list(paper_grid_rows())
 
 
 def _met(ok) -> str:
@@ -184,7 +189,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--claims", nargs="*", help="registered claim ids (default: all)")
-    ap.add_argument("--quick", action="store_true", help="small claims, 'after' only, no grid rows")
+    ap.add_argument("--quick", action="store_true", help="small claims, 'after' only, coarse grids")
     ap.add_argument("--breakdown", action="store_true", help="where check's time goes (one worker)")
     ap.add_argument("--no-grid", action="store_true", help="skip the paper-grid rows (minutes)")
     args = ap.parse_args()
@@ -243,9 +248,8 @@ def main():
         row("S < 1 on Omega: grid / adaptive", f">= {TARGET_RATIO:.0f}x", f"{ratio:.0f}x", "",
             f"{_met(ratio >= TARGET_RATIO)} ({n_pts:.2e} points, float S sweep {grid_s:.0f} s on one core, "
             f"no error bounds; adaptive proof + replay {s_claim:.2f} s)")
-    skip = "--quick" if args.quick else "--no-grid" if args.no_grid else ""
-    for label, now, target in grid_rows(skip):
-        row(label, target, now)
+    for label, now, target in grid_rows("--no-grid" if args.no_grid else "", args.quick, args.workers):
+        print(f"  {label:34s} {target:>10s}   now: {now}")
     if breakdown:
         print()
         print("where check's time goes (this process, one worker, cpu seconds):")
