@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flint import arb
 
-from selu_theory import partials
+from selu_theory import box_memo, partials
 from selu_theory.kernel_loader import load_kernels
 
 # Every function takes the activation id as a required keyword: no default, so a caller
@@ -40,6 +40,7 @@ def _kernel(kind, family, group, activation):
     return module.NAMES[fname], getattr(module, fname)
 
 
+@box_memo.memoized  # shared by the expressions replayed on one box (box_memo)
 def at_point(family: str, m: arb, v: arb, params: tuple, order: int, *, activation: str) -> dict:
     if order == 3:  # no combined kernel: orders 0-2 and 3 separately
         out = at_point(family, m, v, params, 2, activation=activation)
@@ -55,6 +56,7 @@ def floats(family: str, m, v, params: tuple, order: int, *, activation: str) -> 
     return dict(zip(names, f(m, v, *params)))
 
 
+@box_memo.memoized
 def over_box(family: str, M: arb, V: arb, params: tuple, order: int, *, activation: str) -> dict:
     """Enclosures over the (m, v) box M x V of every partial of order <= ``order``."""
     cm, cv = M.mid(), V.mid()

@@ -1,6 +1,8 @@
 """alpha01 and lambda01 from their closed forms, as Arb balls at any precision."""
 from __future__ import annotations
 
+import functools
+
 from flint import arb
 
 from selu_theory.ball import precision
@@ -10,6 +12,8 @@ ALPHA01_FRAMEWORKS = "1.6732632423543772848170429916717"
 LAMBDA01_FRAMEWORKS = "1.0507009873554804934193349852946"
 
 
+# Pure functions of ``bits`` (the precision is set inside), asked for on every box.
+@functools.lru_cache(maxsize=64)
 def alpha01(bits: int = 256) -> arb:
     """alpha01 = -sqrt(2/pi) / (erfc(1/sqrt 2) e^{1/2} - 1)."""
     with precision(bits + 20):
@@ -19,6 +23,7 @@ def alpha01(bits: int = 256) -> arb:
     return val
 
 
+@functools.lru_cache(maxsize=64)
 def lambda01(bits: int = 256) -> arb:
     """lambda01 = (1 - erfc(1/sqrt2) sqrt e) sqrt(2 pi / (2 + pi - 2 sqrt e (2 + pi) erfc(1/sqrt2)
     + e pi erfc(1/sqrt2)^2 + 2 e^2 erfc(sqrt2)))."""

@@ -18,7 +18,7 @@ import functools
 
 from flint import arb
 
-from selu_theory import ball, base_enclosures, moment_map, partials
+from selu_theory import ball, base_enclosures, box_memo, moment_map, partials
 from selu_theory.jets import Jet, JetOps
 from selu_theory.kernel_loader import load_kernels
 
@@ -184,6 +184,7 @@ def _naive(family, M, V, pars, group, pieces, activation):
     return dict(zip(names, vals))
 
 
+@box_memo.memoized  # shared by the expressions replayed on one box (box_memo)
 def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: str) -> dict:
     """Enclosures over M x V of the family's partials of order <= ``order`` (<= 4).
 

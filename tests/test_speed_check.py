@@ -63,6 +63,7 @@ def test_the_reused_replay_pool_is_made_by_worker_pool(monkeypatch):
         return real(workers, *a, **k)
     checker.close_pools()
     monkeypatch.setattr(worker_pool, "pool", counting)
+    monkeypatch.setattr(checker, "LEAF_CHUNK", 2)  # a small certificate is one job otherwise
     try:
         body = proved("thm1-mean-image")[1]
         assert checker.check_many([body, body], workers=2)[0].ok
@@ -70,3 +71,52 @@ def test_the_reused_replay_pool_is_made_by_worker_pool(monkeypatch):
     finally:
         checker.close_pools()
     assert made == [2]
+
+
+def _bits(enc: dict) -> dict:
+    return {n: (x.mid().man_exp(), x.rad().man_exp()) for n, x in enc.items()}
+
+
+def test_box_memo_changes_no_bit_and_hands_out_copies():
+    """Inside a scope the memoized base enclosures are bit for bit those computed
+    without it; a caller extending the dict it got does not change the next answer."""
+    from selu_theory import ball, base_enclosures, box_memo, taylor
+    from selu_theory.params import Params
+    pars = Params().balls(132)
+    with ball.precision(112):
+        M, V = ball.interval(-0.05, 0.04), ball.interval(0.9, 1.1)
+        plain = (base_enclosures.over_box("moments", M, V, pars, 3, activation="selu"),
+                 taylor.box_partials("moments", M, V, pars, 4, activation="selu"))
+        with box_memo.scope():
+            first = base_enclosures.over_box("moments", M, V, pars, 3, activation="selu")
+            first["junk"] = None
+            again = base_enclosures.over_box("moments", M, V, pars, 3, activation="selu")
+            hess = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+    assert "junk" not in again
+    assert _bits(again) == _bits(plain[0]) and _bits(hess) == _bits(plain[1])
+
+
+def test_value_only_replay_of_first_order_leaves():
+    """'enclosure' leaves are replayed from a value enclosure without the gradient:
+    a first-order certificate is accepted, its lowered twin rejected, and the value is
+    an enclosure (it holds the exact values at the box's corners and centre)."""
+    from selu_theory import ball
+    from selu_theory.evaluate import cached_evaluator
+    from selu_theory.params import Params
+    from verification import engine
+    engine.use_taylor(False)
+    try:
+        body = proved.__wrapped__("thm1-variance-image")[1]
+    finally:
+        engine.use_taylor(True)
+    kinds = {n[1] for p in body["parts"] if p["kind"] == "extremum" for n in p["tree"] if n[0] == "l"}
+    assert "enclosure" in kinds
+    res = checker.check_many([body, _lowered_leaf(body)], workers=1)
+    assert [r.ok for r in res] == [True, False]
+    ev = cached_evaluator("nu_tilde", Params(), checker.CHECK_BITS)
+    bx = ((-0.1, 0.1), (-0.1, 0.1), (0.8, 1.5), (0.95, 1.1))
+    with ball.precision(checker.CHECK_BITS):
+        value = checker._box_value(ev, bx)
+        for pt in [(a, b, c, d) for a in bx[0] for b in bx[1] for c in bx[2] for d in bx[3]] + \
+                  [tuple((lo + hi) / 2 for lo, hi in bx)]:
+            assert value.contains(ev.point(pt))
