@@ -23,7 +23,8 @@ API:
 "derivatives": [one dict per axis]}``; an axis dict is ``{"axis": v, "M": "q",
 "certified_by": "per-cell"}`` or ``{"axis": v, "M": "q", "certified_by": "extremum",
 "coefficient": "c", "factors": [{"expr": e, "bound": "b", "parts": [max part, min part]}]}``
-(then |d f/d v| <= c * prod |e_k| <= c * prod b_k <= M).
+(then |d f/d v| <= c * prod |e_k| <= c * prod b_k <= M; each b_k is accepted when both
+parts replay as proved and b_k >= the max part's enclosure end, -b_k <= the min part's).
 """
 from __future__ import annotations
 

@@ -13,14 +13,20 @@ by hand.  Here:
   h_i = max(first - lo, hi - last, max gap / 2) is computed exactly, so every point x of
   the domain has a grid point g with |x_i - g_i| <= h_i (and the segment [g, x] inside);
 * the mean-value step f(x) <= f(g) + sum_i M_i |x_i - g_i| uses derivative bounds M_i
-  that are certified:
-    - "paper":    the paper's M_i, each proved by the box engine (the same threshold parts
-                  as the registry's claims lemma10-11-derivative-bounds, lemma41 and
-                  lemma42-mean-derivative-bounds), with the paper's slack sum M_i Delta_i;
-    - "certified": M_i within ~1% of the true max |d f/d x_i|, proved the same way, with
-                  the covering radii: what the method can give at the paper's spacings;
+  that are certified by ONE claim, proved by the box engine and accepted through
+  ``verification.certify`` (prove -> seal -> write -> check -> accept): max and min of
+  each factor of |d f/d x_i| on each domain (Lemma 12: the registry's claim
+  lemma10-11-derivative-bounds, |dS/dx| on both tau ranges; Lemma 43: |mu~| and lemma42's
+  |d mu~/dx| on Omega-).  Its parts go into every grid certificate, whose replay re-checks
+  them with the checker (once per process) and accepts a factor bound b when b >= the max
+  part's certified upper end and -b <= the min part's lower end.  From it:
+    - "paper":    the paper's M_i (each factor at the paper's threshold, which its part
+                  proves), with the paper's slack sum M_i Delta_i;
+    - "certified": each factor at its certified enclosure (rounded up to 6 digits), with
+                  the covering radii: what the method gives at the paper's spacings;
     - "per-cell": per cell of the grid, gradient enclosures of f over the cell (Arb jets,
-                  ``Evaluator.box``), slack sum_i M_i^cell h_i, bound = max over cells;
+                  ``Evaluator.box``), slack sum_i M_i^cell h_i, bound = max over cells --
+                  only for a grid neither global bound proves (or when asked for);
 * grid bound = (max of mid + rad, rounded up) + slack.  It is a true upper bound of the
   continuous maximum whenever the derivative bounds are certified.
 
@@ -46,12 +52,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.evaluate import Evaluator
-from selu_theory.expr import parse
 from selu_theory.numbers import text_of
 from selu_theory.params import Params
 from verification import claims as C
-from verification import certify, grid_certificate, prove, search
+from verification import certify, grid_certificate, prove
 from verification.domain import Domain, up
 from verification.engine import Runner
 from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
@@ -119,24 +123,6 @@ def extremum_derivative(axis: str, M, coefficient, factors, abs_bounds: AbsBound
     return {"axis": axis, "M": text_of(Fraction(M)), "certified_by": "extremum",
             "coefficient": text_of(Fraction(coefficient)),
             "factors": [{"expr": e, "bound": text_of(Fraction(b)), "parts": abs_bounds.parts[e]} for e, b in factors]}
-
-
-def certified_max_abs(expr: str, domain: Domain, params: Params, workers=1, margin=0.01, max_boxes=400_000):
-    """A certified M >= max |expr| on the domain, within ~margin of the float estimate:
-    (M as an exact Fraction or None, status, the AbsBounds that proved it)."""
-    ev = Evaluator(parse(expr), params, 80)
-    est = 0.0
-    for sign in (1, -1):
-        p = search.best_point(ev.floats, sign, domain)
-        est = max(est, abs(float(ev.point(p).mid())))
-    M = est * (1 + margin) + 1e-12
-    for _ in range(4):
-        text = decimal_up(M, 4)
-        ab = certify_abs_bounds([expr], domain, [text], params, workers, max_boxes)
-        if ab.status == "proved":
-            return Fraction(text), "proved", ab
-        M *= 1.1
-    return None, "undecided", None
 
 
 def decimal_up(x: float, digits: int) -> str:
