@@ -4,6 +4,7 @@ bare float sweep, wall times of the full paper grids, and the paper's grid metho
 the adaptive box engine for the same claim (S < 1 on Omega) in one run.
 
     .venv/bin/python benchmarks/bench_grid.py [--repeat 3] [--full]
+    .venv/bin/python benchmarks/bench_grid.py --rows [--quick]   # issue 12's grid rows only
 
 Without --full the full-grid wall times are extrapolated from the measured throughput
 (and say so); with --full the sweeps of Lemma 12 (both tau readings) and Lemma 43 run to
@@ -13,7 +14,13 @@ completion (minutes).  The machine is shared and noisy: compare ratios, take the
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
 import time
 
 import numba
@@ -100,12 +107,84 @@ def adaptive_seconds(workers=2):
     return time.perf_counter() - t, res.status, res.boxes
 
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GRID_EXAMPLE = ("grid", "S", "--below", "1", "--steps", "mu=0.02,omega=0.02,nu=0.05,tau=0.05")
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def run_cli(args, env=None) -> tuple:
+    """``selu-verify ARGS`` in a fresh process (this checkout's code): (exit code, wall s,
+    CPU s of the process and the workers it waited for)."""
+    env = dict(os.environ, **(env or {}))
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    c0, t0 = _children_cpu(), time.perf_counter()
+    p = subprocess.run([sys.executable, "-m", "verification.cli", *args], cwd=ROOT, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return p.returncode, time.perf_counter() - t0, _children_cpu() - c0
+
+
+def _phase_text(data: dict) -> str:
+    by = {}
+    for ph in data.get("phases", []):
+        w, c = by.get(ph["phase"], (0.0, 0.0))
+        by[ph["phase"]] = (w + ph["seconds"], c + ph["cpu_seconds"])
+    short = {"derivative bounds (prove + replay)": "derivs", "sweep (compile/load + run)": "sweeps",
+             "per-cell gradient enclosures": "per-cell", "grid certificate (write + replay)": "replay"}
+    return ", ".join(f"{short.get(k, k)} {w:.0f}" for k, (w, c) in by.items())
+
+
+def paper_grid_row(lemma: str, scale="1", workers=2) -> str:
+    """One ``paper-grid`` run end to end in a fresh process (numba's cache as it is):
+    wall and CPU seconds, status, and the wall seconds per phase."""
+    with tempfile.TemporaryDirectory() as tmp:
+        js = pathlib.Path(tmp) / "run.json"
+        code, wall, cpu = run_cli(["paper-grid", lemma, "--scale", str(scale), "--workers", str(workers),
+                                   "--quiet", "--out", tmp, "--json", str(js)])
+        data = json.loads(js.read_text()) if js.exists() else {}
+    status = data.get("status", f"exit {code}")
+    where = "" if str(scale) == "1" else f" at {scale}x spacing"
+    return f"{wall:.0f} s ({cpu:.0f} s CPU), {status}{where}; {_phase_text(data)}"
+
+
+def cold_warm_row() -> str:
+    """The example ``grid`` command twice in fresh processes sharing an empty numba cache
+    directory: the first compiles its kernel (cold), the second loads it (warm)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {"SELU_THEORY_NUMBA_CACHE": str(pathlib.Path(tmp) / "numba")}
+        out = ["--quiet", "--out", str(pathlib.Path(tmp) / "out")]
+        c1, cold, cold_cpu = run_cli([*GRID_EXAMPLE, *out], env)
+        c2, warm, warm_cpu = run_cli([*GRID_EXAMPLE, *out], env)
+    ok = "" if c1 == c2 == 0 else f" (exit codes {c1}, {c2})"
+    return (f"cold {cold:.1f} s ({cold_cpu:.1f} s CPU) vs warm {warm:.1f} s ({warm_cpu:.1f} s CPU): "
+            f"{cold / warm:.1f}x{ok}")
+
+
+def paper_grid_rows(quick: bool = False, workers: int = 2) -> list:
+    """Issue 12's grid rows, each measured in this call: [(label, measured, target)].
+    ``quick`` runs the paper grids at 4x the paper's spacing (1/256 of the points) and
+    says so; the cold/warm row is always the real one (an empty temporary numba cache)."""
+    scale = "4" if quick else "1"
+    return [("paper-grid lemma12 end to end", paper_grid_row("lemma12", scale, workers), "<= 90 s"),
+            ("paper-grid lemma43 end to end", paper_grid_row("lemma43", scale, workers), "<= 45 s"),
+            ("first grid run cold vs warm", cold_warm_row(), "cold <= 2x warm")]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--scale", default="2", help="spacing factor of the throughput grids (default 2: 1/16 of the points)")
     ap.add_argument("--full", action="store_true", help="also run the full paper grids (sweeps only)")
+    ap.add_argument("--rows", action="store_true", help="only issue 12's grid rows (paper_grid_rows)")
+    ap.add_argument("--quick", action="store_true", help="with --rows: the paper grids at 4x spacing")
     args = ap.parse_args()
+    if args.rows:
+        for label, now, target in paper_grid_rows(args.quick):
+            print(f"{label}: {now}  [target {target}]")
+        return
 
     # compile / load every kernel once
     for g, dom in ((pg.LEMMA12, C.OMEGA), (pg.LEMMA43, C.OMEGA_MINUS)):
@@ -148,7 +227,8 @@ def main():
         print(f"full grid, {label} (reading both): {n:,} points, {s:.1f} s ({how}){extra}")
 
     t0 = time.perf_counter()
-    status, detail, *_ = pg.certify_paper_M(pg.LEMMA12, C.OMEGA, P, workers=2)
+    db = pg.certify_derivatives(pg.LEMMA12, ["omega"], P, workers=2)
+    status = "proved" if pg.derivative_entries(pg.LEMMA12, C.OMEGA, db, "paper")[1] is not None else db.status
     cert_s = time.perf_counter() - t0
     ad_s, ad_status, boxes = adaptive_seconds(2)
     print(f"paper's method for S < 1 on Omega: sweep {grid12:.1f} s + certifying the paper's derivative bounds "

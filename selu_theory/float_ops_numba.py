@@ -6,6 +6,8 @@ import math
 
 from numba import njit
 
+from selu_theory import numba_cache  # noqa: F401  (first: where the jit cache lives)
+
 PI = math.pi
 
 exp_nb = math.exp

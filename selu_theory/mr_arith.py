@@ -52,6 +52,7 @@ import math
 import numpy as np
 from numba import njit
 
+from selu_theory import numba_cache  # noqa: F401  (first: where the jit cache lives)
 from selu_theory._generated import grid_tables as tables
 
 # --------------------------------------------------------------------------------------

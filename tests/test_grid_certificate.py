@@ -143,8 +143,8 @@ def test_extremum_certified_derivative_bounds_replay(tmp_path):
     ok, status, msgs = gc.replay(cert)
     assert ok and status == "proved", msgs
 
-    def smaller_factor(c):   # the factor's recorded bound no longer matches its parts
-        c["method"]["derivatives"][0]["factors"][1]["bound"] = "0.1"
+    def smaller_factor(c):   # the factor's recorded bound is below its parts' certified max
+        c["method"]["derivatives"][0]["factors"][1]["bound"] = "0.0001"
 
     def unknown_form(c):     # |d mu~^2/dmu| is not 2 |mu~| |d mu~/dnu|
         c["method"]["derivatives"][0]["factors"][1] = c["method"]["derivatives"][2]["factors"][1]
@@ -156,7 +156,7 @@ def test_extremum_certified_derivative_bounds_replay(tmp_path):
         part = c["method"]["derivatives"][0]["factors"][0]["parts"][0]
         part["tree"] = part["tree"][:-1]  # its last leaf gone (the tree may be one leaf)
 
-    for edit, why in ((smaller_factor, "another threshold"), (unknown_form, "not a known form"),
+    for edit, why in ((smaller_factor, "below the certified max"), (unknown_form, "not a known form"),
                       (M_below_product, "certified factors give"), (part_tree_cut, "rejected by the checker")):
         ok, _, msgs = gc.replay(_resealed(cert, edit))
         assert not ok and why in msgs[0], (edit.__name__, msgs)

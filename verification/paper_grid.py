@@ -13,14 +13,20 @@ by hand.  Here:
   h_i = max(first - lo, hi - last, max gap / 2) is computed exactly, so every point x of
   the domain has a grid point g with |x_i - g_i| <= h_i (and the segment [g, x] inside);
 * the mean-value step f(x) <= f(g) + sum_i M_i |x_i - g_i| uses derivative bounds M_i
-  that are certified:
-    - "paper":    the paper's M_i, each proved by the box engine (the same threshold parts
-                  as the registry's claims lemma10-11-derivative-bounds, lemma41 and
-                  lemma42-mean-derivative-bounds), with the paper's slack sum M_i Delta_i;
-    - "certified": M_i within ~1% of the true max |d f/d x_i|, proved the same way, with
-                  the covering radii: what the method can give at the paper's spacings;
+  that are certified by ONE claim, proved by the box engine and accepted through
+  ``verification.certify`` (prove -> seal -> write -> check -> accept): max and min of
+  each factor of |d f/d x_i| on each domain (Lemma 12: the registry's claim
+  lemma10-11-derivative-bounds, |dS/dx| on both tau ranges; Lemma 43: |mu~| and lemma42's
+  |d mu~/dx| on Omega-).  Its parts go into every grid certificate, whose replay re-checks
+  them with the checker (once per process) and accepts a factor bound b when b >= the max
+  part's certified upper end and -b <= the min part's lower end.  From it:
+    - "paper":    the paper's M_i (each factor at the paper's threshold, which its part
+                  proves), with the paper's slack sum M_i Delta_i;
+    - "certified": each factor at its certified enclosure (rounded up to 6 digits), with
+                  the covering radii: what the method gives at the paper's spacings;
     - "per-cell": per cell of the grid, gradient enclosures of f over the cell (Arb jets,
-                  ``Evaluator.box``), slack sum_i M_i^cell h_i, bound = max over cells;
+                  ``Evaluator.box``), slack sum_i M_i^cell h_i, bound = max over cells --
+                  only for a grid neither global bound proves (or when asked for);
 * grid bound = (max of mid + rad, rounded up) + slack.  It is a true upper bound of the
   continuous maximum whenever the derivative bounds are certified.
 
@@ -35,24 +41,22 @@ and the box-engine certification of global derivative bounds.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pathlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN
 from fractions import Fraction
 
 import numpy as np
 
-from selu_theory.evaluate import Evaluator
-from selu_theory.expr import parse
 from selu_theory.numbers import text_of
 from selu_theory.params import Params
 from verification import claims as C
-from verification import grid_certificate, prove, search
+from verification import certify, grid_certificate, prove
 from verification.domain import Domain, up
-from verification.certify import check_grid
 from verification.engine import Runner
 from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
     MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError, Sweep,
@@ -119,24 +123,6 @@ def extremum_derivative(axis: str, M, coefficient, factors, abs_bounds: AbsBound
     return {"axis": axis, "M": text_of(Fraction(M)), "certified_by": "extremum",
             "coefficient": text_of(Fraction(coefficient)),
             "factors": [{"expr": e, "bound": text_of(Fraction(b)), "parts": abs_bounds.parts[e]} for e, b in factors]}
-
-
-def certified_max_abs(expr: str, domain: Domain, params: Params, workers=1, margin=0.01, max_boxes=400_000):
-    """A certified M >= max |expr| on the domain, within ~margin of the float estimate:
-    (M as an exact Fraction or None, status, the AbsBounds that proved it)."""
-    ev = Evaluator(parse(expr), params, 80)
-    est = 0.0
-    for sign in (1, -1):
-        p = search.best_point(ev.floats, sign, domain)
-        est = max(est, abs(float(ev.point(p).mid())))
-    M = est * (1 + margin) + 1e-12
-    for _ in range(4):
-        text = decimal_up(M, 4)
-        ab = certify_abs_bounds([expr], domain, [text], params, workers, max_boxes)
-        if ab.status == "proved":
-            return Fraction(text), "proved", ab
-        M *= 1.1
-    return None, "undecided", None
 
 
 def decimal_up(x: float, digits: int) -> str:
@@ -211,39 +197,127 @@ def scaled_steps(g: PaperGrid, scale) -> dict:
     return {v: Fraction(g.steps[v]) * s for v in VARS}
 
 
-def certify_paper_M(g: PaperGrid, domain: Domain, params: Params, workers=1, max_boxes=400_000):
-    """Prove the paper's derivative bounds on the domain: (status, detail, claims reused,
-    per-axis entries for the grid certificate or None)."""
+# --------------------------------------------------------------------------------------
+# the derivative bounds: one claim, proved and replayed through certify.py
+
+
+def derivative_parts(g: PaperGrid, domain_keys) -> tuple:
+    """The extremum parts whose certified enclosures bound |d f/d x_i| on the grids'
+    domains: Lemma 12's are the registry's lemma10-11 parts (|dS/dx| on each domain);
+    Lemma 43's are |mu~| and lemma42's |d mu~/dx| on Omega- (the paper's factorisation
+    |d mu~^2/dx| = 2 |mu~| |d mu~/dx|)."""
+    doms = [g.domains[dk] for dk in domain_keys]
+    if g.id == "lemma12":
+        return tuple(p for p in C.get("lemma10-11-derivative-bounds").parts if p.domain in doms)
+    mu_t = LEMMA43_FACTORS["mu_tilde"]
+    parts = ()
+    for dom in doms:
+        parts += (C.Extremum("mu_tilde.min", "mu_tilde", "min", dom, threshold=f"-{mu_t}", tol=C.NO_TOL),
+                  C.Extremum("mu_tilde.max", "mu_tilde", "max", dom, threshold=mu_t, tol=C.NO_TOL))
+        parts += tuple(p for p in C.get("lemma42-mean-derivative-bounds").parts
+                       if p.domain == dom and p.expr.startswith("dmu_d"))
+    return parts
+
+
+def derivative_claim(g: PaperGrid, domain_keys, params: Params) -> C.Claim:
+    """The claim certifying the grid's derivative bounds: the registered one when the parts
+    are exactly a registered claim's (Lemma 12 on both domains), else one built here (its
+    certificate id then carries '@' and the parameters)."""
+    parts = derivative_parts(g, domain_keys)
+    for cl in C.CLAIMS:
+        if cl.parts == parts and cl.params == params:
+            return cl
+    return C.Claim(f"{g.id}-grid-derivative-bounds", f"the derivative bounds of {g.id}'s grid",
+                   f"bounds on |d {g.expr}/dx| (factors {', '.join(sorted({p.expr for p in parts}))}) on "
+                   f"{', '.join(g.domain_text[dk] for dk in domain_keys)}", g.title, parts, params=params)
+
+
+@dataclass
+class DerivativeBounds:
+    """The certified claim behind a paper grid's derivative bounds: its accepted status,
+    certificate, and per (factor expression, domain) the replayed max and min parts."""
+
+    claim_id: str
+    status: str               # the pipeline's accepted status of the claim
+    detail: str
+    path: str                 # its certificate (None: not written)
+    parts: dict               # (expr, Domain) -> {"max": PartResult, "min": PartResult}
+    seconds: float
+
+    accepted: bool = False    # the checker replayed the certificate (ok)
+
+    def usable(self, expr: str, domain: Domain) -> bool:
+        """Both parts proved and the claim's certificate accepted by the checker."""
+        d = self.parts.get((expr, domain))
+        return d is not None and self.accepted and all(s in d and d[s].status == "proved" for s in ("max", "min"))
+
+    def part_json(self, expr: str, domain: Domain) -> list:
+        d = self.parts[(expr, domain)]
+        return [d["max"].record.to_json(), d["min"].record.to_json()]
+
+    def abs_bound(self, expr: str, domain: Domain) -> Fraction:
+        """A short decimal b >= max(hi of the max part, -lo of the min part): |expr| <= b
+        (what the grid replay accepts for a factor)."""
+        d = self.parts[(expr, domain)]
+        hi = float.fromhex(d["max"].record.enclosure[1])
+        lo = float.fromhex(d["min"].record.enclosure[0])
+        x = max(hi, -lo)
+        return Fraction(decimal_up(x, 6)) if x > 0 else Fraction(0)
+
+
+def certify_derivatives(g: PaperGrid, domain_keys, params: Params, workers=1, max_boxes=400_000,
+                        certificate_dir=None) -> DerivativeBounds:
+    """Prove the derivative claim with the box engine (all parts at once, sharing the
+    workers), seal, write, replay and accept it through ``certify``."""
+    t0 = time.perf_counter()
+    claim = derivative_claim(g, domain_keys, params)
+
+    def where(cert):
+        if certificate_dir is None:
+            return None
+        return pathlib.Path(certificate_dir) / f"grid-{g.id}-derivatives-{cert.sha256[:10]}.json"
+
+    with Runner(workers) as runner:
+        res, done = certify.certify_claim(claim, runner, path=where, params=params, max_boxes=max_boxes)
+    parts = {}
+    for p, r in zip([p for p in claim.parts if isinstance(p, C.Extremum)], res.parts):
+        parts.setdefault((p.expr, p.domain), {})[p.sense] = r
+    bad = [f"{r.key}: {r.status}" for r in res.parts if r.status != "proved"]
+    detail = "; ".join(bad) if bad else done.reason
+    return DerivativeBounds(done.certificate.claim, done.status, detail, None if done.path is None else str(done.path),
+                            parts, time.perf_counter() - t0, accepted=bool(done.check.ok))
+
+
+def _forms(g: PaperGrid, v: str):
+    """(coefficient, factor expressions) of |d f/d v| (the forms the grid replay knows)."""
     if g.id == "lemma43":
-        # The printed bounds are 2 * |mu~| * |d mu~/d x|, each factor certified apart.
-        forms = {v: (2, [("mu_tilde", LEMMA43_FACTORS["mu_tilde"]), (f"dmu_d{v}", LEMMA43_FACTORS[f"dmu_d{v}"])])
-                 for v in VARS}
-        for v in VARS:
-            prod = 2 * Fraction(LEMMA43_FACTORS["mu_tilde"]) * Fraction(LEMMA43_FACTORS[f"dmu_d{v}"])
-            if prod > Fraction(g.M[v]):
-                return "undecided", f"2*0.289324*{LEMMA43_FACTORS[f'dmu_d{v}']} > {g.M[v]}", [], None
-        exprs = list(LEMMA43_FACTORS)
-        ab = certify_abs_bounds(exprs, domain, [LEMMA43_FACTORS[e] for e in exprs], params, workers, max_boxes)
-    else:
-        forms = {v: (1, [(g.deriv_exprs[v], g.M[v])]) for v in VARS}
-        ab = certify_abs_bounds([g.deriv_exprs[v] for v in VARS], domain, [g.M[v] for v in VARS], params,
-                                workers, max_boxes)
-    derivs = None
-    if ab.status == "proved":
-        derivs = [extremum_derivative(v, g.M[v], forms[v][0], forms[v][1], ab) for v in VARS]
-    return ab.status, ab.detail, ab.claims, derivs
+        return 2, ("mu_tilde", f"dmu_d{v}")
+    return 1, (g.deriv_exprs[v],)
 
 
-def certify_tight_M(g: PaperGrid, domain: Domain, params: Params, workers=1, max_boxes=400_000):
-    """M_i within ~1% of max |d f/d x_i|: (tuple of M_i (None if not certified), per-axis
-    entries for the grid certificate or None)."""
-    Ms, derivs = [], []
+def derivative_entries(g: PaperGrid, domain: Domain, db: DerivativeBounds, mode: str):
+    """The grid certificate's derivative entries, per axis, from the certified claim:
+    mode "paper" (the paper's M_i, each factor at the paper's bound) or "certified" (each
+    factor at its certified enclosure, rounded up: M_i = c * prod b_k).  (M tuple, entries)
+    or (None, None) when a factor is not certified."""
+    Ms, entries = [], []
     for v in VARS:
-        m, _, ab = certified_max_abs(g.deriv_exprs[v], domain, params, workers, max_boxes=max_boxes)
-        Ms.append(m)
-        if m is not None:
-            derivs.append(extremum_derivative(v, m, 1, [(g.deriv_exprs[v], m)], ab))
-    return tuple(Ms), (derivs if len(derivs) == len(VARS) else None)
+        coef, exprs = _forms(g, v)
+        if not all(db.usable(e, domain) for e in exprs):
+            return None, None
+        if mode == "paper":
+            bounds = [LEMMA43_FACTORS[e] if g.id == "lemma43" else g.M[v] for e in exprs]
+            M = Fraction(g.M[v])
+            if coef * math.prod(Fraction(b) for b in bounds) > M:
+                return None, None
+        else:
+            bounds = [text_of(db.abs_bound(e, domain)) for e in exprs]
+            M = coef * math.prod(Fraction(b) for b in bounds)
+        Ms.append(M)
+        entries.append({"axis": v, "M": text_of(M), "certified_by": "extremum", "coefficient": text_of(Fraction(coef)),
+                        "factors": [{"expr": e, "bound": text_of(Fraction(b)), "parts": db.part_json(e, domain)}
+                                    for e, b in zip(exprs, bounds)]})
+    return tuple(Ms), entries
 
 
 @dataclass
@@ -278,6 +352,34 @@ class PaperRun:
     paper_M_status: dict      # domain key -> (status, detail, claims, certificate entries)
     certified_M: dict         # domain key -> tuple of M (None: not certified), or None
     seconds: float
+    derivatives: DerivativeBounds = None
+    phases: list = field(default_factory=list)   # (phase, wall seconds, CPU seconds)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (worker pools count once closed)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Phases(list):
+    """(name, wall s, CPU s) per phase of a run; ``with phases("name"):`` adds one."""
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        t, c = time.perf_counter(), cpu_seconds()
+        try:
+            yield
+        finally:
+            self.append((name, time.perf_counter() - t, cpu_seconds() - c))
+
+    def totals(self) -> dict:
+        """name -> (wall, CPU), summed over repeated phases."""
+        out = {}
+        for name, w, c in self:
+            w0, c0 = out.get(name, (0.0, 0.0))
+            out[name] = (w0 + w, c0 + c)
+        return out
 
 
 def certify_reading(g: PaperGrid, domain: Domain, reading: str, steps: dict, params: Params, sw: Sweep,
@@ -292,47 +394,64 @@ def certify_reading(g: PaperGrid, domain: Domain, reading: str, steps: dict, par
             if certificate_dir is not None:
                 name = f"grid-{g.id}-{reading}-{cert['sha256'][:10]}.json"
                 path = str(grid_certificate.write(cert, pathlib.Path(certificate_dir) / name))
-            chk = check_grid(cert, workers)  # status_of applies certify's acceptance rule to it
+            chk = certify.check_grid(cert, workers)  # status_of applies certify's acceptance rule to it
             return b.mode, cert, path, (chk.ok, chk.status, chk.messages)
     return None, None, None, None
 
 
 def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_keys=None, scale="1",
-                   cells=None, threads=None, workers=1, per_cell=True, certified=True, max_boxes=400_000,
+                   cells=None, threads=None, workers=1, per_cell="auto", certified=True, max_boxes=400_000,
                    progress_factory=None, log=None, certificate_dir=None) -> PaperRun:
+    """The paper's grid on each domain and reading.  The derivative bounds come from one
+    claim proved by the box engine and accepted by ``certify`` (its parts go into every
+    grid certificate, which the replay re-checks); ``per_cell`` True/False/"auto": the
+    per-cell gradient enclosures always, never, or only for a grid no global bound proves.
+    The sweep a certificate's replay re-runs in this process is the sweep just made
+    (``grid_sweep.sweep`` memoises on its exact inputs); ``selu-verify check`` re-sweeps."""
     params = params or Params()
     readings = list(readings or ([g.default_reading] if g.default_reading != "all" else READINGS))
     domain_keys = list(domain_keys or g.default_domains)
     steps = scaled_steps(g, scale)
     t0 = time.perf_counter()
     log = log or (lambda msg: None)
+    phases = Phases()
     results, m_status, cert_M = [], {}, {}
+    log(f"certifying the derivative bounds on {', '.join(g.domain_text[dk] for dk in domain_keys)} "
+        f"(one claim, replayed by the checker)")
+    with phases("derivative bounds (prove + replay)"):
+        db = certify_derivatives(g, domain_keys, params, workers, max_boxes, certificate_dir)
+    log(f"derivative bounds: {db.status} in {db.seconds:.1f} s" + (f" ({db.path})" if db.path else ""))
     for dk in domain_keys:
         dom = g.domains[dk]
-        log(f"certifying the paper's derivative bounds on {g.domain_text[dk]}")
-        m_status[dk] = certify_paper_M(g, dom, params, workers, max_boxes)
+        M_paper, paper_derivs = derivative_entries(g, dom, db, "paper")
+        st = "proved" if paper_derivs is not None else ("disproved" if any(
+            db.parts.get((e, dom), {}).get(s_) is not None and db.parts[(e, dom)][s_].status == "disproved"
+            for v in VARS for e in _forms(g, v)[1] for s_ in ("max", "min")) else "undecided")
+        m_status[dk] = (st, "" if st == "proved" else (db.detail or "not certified"),
+                        [db.claim_id] if st == "proved" else [], paper_derivs)
         cert_M[dk], tight_derivs = None, None
         if certified:
-            log(f"certifying max |d{g.expr}/dx| on {g.domain_text[dk]} (to ~1%)")
-            cert_M[dk], tight_derivs = certify_tight_M(g, dom, params, workers, max_boxes)
+            cert_M[dk], tight_derivs = derivative_entries(g, dom, db, "certified")
+            if cert_M[dk] is None:
+                cert_M[dk] = (None,) * len(VARS)
         for rd in readings:
             axes = tuple(make_axis(v, lo, hi, steps[v], rd) for v, (lo, hi) in zip(VARS, dom.bounds))
             npts = int(np.prod([a.n for a in axes], dtype=object))
             log(f"sweeping {npts:,} points ({g.domain_text[dk]}, reading {rd!r})")
             prog = progress_factory(f"{g.id} {dk} {rd}", npts) if progress_factory else None
-            if prog:
-                with prog as tick:
-                    sw = sweep(axes, g.expr, params, cells, threads, tick, on_compile=log)
-            else:
-                sw = sweep(axes, g.expr, params, cells, threads, on_compile=log)
+            with phases("sweep (compile/load + run)"):
+                if prog:
+                    with prog as tick:
+                        sw = sweep(axes, g.expr, params, cells, threads, tick, on_compile=log)
+                else:
+                    sw = sweep(axes, g.expr, params, cells, threads, on_compile=log)
             bounds = []
-            st, detail, _, paper_derivs = m_status[dk]
-            M_paper = [Fraction(g.M[v]) for v in VARS]
             # sum M_i Delta_i is a valid slack when every point is within Delta_i of the
             # grid on each axis; float rounding of the coordinates could break that by
             # an ulp, so take max(Delta_i, h_i)
             widths = [max(Fraction(steps[v]), ax.cover) for v, ax in zip(VARS, axes)]
-            bounds.append(decide(sw, "max", g.threshold, "paper", M_paper, widths, m_status=st, m_reason=detail))
+            bounds.append(decide(sw, "max", g.threshold, "paper", [Fraction(g.M[v]) for v in VARS], widths,
+                                 m_status=m_status[dk][0], m_reason=m_status[dk][1]))
             methods = {"paper": paper_derivs and {"mode": "global", "widths": "steps", "derivatives": paper_derivs},
                        "certified": tight_derivs and {"mode": "global", "widths": "covers",
                                                       "derivatives": tight_derivs},
@@ -342,10 +461,11 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
                 M = cert_M[dk] if ok else (math.inf,) * len(VARS)
                 bounds.append(decide(sw, "max", g.threshold, "certified", M, None,
                                      m_status="proved" if ok else "undecided"))
-            if per_cell:
+            if per_cell is True or (per_cell == "auto" and not any(b.status == "proved" for b in bounds)):
                 boxes = cell_boxes(sw)
                 log(f"per-cell gradient enclosures on {len(boxes)} cells")
-                cm = cell_gradients(g.expr, params, boxes, workers)
+                with phases("per-cell gradient enclosures"):
+                    cm = cell_gradients(g.expr, params, boxes, workers)
                 bounds.append(decide(sw, "max", g.threshold, "per-cell", cell_M=cm))
             cex = counterexample(sw, "max", g.threshold, g.expr, params)
             for b in bounds:
@@ -354,10 +474,11 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
             r = ReadingResult(dk, rd, sw, bounds, cex)
             if cex is None:
                 log(f"writing and replaying the grid certificate ({g.domain_text[dk]}, reading {rd!r})")
-                r.certified_mode, r.certificate, r.certificate_path, r.replay = certify_reading(
-                    g, dom, rd, steps, params, sw, bounds, methods, workers, certificate_dir)
+                with phases("grid certificate (write + replay)"):
+                    r.certified_mode, r.certificate, r.certificate_path, r.replay = certify_reading(
+                        g, dom, rd, steps, params, sw, bounds, methods, workers, certificate_dir)
             results.append(r)
-    return PaperRun(g, params, str(scale), results, m_status, cert_M, time.perf_counter() - t0)
+    return PaperRun(g, params, str(scale), results, m_status, cert_M, time.perf_counter() - t0, db, phases)
 
 
 # --------------------------------------------------------------------------------------
@@ -497,7 +618,11 @@ def to_json(run: PaperRun) -> dict:
     out = {"grid": g.id, "expr": g.expr, "threshold": g.threshold, "params": run.params.describe(),
            "scale": run.scale, "seconds": round(run.seconds, 3), "status": status_of(run),
            "paper_method": paper_method_status(run),
-           "paper": paper_column(g, run.scale), "results": []}
+           "paper": paper_column(g, run.scale), "results": [],
+           "derivatives": None if run.derivatives is None else {
+               "claim": run.derivatives.claim_id, "status": run.derivatives.status,
+               "certificate": run.derivatives.path, "seconds": round(run.derivatives.seconds, 3)},
+           "phases": [{"phase": n, "seconds": round(w, 3), "cpu_seconds": round(c, 3)} for n, w, c in run.phases]}
     for r in run.results:
         sw = r.sweep
         pt, mid, rad = sw.max_point()

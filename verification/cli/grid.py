@@ -74,8 +74,11 @@ def register(subparsers):
                    help="lemma12: omega (tau in [0.95, 1.1]), wide-tau (tau in [0.8, 1.25]) or all (default)")
     s.add_argument("--scale", default="1", help="multiply the paper's spacings by this factor (quick runs: 10)")
     _sweep_options(s)
+    s.add_argument("--per-cell", action="store_true",
+                   help="also compute the per-cell gradient enclosures when a global bound proves (default: only "
+                        "for a grid no global bound proves)")
     s.add_argument("--no-certified", action="store_true",
-                   help="skip the tight certified global derivative bounds (the paper's bounds are still certified)")
+                   help="skip the bound from the certified derivative enclosures (the paper's bounds are still used)")
     add_params_options(s)
     add_common_options(s)
     s.set_defaults(func=cmd_paper_grid)
@@ -159,7 +162,8 @@ def cmd_paper_grid(args) -> int:
             console.print(f"  {msg}")
 
     run = pg.run_paper_grid(g, params, readings, domains, text_of(scale), cells, threads, workers,
-                            per_cell=not args.no_per_cell, certified=not args.no_certified,
+                            per_cell=False if args.no_per_cell else (True if args.per_cell else "auto"),
+                            certified=not args.no_certified,
                             max_boxes=args.max_boxes, progress_factory=lambda d, n: progress_bar(args, d, n), log=log,
                             certificate_dir=pathlib.Path(args.out) / "certificates")
     head, rows = pg.table_rows(run)
@@ -182,6 +186,9 @@ def cmd_paper_grid(args) -> int:
     else:
         console.print(f"status: {status} ({g.expr} < {g.threshold} is proved only when every grid's bound is below "
                       f"it and its certificate replays: try a finer --scale) in {run.seconds:.1f} s")
+    if not args.quiet:
+        for name, (wall, cpu) in run.phases.totals().items():
+            console.print(f"  {name}: {wall:.1f} s ({cpu:.1f} s CPU)")
     data = pg.to_json(run)
     folder = pathlib.Path(args.out) / "paper-grid"
     write_json(folder / f"{g.id}.json", data)
