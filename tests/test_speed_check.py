@@ -120,3 +120,23 @@ def test_value_only_replay_of_first_order_leaves():
         for pt in [(a, b, c, d) for a in bx[0] for b in bx[1] for c in bx[2] for d in bx[3]] + \
                   [tuple((lo + hi) / 2 for lo, hi in bx)]:
             assert value.contains(ev.point(pt))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_check_later_judges_as_check_and_leaves_the_precision_alone(workers, monkeypatch):
+    """``selu-verify all`` replays claim k while proving claim k+1: ``check_later``
+    gives ``check``'s verdicts and messages, and returns with the caller's Arb
+    precision (the prover's) as it was."""
+    from flint import ctx
+    monkeypatch.setattr(checker, "LEAF_CHUNK", 2)  # several jobs: the pool's path
+    body = proved("thm1-mean-image")[1]
+    forged = _lowered_leaf(body)
+    prec = ctx.prec
+    pending = [checker.check_later(src, workers) for src in (body, forged)]
+    assert ctx.prec == prec
+    got = [finish() for finish in pending]
+    want = [checker.check(src) for src in (body, forged)]
+    assert [(r.ok, r.status, r.leaves, r.messages) for r in got] == \
+        [(r.ok, r.status, r.leaves, r.messages) for r in want]
+    assert [r.ok for r in got] == [True, False]
+    checker.close_pools()

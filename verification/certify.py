@@ -116,6 +116,28 @@ def certify(claim: C.Claim, params: Params, prover_status: str, parts, path=None
     return Certified(cert, path, chk, prover_status, status, reason)
 
 
+def certify_later(claim: C.Claim, params: Params, prover_status: str, parts, path=None, workers: int = 1,
+                  bits: int = prove.DEFAULT_BITS):
+    """``certify`` with the replay's leaves left running in the checker's pool
+    (``checker.check_later``): seals and writes now, and returns
+    ``finish(check_progress=None) -> Certified``, which waits for the replay and applies
+    the same acceptance rule."""
+    cert = seal(claim, params, parts, bits)
+    data = cert.to_bytes()
+    if callable(path):
+        path = path(cert)
+    if path is not None:
+        path = cert_io.write(data, path)
+    pending = checker.check_later(data, workers)
+
+    def finish(check_progress=None) -> Certified:
+        with (check_progress or _no_progress)(leaf_count(cert)) as tick:
+            chk = pending(tick)
+        status, reason = accept(prover_status, chk)
+        return Certified(cert, path, chk, prover_status, status, reason)
+    return finish
+
+
 def certify_result(res: prove.ClaimResult, params: Params, path=None, workers: int = 1,
                    check_progress=None) -> Certified:
     """Certify a claim result the prover computed; ``res.status`` becomes the accepted
@@ -132,6 +154,24 @@ def certify_claim(claim: C.Claim, runner, path=None, params: Params = None, max_
     params = params or claim.params
     res = prove.run_claim(claim, runner, on_done=on_done, params=params, max_boxes=max_boxes)
     return res, certify_result(res, params, path, runner.workers, check_progress)
+
+
+def certify_claim_later(claim: C.Claim, runner, path=None, params: Params = None, max_boxes: int = 400_000,
+                        on_done=None) -> tuple:
+    """``certify_claim`` with the replay left running (``certify_later``) while the
+    caller proves the next claim: (ClaimResult, finish(check_progress=None) ->
+    Certified); ``finish`` sets the result's accepted status and certificate path, as
+    ``certify_result`` does.  ``selu-verify all`` uses it, reporting in order."""
+    params = params or claim.params
+    res = prove.run_claim(claim, runner, on_done=on_done, params=params, max_boxes=max_boxes)
+    pending = certify_later(res.claim, params, res.status, [p.record for p in res.parts], path, runner.workers)
+
+    def finish(check_progress=None) -> Certified:
+        done = pending(check_progress)
+        res.status = done.status
+        res.certificate_path = None if done.path is None else str(done.path)
+        return done
+    return res, finish
 
 
 def certify_part(part: C.Extremum, params: Params, runner, path=None, max_boxes: int = 400_000,

@@ -433,11 +433,11 @@ def _plan(work) -> list:
     return out
 
 
-def _run_leaves(work, workers: int, ticks=None) -> dict:
-    """Replay ``work`` (see ``_plan``) over the workers: {owner: its first failing leaf
-    in tree order} for the owners with one.  ``ticks``: {owner: tick function}."""
+def _first_failures(outcomes, ticks=None) -> dict:
+    """{owner: its first failing leaf in tree order} from the jobs' outcomes (see
+    ``_check_leaves``), for the owners with one.  ``ticks``: {owner: tick function}."""
     first = {}
-    for failures, counts in _map(_check_leaves, _plan(work), workers):
+    for failures, counts in outcomes:
         for (owner, n), why in failures:
             if owner not in first or n < first[owner][0]:
                 first[owner] = (n, why)
@@ -446,6 +446,11 @@ def _run_leaves(work, workers: int, ticks=None) -> dict:
             for _ in range(n if tick else 0):
                 tick()
     return {owner: why for owner, (_, why) in first.items()}
+
+
+def _run_leaves(work, workers: int, ticks=None) -> dict:
+    """Replay ``work`` (see ``_plan``) over the workers: ``_first_failures``."""
+    return _first_failures(_map(_check_leaves, _plan(work), workers), ticks)
 
 
 def _map(fn, items, workers):
@@ -767,6 +772,35 @@ def check(source, progress=None, workers: int = 1, claim=None) -> CheckResult:
     input is a rejection here; callers that must tell it apart (``selu-verify check``:
     exit 2) load the file with ``certificate.load`` first."""
     return check_many([source], None if progress is None else (lambda i: progress), workers, claim)[0]
+
+
+def check_later(source, workers: int = 1, claim=None):
+    """``check``, its leaf replays left running in the worker pool: returns
+    ``finish(progress=None) -> CheckResult``, which waits for them.  The caller may
+    prove the next claim meanwhile (``selu-verify all``).  Everything that uses Arb's
+    process-wide precision runs here, before this returns (the certificate's reading,
+    tree, registry, witness and fixed-point checks); the pool's workers set their own.
+    With one worker, or one job, the leaves are replayed here and now."""
+    global _DEFERRED
+    _DEFERRED = []
+    try:
+        res = _check_deferred(source, claim)
+    finally:
+        batch, _DEFERRED = _DEFERRED, None
+    plan = _plan([(0, job, leaves) for job, leaves in batch] if res.ok else [])
+    if workers <= 1 or len(plan) <= 1:
+        outcomes = [_check_leaves(job) for job in plan]
+    else:
+        pool = _leaf_pool(workers)
+        outcomes = [pool.submit(_check_leaves, job) for job in plan]
+
+    def finish(progress=None) -> CheckResult:
+        done = (f.result() if hasattr(f, "result") else f for f in outcomes)
+        failure = _first_failures(done, {0: progress} if progress else None).get(0)
+        if failure:
+            res.ok, res.status, res.messages = False, "undecided", [failure]
+        return res
+    return finish
 
 
 def _check_deferred(source, claim=None) -> CheckResult:

@@ -29,7 +29,7 @@ from verification.cli.common import (
     progress_bar,
     workers_for,
 )
-from verification.certify import certify_claim, check_grid, leaf_count
+from verification.certify import certify_claim_later, check_grid, leaf_count
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
 
@@ -53,16 +53,24 @@ def _run_claims(args, claims) -> int:
         out = out / "theorems"  # where `selu-verify theorems` writes: the registry's report stays
     cert_dir = out / "certificates"
     console = console_for(args)
-    results, checks = [], {}
+    results, checks, pending = [], {}, []
     t0 = time.perf_counter()
     with Runner(workers_for(args)) as runner:
+        # Claim k's leaves are replayed in the checker's pool while claim k+1 is proved;
+        # the results are collected (and reported) in order.  A claim's seconds are its
+        # proof's and its replay's up to the start of the next proof.
         for claim in claims:
+            t = time.perf_counter()
             with progress_bar(args, f"proving {claim.id}", _units(claim)) as tick:
-                res, done = certify_claim(claim, runner, cert_dir / f"{claim.id}.json", on_done=tick,
-                                          max_boxes=args.max_boxes,
-                                          check_progress=lambda n, c=claim: progress_bar(args, f"checking {c.id}", n))
+                res, finish = certify_claim_later(claim, runner, cert_dir / f"{claim.id}.json", on_done=tick,
+                                                  max_boxes=args.max_boxes)
+            res.seconds = time.perf_counter() - t
+            pending.append((claim, res, finish))
+        for claim, res, finish in pending:
+            t = time.perf_counter()
+            done = finish(check_progress=lambda n, c=claim: progress_bar(args, f"checking {c.id}", n))
+            res.seconds += time.perf_counter() - t
             checks[claim.id] = done.check
-            res.seconds = time.perf_counter() - t0 - sum(r.seconds for r in results)
             results.append(res)
     print_results(console, results, checks, verbose=getattr(args, "verbose", False))
     # `claim ID` merges its claims into the report already there; `all` writes the whole run.
