@@ -54,9 +54,10 @@ class ExtraVariable:
 
 # Extra variables, in their canonical order (a domain lists them in this order).
 EXTRA_VARS = {
-    "rate": ExtraVariable("rate", "the dropout rate (drop probability; keep probability q = 1 − rate)",
-                          0, 1, hi_open=True),
-    "q": ExtraVariable("q", "the dropout keep probability q = 1 − rate", 0, 1),
+    "rate": ExtraVariable("rate", "the dropout rate (drop probability), an extra domain variable: "
+                          "give its range, e.g. --domain rate=0:0.1", 0, 1, hi_open=True),
+    "q": ExtraVariable("q", "the dropout keep probability 1 − rate, an extra domain variable: "
+                       "give its range, e.g. --domain q=0.9:1", 0, 1),
 }
 MAX_VARS = len(BASE_VARS) + len(EXTRA_VARS)
 

@@ -156,16 +156,17 @@ def test_theorem1_analogue_fails_where_s_exceeds_one(runner):
     assert o.status == "disproved" and o.counterexample["key"] == "S.max"
 
 
-def test_bisection_on_made_up_outcomes():
-    """The bisection's bookkeeping, with a fake prover: proved below 0.37."""
+def test_search_bookkeeping_on_made_up_outcomes():
+    """Approach from below, then bisection, with a fake prover that proves below 0.37."""
     def attempt(x):
         return DC.Outcome(str(x), None, "proved" if x < F(37, 100) else "disproved", {}, 0, 0.0)
-    s = DC._bisect(DC.Search("rate"), attempt, F(1, 10), F(9, 10), 10, F(1, 1000))
-    assert s.good < F(37, 100) <= s.bad and s.bad - s.good <= F(1, 1000) and s.bad_status == "disproved"
-    s = DC._bisect(DC.Search("rate"), attempt, F(1, 2), F(9, 10), 10, F(1, 1000))
+    s = DC._approach(DC.Search("rate"), attempt, F(1, 10), F(9, 10), 12)
+    assert s.good < F(37, 100) <= s.bad and s.bad - s.good <= F(2, 1000) and s.bad_status == "disproved"
+    assert len(s.steps) <= 12 and [o.status for o in s.steps][:2] == ["proved", "disproved"]
+    s = DC._approach(DC.Search("rate"), attempt, F(1, 2), F(9, 10), 5)
     assert s.good is None and len(s.steps) == 1
-    s = DC._bisect(DC.Search("rate"), attempt, F(1, 10), F(1, 5), 10, F(1, 1000))
-    assert s.good == F(1, 5) and s.bad is None
+    s = DC._approach(DC.Search("rate"), attempt, F(1, 10), F(3, 10), 4)
+    assert s.bad is None and s.good == F(11, 40)     # 0.1, 0.2, 0.25, 0.275
 
 
 @pytest.mark.parametrize("args, message", [
@@ -190,3 +191,10 @@ def test_api_twin_repr_html_and_dict():
     d = res.to_dict()
     assert d["restoration"]["status"] == "proved" and d["false_twin"]["status"] == "disproved"
     assert d["restoration"]["domain"]["rate"] == ["0", "1/5"]
+
+
+def test_cli_restoration_fits_80_columns(capsys):
+    assert main(["dropout", "--no-contraction", "--rate", "0:0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "restoration" in out and "false twin" in out and "disproved" in out
+    assert all(len(line) <= 79 for line in out.splitlines()), out

@@ -261,3 +261,13 @@ def test_arb_and_float_agree_on_five_variables():
         f = ev.floats(*(np.array([x]) for x in p))[0]
         assert abs(f - float(ev.point(tuple(F(x) for x in p)).mid())) < 1e-12
     assert isinstance(ev.point(tuple(F(x) for x in pts[0])), arb)
+
+
+def test_bound_takes_a_rate_and_grid_refuses_it(tmp_path, capsys):
+    from verification.cli import main
+    assert main(["bound", "(1-rate)*mu_tilde", "--max", "--domain", "rate=0:0.1", "--workers", "1",
+                 "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["grid", "mu_tilde", "--max", "--domain", "rate=0:0.1", "--steps",
+                 "mu=0.05,omega=0.05,nu=0.1,tau=0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "grid method runs on mu, omega, nu, tau only" in err and len(err.strip().splitlines()) == 1

@@ -692,6 +692,8 @@ def grid(expr: str, dom="", steps: dict = None, sense: str = "max", threshold=No
     slack from certified per-cell derivative bounds; ``steps`` {variable: spacing}.
     Proved only when the written grid certificate replays."""
     d = dom if isinstance(dom, Domain) else parse_domain(dom)
+    if d.extra:   # the grid's axes are (mu, omega, nu, tau); extra variables need bound
+        raise ValueError(f"the grid method runs on mu, omega, nu, tau only; for {', '.join(d.extra)} use bound")
     params = params or Params()
     source = _parse(expr, params.activation).source
     step_map = {k: _Fraction(str(v)) for k, v in (steps or {}).items()}
@@ -925,6 +927,10 @@ class DropoutResult(_Result):
             s = r.rate_search
             rows.append(("largest rate range [0, r]", "proved" if s.good is not None else "undecided",
                          f"r = {s.good}; next step {s.bad} {s.bad_status}".strip()))
+        for rate, o in r.table or ():
+            e = o.enclosures
+            rows.append((f"J and S at (0, 1), rate {rate}", o.status,
+                         "; ".join(f"{k} in {_enc(e[k + '.min'][0], e[k + '.max'][1])}" for k in ("J12", "J22", "S"))))
         for k, s in r.scale_searches.items():
             rows.append((f"largest Omega x s, rate {k}", "proved" if s.good is not None else "undecided",
                          f"s = {s.good}; {s.bad} {s.bad_status}; float limit {s.float_limit:.4f}"))
@@ -940,12 +946,13 @@ def _interval_text(lo, hi) -> str:
 
 def dropout(rate=("0", "0.2"), scale="1", *, restoration: bool = True, contraction: bool = True,
             largest_rate: bool = False, largest_omega=(), eps=None, out=None, workers: int = 1,
-            max_boxes: int = 50_000, steps: int = 6) -> DropoutResult:
+            max_boxes: int = 50_000, steps: int = 6, table: bool = False) -> DropoutResult:
     """``selu-verify dropout``: alpha dropout with the rate as a fifth domain variable.
     The paper's a, b restore (0, 1) for every rate in ``rate`` (and a false twin does
     not); the composed map's Theorem 1 analogue on Omega x ``scale``; with
     ``largest_rate`` the largest certified range [0, r]; ``largest_omega`` (rates) the
-    largest certified Omega x s at each rate.  ``out``: a folder for the certificates
+    largest certified Omega x s at each rate; ``table``: J and S of the composed map
+    at (0, 1) for rates 0, 0.025, ..., 0.2.  ``out``: a folder for the certificates
     (None: checked in memory).  DropoutClaimError on bad input."""
     lo, hi = (_parse_number(str(x), "rate") for x in rate)
     sc = _parse_number(str(scale), "scale")
@@ -954,7 +961,7 @@ def dropout(rate=("0", "0.2"), scale="1", *, restoration: bool = True, contracti
     with _Runner(workers) as runner:
         rep = _dropout_claims.analyse(runner, (lo, hi), sc, restoration=restoration, false_twin=restoration,
                                       contraction=contraction, largest_rate_search=largest_rate,
-                                      omega_rates=rates, eps=e, max_boxes=max_boxes, steps=steps,
+                                      omega_rates=rates, eps=e, max_boxes=max_boxes, steps=steps, table=table,
                                       out=None if out is None else _pathlib.Path(out))
     return DropoutResult(rep, (lo, hi), sc)
 

@@ -570,7 +570,6 @@ def _extremum_evaluator(part: ExtremumPart, expr, params: Params, domain: Domain
         raise Rejected(f"part {part.key}: {exc}") from None
 
 
-
 # --------------------------------------------------------------------------- point and fixed-point parts
 
 def check_point(part: PointPart, params: Params):

@@ -61,8 +61,8 @@ class Domain:
             if abs(lo) > 10**6 or abs(hi) > 10**6:
                 raise DomainError(f"{name}: |value| above 1e6 is outside what the kernels support")
             if name in EXTRA_VARS and not EXTRA_VARS[name].admits(lo, hi):
-                raise DomainError(f"{name} must lie in {EXTRA_VARS[name].range_text()} "
-                                  f"({EXTRA_VARS[name].meaning})")
+                raise DomainError(f"{name} must lie in {EXTRA_VARS[name].range_text()}; got "
+                                  f"[{text_of(lo)}, {text_of(hi)}]")
         if b[2][0] <= 0 or b[3][0] <= 0:
             raise DomainError("nu and tau must be positive on the whole domain (the variance nu*tau must be > 0)")
         object.__setattr__(self, "bounds", b)

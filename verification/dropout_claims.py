@@ -84,7 +84,7 @@ from verification.scaled_claims import OMEGA_SHAPE, PAPER_CENTRE
 
 __all__ = ["L", "map_expressions", "restoration_expressions", "restoration_claim", "contraction_claim",
            "paper_affine", "paper_s_beta", "false_twin_s", "omega_domain", "Outcome", "Search", "DropoutReport", "certify_one",
-           "prove_restoration", "prove_contraction", "largest_rate", "largest_scale", "float_limit", "analyse",
+           "prove_restoration", "prove_contraction", "fixed_point_claim", "fixed_point_table", "TABLE_RATES", "largest_rate", "largest_scale", "float_limit", "analyse",
            "RESTORATION_EPS", "DropoutClaimError"]
 
 L = "(lam*alpha)"                      # -alpha', SELU's negative saturation value is -L
@@ -161,6 +161,22 @@ def restoration_claim(rate_lo, rate_hi, s: str = None, beta: str = None, eps=RES
     cid = f"alpha-dropout-restoration@{tag},rate={text_of(lo)}:{text_of(hi)}"
     return C.Claim(cid, "alpha dropout restores (0, 1)", "", "selu-verify dropout", parts,
                    params=params or Params())
+
+
+TABLE_RATES = tuple(Fraction(k, 40) for k in range(9))     # 0, 0.025, ..., 0.2
+
+
+def fixed_point_claim(rate, params: Params = None) -> C.Claim:
+    """The composed map's Jacobian and S at the fixed point (mu, omega, nu, tau) =
+    (0, 0, 1, 1) for one rate, enclosed (min and max over the one-point domain: a
+    certified enclosure of the value)."""
+    lo, hi = _rate_range(rate, rate)
+    dom = Domain.of(mu=("0", "0"), omega=("0", "0"), nu=("1", "1"), tau=("1", "1"), rate=(lo, hi))
+    e = map_expressions()
+    parts = tuple(C.Extremum(f"{k}.{sense}", e[k], sense, dom, tol=1e-12)
+                  for k in ("J11", "J12", "J21", "J22", "S") for sense in ("min", "max"))
+    return C.Claim(f"alpha-dropout-jacobian@rate={text_of(lo)}", "alpha dropout: J and S at (0, 1)", "",
+                   "selu-verify dropout", parts, params=params or Params())
 
 
 def omega_domain(scale=1, rate=(0, 0)) -> Domain:
@@ -240,6 +256,11 @@ def prove_restoration(runner: Runner, rate=(0, Fraction(1, 5)), eps=RESTORATION_
     return certify_one(restoration_claim(*rate, s=s, beta=beta, eps=eps), runner, out, max_boxes)
 
 
+def fixed_point_table(runner: Runner, rates=TABLE_RATES, out=None) -> list:
+    """[(rate, Outcome)]: J and S of the composed map at (0, 1), certified, per rate."""
+    return [(Fraction(r), certify_one(fixed_point_claim(r), runner, out)) for r in rates]
+
+
 def prove_contraction(runner: Runner, rate=(0, Fraction(1, 10)), scale=1, out=None,
                       max_boxes: int = 50_000) -> Outcome:
     return certify_one(contraction_claim(omega_domain(scale, rate)), runner, out, max_boxes)
@@ -275,51 +296,38 @@ class Search:
                 "steps": [s.to_dict() for s in self.steps]}
 
 
-def _bisect(search: Search, attempt, good, bad, steps: int, resolution: Fraction):
-    """``attempt(x)`` -> Outcome; ``good`` is tried first (it must prove), then ``bad``
-    (if it proves the search ends there), then bisection."""
-    for x in (good, bad):
+def _approach(search: Search, attempt, start, limit, steps: int, digits: int = 3):
+    """``steps`` certified steps towards ``limit`` from below: x_k = limit - (limit -
+    start) / 2^k (k = 0, 1, ...; rounded down to ``digits`` decimals) while they prove
+    (cheaper than a plain bisection when the claims grow expensive near the limit: an
+    undecided step spends its whole box budget); after the first that does not prove,
+    the remaining steps bisect between the last proved and it."""
+    scale = 10 ** digits
+
+    def down(x):
+        return Fraction(math.floor(x * scale), scale)
+    k = 0
+    while steps > 0:
+        if search.bad is None:
+            x = down(limit - (limit - start) / 2 ** k)
+            k += 1
+            if search.good is not None and x <= search.good:
+                if k > 60:
+                    break
+                continue
+        else:
+            if search.good is None:
+                break
+            x = down((search.good + search.bad) / 2)
+            if x <= search.good:
+                break
+        steps -= 1
         o = attempt(x)
-        search.steps.append(o)
-        if not o.proved:
-            search.bad, search.bad_status = x, o.status
-            if x == good:
-                return search
-            break
-        search.good = x
-    else:
-        return search                 # the cap itself proved
-    for _ in range(steps):
-        if search.bad - search.good <= resolution:
-            break
-        mid = (search.good + search.bad) / 2
-        o = attempt(mid)
         search.steps.append(o)
         if o.proved:
-            search.good = mid
+            search.good = x
         else:
-            search.bad, search.bad_status = mid, o.status
-    return search
-
-
-def _approach(search: Search, attempt, start, limit, steps: int, digits: int = 3):
-    """Certified steps towards ``limit`` from below: x_k = limit - (limit - start) / 2^k
-    (k = 0, 1, ...; rounded down to ``digits`` decimals), while they prove; the first
-    that does not prove ends the search.  Cheaper than a bisection when the claims grow
-    expensive near the limit (each undecided step spends its whole box budget)."""
-    scale = 10 ** digits
-    tried = set()
-    for k in range(steps):
-        x = Fraction(math.floor((limit - (limit - start) / 2 ** k) * scale), scale)
-        if x in tried or (search.good is not None and x <= search.good):
-            continue
-        tried.add(x)
-        o = attempt(x)
-        search.steps.append(o)
-        if not o.proved:
             search.bad, search.bad_status = x, o.status
-            break
-        search.good = x
     return search
 
 
@@ -393,6 +401,7 @@ class DropoutReport:
     contraction: Outcome = None
     rate_search: Search = None
     scale_searches: dict = field(default_factory=dict)    # {rate text: Search}
+    table: list = None                                    # [(rate, Outcome)] of fixed_point_table
     eps: Fraction = RESTORATION_EPS                       # the restoration's tolerance
 
     @property
@@ -403,6 +412,7 @@ class DropoutReport:
             ok.append(not self.false_twin.proved)
         ok += [s.good is not None for s in ([self.rate_search] if self.rate_search else [])]
         ok += [s.good is not None for s in self.scale_searches.values()]
+        ok += [o.proved for _, o in self.table or ()]
         return all(ok) and bool(ok)
 
     def to_dict(self) -> dict:
@@ -414,6 +424,8 @@ class DropoutReport:
                 "restoration": d(self.restoration), "false_twin": d(self.false_twin),
                 "contraction": d(self.contraction), "largest_rate": d(self.rate_search),
                 "largest_omega": {k: v.to_dict() for k, v in self.scale_searches.items()},
+                "fixed_point_table": None if self.table is None else
+                [{"rate": text_of(r), **o.to_dict()} for r, o in self.table],
                 "certified": self.certified}
 
 
@@ -425,7 +437,7 @@ def false_twin_s() -> str:
 def analyse(runner: Runner, rate=(0, Fraction(1, 5)), scale=1, *, restoration: bool = True,
             false_twin: bool = True, contraction: bool = True, largest_rate_search: bool = False,
             omega_rates=(), eps=RESTORATION_EPS, out=None, max_boxes: int = 50_000,
-            steps: int = 6) -> DropoutReport:
+            steps: int = 6, table: bool = False) -> DropoutReport:
     """The claims of ``selu-verify dropout`` (module doc), each through the pipeline."""
     rate = _rate_range(*rate)
     for r in omega_rates:
@@ -439,6 +451,8 @@ def analyse(runner: Runner, rate=(0, Fraction(1, 5)), scale=1, *, restoration: b
         rep.restoration = prove_restoration(runner, rate, eps, out=out, max_boxes=max_boxes)
     if false_twin:
         rep.false_twin = prove_restoration(runner, rate, eps, s=false_twin_s(), out=out, max_boxes=max_boxes)
+    if table:
+        rep.table = fixed_point_table(runner, out=out)
     if contraction:
         rep.contraction = prove_contraction(runner, rate, scale, out, max_boxes)
     if largest_rate_search:

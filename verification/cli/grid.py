@@ -211,6 +211,9 @@ def _user_method(deriv: dict, axes) -> dict:
 def cmd_grid(args) -> int:
 
     expr, params, domain, mode = bound_request(args)
+    if domain.extra:   # the grid's axes are (mu, omega, nu, tau); extra variables need bound
+        raise BadInput(f"the grid method runs on mu, omega, nu, tau only; for {', '.join(domain.extra)} "
+                       "use selu-verify bound")
     _grid_params(params)
     sense = "max" if mode in ("below", "max") else "min"
     threshold = None
