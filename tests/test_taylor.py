@@ -106,3 +106,49 @@ def test_second_order_leaves_are_replayed_and_forged_bounds_rejected():
             n[1] = "enclosure"
     res = checker.check(cert_io.seal(b))
     assert not res.ok
+
+
+def _leaf_boxes(tree, root):
+    """(index, box) of every node of a preorder tree, boxes re-derived from the splits."""
+    stack, out = [tuple(root)], []
+    for i, n in enumerate(tree):
+        bx = stack.pop()
+        out.append((i, bx))
+        if n[0] == "s":
+            x = float.fromhex(n[2])
+            left, right = list(bx), list(bx)
+            left[n[1]], right[n[1]] = (bx[n[1]][0], x), (x, bx[n[1]][1])
+            stack += [tuple(right), tuple(left)]
+    return out
+
+
+def test_face_leaves_are_replayed_and_a_wrong_face_leaf_is_rejected():
+    """Leaf kind 'face' (the box's monotone faces re-evaluated): the checker replays it
+    with its own code; relabelled, or claimed for a box the prover had to split, the
+    certificate is rejected."""
+    from conftest import proved
+    import copy
+    from verification import certificate as cert_io
+    _, body = proved("thm2-variance-decreases")
+    part = body["parts"][0]
+    tree = part["tree"]
+    assert any(n[0] == "l" and n[1] == "face" for n in tree)
+    assert checker.check(body).ok
+    # a face leaf relabelled as the Taylor form it beat
+    b = copy.deepcopy(body)
+    for n in b["parts"][0]["tree"]:
+        if n[0] == "l" and n[1] == "face":
+            n[1] = "taylor"
+    assert not checker.check(cert_io.seal(b)).ok
+    # a split whose two halves are leaves, one of them 'face', replaced by one 'face'
+    # leaf on the whole box: the prover split it because no bound passed there
+    root = [(float.fromhex(lo), float.fromhex(hi)) for lo, hi in part["box"]]
+    boxes = dict(_leaf_boxes(tree, root))
+    i = next(i for i in range(len(tree) - 2)
+             if tree[i][0] == "s" and tree[i + 1][0] == tree[i + 2][0] == "l"
+             and "face" in (tree[i + 1][1], tree[i + 2][1]))
+    b = copy.deepcopy(body)
+    enc = [[lo.hex(), hi.hex()] for lo, hi in boxes[i]]
+    b["parts"][0]["tree"][i:i + 3] = [["l", "face", enc, tree[i + 1][3]]]
+    res = checker.check(cert_io.seal(b))
+    assert not res.ok and any("not below its bound" in m for m in res.messages), res.messages

@@ -230,10 +230,46 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
     return ub
 
 
+FACE_LEVELS = 4  # as the engine's: a deeper chain than the prover's only lowers the bound
+
+
+def _signed_forms(ev: Evaluator, sign: int, bx):
+    forms = second_order(ev, bx)
+    return forms if sign > 0 else -forms
+
+
+def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx) -> arb:
+    """Leaf kind 'face': a side whose partial has a certain sign over the box is moved
+    to the end it points to (the maximum of sign*f lies on that face), the face is
+    evaluated again, and so on; the least of the value enclosure, the mean-value form and
+    the Taylor form over the faces met bounds the box (NaN if none is finite)."""
+    forms, best = _signed_forms(ev, sign, bx), arb.nan()
+    for _ in range(FACE_LEVELS):
+        face = []
+        for (lo, hi), g in zip(bx, forms.grad):
+            if lo < hi and g > 0:
+                lo = hi
+            elif lo < hi and g < 0:
+                hi = lo
+            face.append((lo, hi))
+        if tuple(face) == tuple(bx):
+            break
+        bx = tuple(face)
+        forms = _signed_forms(ev, sign, bx)
+        if not forms.val.is_finite():
+            break
+        for u in (forms.val, _mean_value_upper(ev, sign, domain, bx, forms.grad), _taylor_upper(forms, bx)):
+            if u.is_finite() and (not best.is_finite() or u.upper() < best.upper()):
+                best = u
+    return best
+
+
 def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str) -> arb:
     """Upper bound of sign*f on the box, by the method the leaf names: the first-order
     jet ('enclosure', 'mvf') or the second-order evaluation ('enclosure2', 'mvf2',
-    'taylor')."""
+    'taylor', and on monotone faces 'face')."""
+    if reason == "face":
+        return _face_upper(ev, sign, domain, bx)
     if reason in ("enclosure2", "mvf2", "taylor"):
         forms = second_order(ev, bx)
         forms = forms if sign > 0 else -forms
