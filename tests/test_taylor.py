@@ -152,3 +152,26 @@ def test_face_leaves_are_replayed_and_a_wrong_face_leaf_is_rejected():
     b["parts"][0]["tree"][i:i + 3] = [["l", "face", enc, tree[i + 1][3]]]
     res = checker.check(cert_io.seal(b))
     assert not res.ok and any("not below its bound" in m for m in res.messages), res.messages
+
+
+def test_order4_pieces_cover_the_box_and_the_cache_changes_nothing():
+    """The naive order-4 kernels on V in grid pieces (some cached) enclose the partials
+    at sampled points of the box, and a cold cache gives the very same balls."""
+    from selu_theory import base_enclosures
+    rnd = random.Random(4)
+    pars = Params().balls(100)
+    M, V = ball.interval(-0.013, 0.004), ball.interval(0.8173, 0.9411)
+    assert taylor.pieces(4, V) > 4
+    with ball.precision(80):
+        warm = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        again = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        taylor._PIECE_CACHE.clear()
+        cold = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        for n in warm:
+            assert warm[n].mid() == cold[n].mid() == again[n].mid()
+            assert warm[n].rad() == cold[n].rad() == again[n].rad()
+        for _ in range(5):
+            m, v = ball.exact(rnd.uniform(-0.013, 0.004)), ball.exact(rnd.uniform(0.8173, 0.9411))
+            pt = base_enclosures.at_point("moments", m, v, pars, 3, activation="selu")
+            for n, x in pt.items():
+                assert warm[n].contains(x), n

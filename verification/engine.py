@@ -11,7 +11,9 @@ value and gradient come from ``taylor.second_order`` -- the jets' enclosures met
 their centred forms about the box's midpoint, from a Hessian enclosure -- and the leaf
 kinds are 'enclosure2' and 'mvf2', then
   * 'taylor': f(c) + g(c).d + d^T H(X) d / 2 over the box restricted to its monotone
-    faces, each coordinate's quadratic maximised exactly (``taylor_bound``).
+    faces, each coordinate's quadratic maximised exactly (``taylor_bound``);
+  * 'face': the monotone face itself evaluated again (thinner, so tighter), and its
+    own monotone face, down to FACE_LEVELS times (``face_bound``).
 Otherwise the point value c is a counterexample if it is certainly above the target,
 else the box is split across the coordinate contributing most to the bound.
 
