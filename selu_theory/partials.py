@@ -2,6 +2,8 @@
 d^3 xi / dm^2 dv.  Shared by the generator and the runtime (which never imports sympy)."""
 from __future__ import annotations
 
+import functools
+
 from selu_theory.kernel_loader import load_kernels
 
 
@@ -19,6 +21,7 @@ def split(n: str):
     return base, idx.count("m"), idx.count("v")
 
 
+@functools.lru_cache(maxsize=4096)  # called ~300 times per box by the centred forms
 def raise_order(n: str, dim: str) -> str:
     """The name of d(n)/dm or d(n)/dv."""
     base, i, j = split(n)

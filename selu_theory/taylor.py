@@ -268,8 +268,20 @@ def _base_jets2(family, m: Jet2, v: Jet2, pars, order: int, activation) -> dict:
     return out
 
 
+_PARAM_BALLS = {}
+
+
+def _param_balls(ev) -> tuple:
+    """The parameters as balls, made once per parameters, bits and working precision
+    (a named constant's digits cost more than the rest of a small box's arithmetic)."""
+    key = (ev.params, ev.bits, ctx.prec)
+    if key not in _PARAM_BALLS:
+        _PARAM_BALLS[key] = ev.params.balls(ev.bits + 20)
+    return _PARAM_BALLS[key]
+
+
 def _constants(ev, wrap) -> dict:
-    env = {n: wrap(b) for n, b in zip(ev.params.names, ev.params.balls(ev.bits + 20))}
+    env = {n: wrap(b) for n, b in zip(ev.params.names, _param_balls(ev))}
     env["pi"] = wrap(arb.pi())
     return env
 
@@ -279,7 +291,7 @@ def box_jet2(ev, bx) -> Jet2:
     ((lo, hi),) * 4 (``ev``: an ``evaluate.Evaluator``)."""
     activation = ev.params.activation
     with ball.precision(ev.bits):
-        pars = ev.params.balls(ev.bits + 20)
+        pars = _param_balls(ev)
         xs = [Jet2.variable(ball.interval(lo, hi), i) for i, (lo, hi) in enumerate(bx)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {f: _base_jets2(f, m, v, pars, o, activation) for f, o in ev.needs.items()}
@@ -292,7 +304,7 @@ def point_jet(ev, pt) -> Jet:
     """Value and gradient of ``ev``'s expression at an exact point (floats or Fractions)."""
     activation = ev.params.activation
     with ball.precision(ev.bits):
-        pars = ev.params.balls(ev.bits + 20)
+        pars = _param_balls(ev)
         ops = JetOps(N)
         xs = [Jet.variable(ball.exact(x), i, N) for i, x in enumerate(pt)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
