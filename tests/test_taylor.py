@@ -106,3 +106,72 @@ def test_second_order_leaves_are_replayed_and_forged_bounds_rejected():
             n[1] = "enclosure"
     res = checker.check(cert_io.seal(b))
     assert not res.ok
+
+
+def _leaf_boxes(tree, root):
+    """(index, box) of every node of a preorder tree, boxes re-derived from the splits."""
+    stack, out = [tuple(root)], []
+    for i, n in enumerate(tree):
+        bx = stack.pop()
+        out.append((i, bx))
+        if n[0] == "s":
+            x = float.fromhex(n[2])
+            left, right = list(bx), list(bx)
+            left[n[1]], right[n[1]] = (bx[n[1]][0], x), (x, bx[n[1]][1])
+            stack += [tuple(right), tuple(left)]
+    return out
+
+
+def test_face_leaves_are_replayed_and_a_wrong_face_leaf_is_rejected():
+    """Leaf kind 'face' (the box's monotone faces re-evaluated): the checker replays it
+    with its own code; relabelled, or claimed for a box the prover had to split, the
+    certificate is rejected."""
+    from conftest import proved
+    import copy
+    from verification import certificate as cert_io
+    _, body = proved("thm2-variance-decreases")
+    part = body["parts"][0]
+    tree = part["tree"]
+    assert any(n[0] == "l" and n[1] == "face" for n in tree)
+    assert checker.check(body).ok
+    # a face leaf relabelled as the Taylor form it beat
+    b = copy.deepcopy(body)
+    for n in b["parts"][0]["tree"]:
+        if n[0] == "l" and n[1] == "face":
+            n[1] = "taylor"
+    assert not checker.check(cert_io.seal(b)).ok
+    # a split whose two halves are leaves, one of them 'face', replaced by one 'face'
+    # leaf on the whole box: the prover split it because no bound passed there
+    root = [(float.fromhex(lo), float.fromhex(hi)) for lo, hi in part["box"]]
+    boxes = dict(_leaf_boxes(tree, root))
+    i = next(i for i in range(len(tree) - 2)
+             if tree[i][0] == "s" and tree[i + 1][0] == tree[i + 2][0] == "l"
+             and "face" in (tree[i + 1][1], tree[i + 2][1]))
+    b = copy.deepcopy(body)
+    enc = [[lo.hex(), hi.hex()] for lo, hi in boxes[i]]
+    b["parts"][0]["tree"][i:i + 3] = [["l", "face", enc, tree[i + 1][3]]]
+    res = checker.check(cert_io.seal(b))
+    assert not res.ok and any("not below its bound" in m for m in res.messages), res.messages
+
+
+def test_order4_pieces_cover_the_box_and_the_cache_changes_nothing():
+    """The naive order-4 kernels on V in grid pieces (some cached) enclose the partials
+    at sampled points of the box, and a cold cache gives the very same balls."""
+    from selu_theory import base_enclosures
+    rnd = random.Random(4)
+    pars = Params().balls(100)
+    M, V = ball.interval(-0.013, 0.004), ball.interval(0.8173, 0.9411)
+    assert taylor.pieces(4, V) > 4
+    with ball.precision(80):
+        warm = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        again = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        taylor._PIECE_CACHE.clear()
+        cold = taylor.box_partials("moments", M, V, pars, 4, activation="selu")
+        for n in warm:
+            assert warm[n].mid() == cold[n].mid() == again[n].mid()
+            assert warm[n].rad() == cold[n].rad() == again[n].rad()
+        for _ in range(5):
+            m, v = ball.exact(rnd.uniform(-0.013, 0.004)), ball.exact(rnd.uniform(0.8173, 0.9411))
+            pt = base_enclosures.at_point("moments", m, v, pars, 3, activation="selu")
+            for n, x in pt.items():
+                assert warm[n].contains(x), n

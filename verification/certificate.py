@@ -40,7 +40,7 @@ MAX_DEPTH = 16           # JSON nesting of a valid certificate is at most 7
 MAX_TEXT = 20_000        # characters of any one string field
 VARS = BASE_VARS   # an extremum part's domain may add extra variables (EXTRA_VARS) after these
 STATUSES = ("proved", "disproved", "undecided")
-LEAF_REASONS = ("enclosure", "mvf", "enclosure2", "mvf2", "taylor")
+LEAF_REASONS = ("enclosure", "mvf", "enclosure2", "mvf2", "taylor", "face")
 RELATIONS = ("==", "<", ">")
 MAX_FIXED_POINT_BITS = 20_000
 MAX_DIGITS = 1000

@@ -11,7 +11,9 @@ value and gradient come from ``taylor.second_order`` -- the jets' enclosures met
 their centred forms about the box's midpoint, from a Hessian enclosure -- and the leaf
 kinds are 'enclosure2' and 'mvf2', then
   * 'taylor': f(c) + g(c).d + d^T H(X) d / 2 over the box restricted to its monotone
-    faces, each coordinate's quadratic maximised exactly (``taylor_bound``).
+    faces, each coordinate's quadratic maximised exactly (``taylor_bound``);
+  * 'face': the monotone face itself evaluated again (thinner, so tighter), and its
+    own monotone face, down to FACE_LEVELS times (``face_bound``).
 Otherwise the point value c is a counterexample if it is certainly above the target,
 else the box is split across the coordinate contributing most to the bound.
 
@@ -165,13 +167,12 @@ def use_taylor(on: bool) -> None:
 
 
 # The highest derivative order of the moment map an expression may need for the
-# second-order evaluation to be used.  Second derivatives of S (order 2) can take
-# their Hessian from the order-4 kernels on V in pieces (taylor.TOP_PIECES): measured
-# on max dS/dmu over Omega to 1e-10, 975 boxes against 1351 with the first-order jet
-# (2269 with the order-4 kernels on the whole box); but Lemmas 10-11 decide only their
-# thresholds, where both take the same 6148 boxes and the second order costs 12% more
-# time; so 1 here, 2 for tight enclosures of dS.
-TAYLOR_MAX_ORDER = 1
+# second-order evaluation to be used.  Second derivatives of S (order 2) take their
+# Hessian from the order-4 kernels on V in pieces (``taylor.pieces``): measured on the
+# eight Omega parts of Lemmas 10-11 to 1e-10, 4510 boxes against ~9,000 with the
+# first-order jet (the mean-value form's gradient of dS needs the same order-4 kernels,
+# only times the box once instead of twice).
+TAYLOR_MAX_ORDER = 2
 
 
 def taylor_usable(obj: Objective) -> bool:
@@ -220,6 +221,49 @@ def taylor_bound(obj: Objective, bx, forms) -> arb:
     return ub
 
 
+# Faces: a box where some partial has a certain sign has its maximum on the face that
+# partial points to, and the face -- thinner, so its (m, v) image is (the kernels'
+# overestimate with it) -- is evaluated again, down to 4 times.  Measured on the Lemma
+# 10-11 parts: see ``face_bound``.
+FACE_LEVELS = 4
+FACES = True
+
+
+def monotone_face(bx, grad):
+    """The face of the box where sign*f is largest along every side whose partial has a
+    certain sign (the box itself if none has)."""
+    out = []
+    for (lo, hi), g in zip(bx, grad):
+        if lo < hi and g > 0:
+            lo = hi
+        elif lo < hi and g < 0:
+            hi = lo
+        out.append((lo, hi))
+    return tuple(out)
+
+
+def face_bound(obj: Objective, domain: Domain, bx, forms):
+    """Leaf kind 'face': the least of the value enclosure, the mean-value and the
+    Taylor form, each on the monotone faces found by re-evaluating every face (at most
+    ``FACE_LEVELS``); None if no partial has a certain sign on the box.  The checker
+    replays the same chain (``checker._face_upper``)."""
+    ev, best = obj.evaluator(), None
+    for _ in range(FACE_LEVELS):
+        face = monotone_face(bx, forms.grad)
+        if face == tuple(bx):
+            break
+        bx = face
+        forms = taylor.second_order(ev, bx)
+        forms = forms if obj.sign > 0 else -forms
+        if not forms.val.is_finite():
+            break
+        ub_mvf, _, _ = mvf_bound(obj, domain, bx, forms.val, forms.grad)
+        for u in (forms.val, ub_mvf, taylor_bound(obj, bx, forms)):
+            if u.is_finite() and (best is None or u.upper() < best.upper()):
+                best = u
+    return best
+
+
 # Second-order boxes split where the Taylor form loses most (947 against 975 boxes
 # for max dS/dmu to 1e-10; no change on S < 1).
 SPLIT_BY_TAYLOR = True
@@ -255,6 +299,25 @@ def _choose_split(bx, grad, domain_widths):
         scores = [float(grad[i].abs_upper().mid()) * (bx[i][1] - bx[i][0]) for i in free]
         if max(scores) > 0:
             return free[scores.index(max(scores))]
+    return _unbounded_split(bx, free, domain_widths)
+
+
+# The variables pair up as m = mu*omega and v = nu*tau, through which the kernels see
+# them: an enclosure that is unbounded on a box is (nearly always) so because the image
+# of the box in (m, v) is too wide for the kernels, so such a box is split across the
+# side that widens that image most (w_mu |omega|, w_omega |mu|, w_nu |tau|, w_tau |nu|).
+# Measured on max dS/dmu over Omega to 1e-10: 355 boxes against 947 by the widest side
+# relative to the domain; S < 1 on Omega: 179 against 675.
+PARTNER = (1, 0, 3, 2)
+
+
+def _unbounded_split(bx, free, domain_widths):
+    """The side whose width, times the largest |partner|, is largest; the widest side
+    relative to the domain if that is 0 everywhere."""
+    if len(bx) == len(PARTNER):
+        spans = [(hi - lo) * max(abs(bx[PARTNER[i]][0]), abs(bx[PARTNER[i]][1])) for i, (lo, hi) in enumerate(bx)]
+        if max(spans[i] for i in free) > 0:
+            return max(free, key=lambda i: (spans[i], -i))
     rel = [(bx[i][1] - bx[i][0]) / domain_widths[i] for i in free]
     return free[rel.index(max(rel))]
 
@@ -326,6 +389,11 @@ def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, w
         if _ok(padded(ub2), target, strict):
             leaf("taylor", ub2)
             return None
+        if FACES:
+            ub3 = face_bound(obj, domain, b, forms)
+            if ub3 is not None and _ok(padded(ub3), target, strict):
+                leaf("face", ub3)
+                return None
     if (fc > target) if not strict else (fc >= target):
         if res.counterexample is None or lo_c > res.counterexample[1]:
             res.counterexample = (cq, lo_c)
