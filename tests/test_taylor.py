@@ -175,3 +175,26 @@ def test_order4_pieces_cover_the_box_and_the_cache_changes_nothing():
             pt = base_enclosures.at_point("moments", m, v, pars, 3, activation="selu")
             for n, x in pt.items():
                 assert warm[n].contains(x), n
+
+
+def test_a_leaf_dominated_by_a_wide_hessian_replays(tmp_path):
+    """Regression: the Taylor bound used the Hessian's upper end as an exact number, so
+    its ball was narrow and the engine's 2^-16 padding of that radius did not cover the
+    checker's Hessian, recomputed at 112 bits, coming out higher: a correct leaf was
+    rejected (E[y] = a E[d] + b of alpha dropout written directly, rate in [0, 0.2])."""
+    from fractions import Fraction
+    from selu_theory.params import Params
+    from verification import claims as C
+    from verification import dropout_claims as DC
+    from verification.certify import certify_claim
+    from verification.domain import Domain
+    from verification.engine import Runner
+    a, b = DC.paper_affine()
+    e = f"{a}*((1 - rate)*mu_tilde - rate*{DC.L}) + {b}"
+    dom = Domain.of(mu=("0", "0"), omega=("0", "0"), nu=("1", "1"), tau=("1", "1"), rate=(0, Fraction(1, 5)))
+    parts = (C.Extremum("m.max", e, "max", dom, threshold="1/1000000", tol=C.NO_TOL),
+             C.Extremum("m.min", e, "min", dom, threshold="-1/1000000", tol=C.NO_TOL))
+    claim = C.Claim("wide-hessian-leaves", "", "", "", parts, params=Params())
+    with Runner(1) as r:
+        res, done = certify_claim(claim, r, tmp_path / "c.json")
+    assert res.status == "proved" and done.proved, done.reason

@@ -185,7 +185,11 @@ def quad_upper(g: arb, h: arb, d: arb) -> arb:
     """A ball whose upper end bounds g t + h' t^2 / 2 over t in d, every h' in h."""
     if not (h.is_finite() and g.is_finite() and d.is_finite()):
         return arb.nan()
-    hu = h.upper()
+    # h's upper end, raised by 2^-12 of h's radius and kept as a ball that wide: the
+    # checker recomputes h at its own precision, and its upper end may come out higher
+    # by ~2^-29 of h's radius; a narrow ball here would let ``padded`` (2^-16 of the
+    # final radius) miss that, and a correct leaf would be rejected on replay.
+    hu = h.upper().union(h.upper() + h.rad() * (2.0 ** -12))
     a, b = d.lower(), d.upper()
     out = (g * a + hu * a * a / 2).union(g * b + hu * b * b / 2)
     if hu < 0:
