@@ -98,18 +98,24 @@ def _no_progress(total: int):
     return contextlib.nullcontext(lambda: None)
 
 
-def certify(claim: C.Claim, params: Params, prover_status: str, parts, path=None, workers: int = 1,
-            check_progress=None, bits: int = prove.DEFAULT_BITS) -> Certified:
-    """Seal the typed ``parts`` the prover produced for ``claim`` (status
-    ``prover_status``), write them atomically to ``path`` (a path, a function of the
-    certificate giving one, or None), replay the written bytes and accept.
-    ``check_progress(total_leaves)`` is a context manager yielding a tick function."""
+def _seal_and_write(claim: C.Claim, params: Params, parts, bits: int, path):
+    """(certificate, its bytes, the path written or None); ``path`` as for ``certify``."""
     cert = seal(claim, params, parts, bits)
     data = cert.to_bytes()
     if callable(path):
         path = path(cert)
     if path is not None:
         path = cert_io.write(data, path)
+    return cert, data, path
+
+
+def certify(claim: C.Claim, params: Params, prover_status: str, parts, path=None, workers: int = 1,
+            check_progress=None, bits: int = prove.DEFAULT_BITS) -> Certified:
+    """Seal the typed ``parts`` the prover produced for ``claim`` (status
+    ``prover_status``), write them atomically to ``path`` (a path, a function of the
+    certificate giving one, or None), replay the written bytes and accept.
+    ``check_progress(total_leaves)`` is a context manager yielding a tick function."""
+    cert, data, path = _seal_and_write(claim, params, parts, bits, path)
     with (check_progress or _no_progress)(leaf_count(cert)) as tick:
         chk = checker.check(data, progress=tick, workers=workers)
     status, reason = accept(prover_status, chk)
@@ -122,12 +128,7 @@ def certify_later(claim: C.Claim, params: Params, prover_status: str, parts, pat
     (``checker.check_later``): seals and writes now, and returns
     ``finish(check_progress=None) -> Certified``, which waits for the replay and applies
     the same acceptance rule."""
-    cert = seal(claim, params, parts, bits)
-    data = cert.to_bytes()
-    if callable(path):
-        path = path(cert)
-    if path is not None:
-        path = cert_io.write(data, path)
+    cert, data, path = _seal_and_write(claim, params, parts, bits, path)
     pending = checker.check_later(data, workers)
 
     def finish(check_progress=None) -> Certified:
