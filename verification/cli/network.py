@@ -19,6 +19,7 @@ from verification.cli.common import (
     add_activation_options,
     add_output_options,
     add_workers_option,
+    have,
     params_from_args,
     say,
     write_json,
@@ -209,21 +210,25 @@ def _cmd_rates(args, params, init) -> int:
     t = NR.rate_table(params, init, args.dropout, args.rates, convention=args.convention, out=out,
                       workers=args.workers or 1)
     say(args, *rate_lines(t))
+    return _finish(args, t, plot_rates)
+
+
+def _finish(args, result, draw) -> int:
+    """--plot (with ``draw(result, path)``) and --json, then the exit code: 0 when the
+    result is certified."""
     if args.plot and args.plot != "none":
-        plot_rates(t, args.plot)
+        draw(result, args.plot)
         say(args, f"plot: {args.plot}")
     if args.json:
-        write_json(args.json, t.to_dict())
-    return EXIT_OK if t.certified else EXIT_FAIL
+        write_json(args.json, result.to_dict())
+    return EXIT_OK if result.certified else EXIT_FAIL
 
 
 def cmd_network(args) -> int:
     params = params_from_args(args)
     init = initialiser(args.init, args.fan_in, args.fan_out)
-    if args.plot and args.plot != "none":
-        import importlib.util  # matplotlib is optional
-        if importlib.util.find_spec("matplotlib") is None:
-            raise BadInput("--plot needs matplotlib (pip install matplotlib)")
+    if args.plot and args.plot != "none" and not have("matplotlib"):  # optional
+        raise BadInput("--plot needs matplotlib (pip install matplotlib)")
     if args.rates is not None:
         return _cmd_rates(args, params, init)
     if args.convention != "ensemble":
@@ -241,12 +246,7 @@ def cmd_network(args) -> int:
     say(args, *report_lines(r))
     if args.quiet:
         print("\n".join(textwrap.wrap(f"verdict: {r.verdict}", 79, subsequent_indent="  ")))
-    if args.plot and args.plot != "none":
-        plot(r, args.plot)
-        say(args, f"plot: {args.plot}")
-    if args.json:
-        write_json(args.json, r.to_dict())
-    return EXIT_OK if r.certified else EXIT_FAIL
+    return _finish(args, r, plot)
 
 
 def register(sub) -> None:
