@@ -278,6 +278,12 @@ class ExtremumPart:
     counterexample: Counterexample  # or None
     tree: tuple
     variables: tuple = VARS  # the domain's variables, in their canonical order
+    # None, or how the mirror (mu, omega) -> (-mu, -omega) was used (the checker verifies
+    # it with its own parity analysis): ("even", (lo, hi)): the expression is even and the
+    # tree covers the domain cut to mu in [lo, hi] = [0, a]; ("odd", key): the expression
+    # is odd and this part is the mirror of part ``key`` (the opposite sense, same
+    # domain): no tree of its own.  Written only when set, so other parts stay as before.
+    mirror: tuple = None
 
     kind = "extremum"
 
@@ -289,13 +295,13 @@ class ExtremumPart:
                 "strict": self.strict, "status": self.status, "enclosure": list(self.enclosure),
                 "witness": self.witness.to_json(),
                 "counterexample": None if self.counterexample is None else self.counterexample.to_json(),
-                "tree": _tuples(self.tree)}
+                "tree": _tuples(self.tree), **_mirror_json(self.mirror)}
 
     @classmethod
     def from_json(cls, d, where: str) -> "ExtremumPart":
         _fields(d, where, ("kind", "key", "expr", "sense", "domain", "reduced", "box", "threshold",
                            "objective_sign", "target", "strict", "status", "enclosure", "witness",
-                           "counterexample", "tree"))
+                           "counterexample", "tree") + (("mirror",) if isinstance(d, dict) and "mirror" in d else ()))
         dom = d["domain"]
         _expect(isinstance(dom, dict), f"{where}.domain", "must be an object", dom)
         extra = [v for v in dom if v not in VARS]
@@ -323,7 +329,32 @@ class ExtremumPart:
             enclosure=_pair(d["enclosure"], f"{where}.enclosure", _opt_hex),
             witness=Witness.from_json(d["witness"], f"{where}.witness", n),
             counterexample=None if cex is None else Counterexample.from_json(cex, f"{where}.counterexample", n),
-            tree=read_tree(d["tree"], f"{where}.tree", n), variables=variables)
+            tree=read_tree(d["tree"], f"{where}.tree", n), variables=variables,
+            mirror=_read_mirror(d.get("mirror"), f"{where}.mirror"))
+
+
+MIRROR_PARITIES = ("even", "odd")
+
+
+def _mirror_json(mirror) -> dict:
+    if mirror is None:
+        return {}
+    parity, what = mirror
+    return {"mirror": {"parity": parity, "half": list(what)} if parity == "even" else {"parity": parity, "of": what}}
+
+
+def _read_mirror(m, where: str):
+    """An extremum part's ``mirror`` object: {"parity": "even", "half": [lo, hi]} or
+    {"parity": "odd", "of": key}; None when absent."""
+    if m is None:
+        return None
+    _expect(isinstance(m, dict), where, "must be an object", m)
+    parity = _choice(m.get("parity"), f"{where}.parity", MIRROR_PARITIES)
+    if parity == "even":
+        _fields(m, where, ("parity", "half"))
+        return parity, _pair(m["half"], f"{where}.half", _rational)
+    _fields(m, where, ("parity", "of"))
+    return parity, _text(m["of"], f"{where}.of", 300)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ is the one reported.
 """
 from __future__ import annotations
 
+import ast
 import math
 import os
 import pathlib
@@ -539,7 +540,17 @@ def _replay_leaves(job, leaves, progress, workers):
         raise Rejected(failures[0])
 
 
-def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1):
+def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: int = 1, siblings=()):
+    """Replay an extremum part; ``siblings``: the other parts of its certificate (each
+    replayed by the caller), which a part mirroring another refers to."""
+    if part.mirror is not None:
+        return check_mirrored(part, params, progress, workers, siblings)
+    return _check_tree(part, params, progress, workers)
+
+
+def _check_tree(part: ExtremumPart, params: Params, progress=None, workers: int = 1, halved: bool = False):
+    """The part's tree covers its domain (``halved``: the domain cut to mu >= 0, which
+    ``check_mirrored`` has shown to be enough) and proves its enclosure."""
     domain, expr = _domain(part), _expr(part, params.activation)
     sign = part.objective_sign
     # The tree may live on the (m, v) rectangle of the domain when the expression is a
@@ -549,6 +560,8 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
         if any(r and not a for r, a in zip(part.reduced, allowed)):
             raise Rejected("a variable pair was reduced to its product but the expression sees it otherwise")
     tree_domain = domain.reduced(tuple(part.reduced)) if part.reduced else domain
+    if halved:
+        tree_domain = _mirror_half(tree_domain)
     root = _box(part.box)
     if root != tree_domain.outward() or not contains_box(root, tree_domain):
         raise Rejected("the root box is not the domain's outward box")
@@ -598,6 +611,133 @@ def check_extremum(part: ExtremumPart, params: Params, progress=None, workers: i
     if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
         raise Rejected("enclosure does not prove the threshold")
     return ("proved" if not undecided else "undecided"), len(leaves)
+
+
+# --------------------------------------------------------------------------- the mirror symmetry
+#
+# The checker's own reading of the mirror sigma: (mu, omega) -> (-mu, -omega), the other
+# variables kept (written apart from the prover's ``verification.symmetry``, which it
+# never imports).  The kernels see (mu, omega) only through m = mu*omega, which sigma
+# keeps: a name reducible to m is even.  mu, omega are odd; J11 = omega mu~_m, J21 =
+# omega nu~_m and d q/d mu = omega q_m, d q/d omega = mu q_m (q = mu~, xi~, nu~) are odd
+# times even.  S is even: negating J11 and J21 swaps the two square roots of its closed
+# form.  Partials of the even S: in mu, omega odd (sigma is a diagonal linear map with
+# -1 there), in nu, tau even.  Parities are signs: +1 even, -1 odd, 0 unknown.
+_SIGMA_ODD = frozenset(["mu", "omega", "J11", "J21", "dS_dmu", "dS_domega"]
+                       + [f"d{q}_d{x}" for q in ("mu", "xi", "nu") for x in ("mu", "omega")])
+_SIGMA_EVEN = frozenset(["S", "dS_dnu", "dS_dtau"])
+_PARITY_TEXT = {1: "even", -1: "odd"}
+
+
+def _sigma_sign(node, activation: str) -> int:
+    if isinstance(node, ast.Constant):
+        return 1
+    if isinstance(node, ast.Name):
+        if node.id in _SIGMA_ODD:
+            return -1
+        if node.id in _SIGMA_EVEN or moment_map.reducible_pairs((node.id,), activation)[0]:
+            return 1
+        return 0
+    if isinstance(node, ast.UnaryOp):
+        return _sigma_sign(node.operand, activation)
+    if isinstance(node, ast.Call):   # sqrt(g), exp(g): even for an even g, else unknown
+        return 1 if _sigma_sign(node.args[0], activation) == 1 else 0
+    if isinstance(node, ast.BinOp):
+        a = _sigma_sign(node.left, activation)
+        if isinstance(node.op, ast.Pow):   # g^n: sign^n
+            return a ** (node._selu_power % 2) if a else 0
+        b = _sigma_sign(node.right, activation)
+        if isinstance(node.op, (ast.Mult, ast.Div)):
+            return a * b
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return a if a == b else 0
+    return 0
+
+
+def mirror_parity(expr, activation: str = DEFAULT_ACTIVATION) -> str:
+    """"even", "odd" or "unknown": the checker's parity of a parsed expression (or its
+    text) under the mirror (mu, omega) -> (-mu, -omega)."""
+    e = parse(expr, activation) if isinstance(expr, str) else expr
+    return _PARITY_TEXT.get(_sigma_sign(e.tree.body, activation), "unknown")
+
+
+def _mirror_half(domain: Domain) -> Domain:
+    b = list(domain.bounds)
+    b[0] = (Fraction(0), b[0][1])
+    return Domain(tuple(b), domain.names)
+
+
+def check_mirrored(part: ExtremumPart, params: Params, progress=None, workers: int = 1, siblings=()):
+    """A part proved through the mirror: its domain must be exactly mirror-symmetric
+    (mu in [-a, a], a > 0, omega in [-b, b]) and its expression of the parity it claims
+    by the checker's own analysis.  Even: its tree must cover the domain cut to mu in
+    [0, a] (every other point is the mirror of one there, with the same value).  Odd:
+    the part it mirrors must be in ``siblings`` with the same expression, variables and
+    domain and the opposite sense, proved by a tree of its own; sign*f(x) =
+    -sign*f(sigma x) bounds this part by that part's bound."""
+    domain, expr = _domain(part), _expr(part, params.activation)
+    (mlo, mhi), (olo, ohi) = domain.bounds[0], domain.bounds[1]
+    if not (mlo == -mhi and mhi > 0 and olo == -ohi):
+        raise Rejected(f"part {part.key}: mirror claimed on a domain that is not mirror-symmetric "
+                       "(mu in [-a, a], omega in [-b, b])")
+    claimed, what = part.mirror
+    have = mirror_parity(expr, params.activation)
+    if have != claimed:
+        raise Rejected(f"part {part.key}: mirror claims an {claimed} expression; the checker finds it {have}")
+    if claimed == "even":
+        if part.reduced and part.reduced[0]:
+            raise Rejected(f"part {part.key}: a half domain with mu*omega searched as a product")
+        if (_q(what[0]), _q(what[1])) != (Fraction(0), mhi):
+            raise Rejected(f"part {part.key}: the half domain is not mu in [0, {mhi}]")
+        return _check_tree(part, params, progress, workers, halved=True)
+    refs = [p for p in siblings if isinstance(p, ExtremumPart) and p.key == what and p is not part]
+    if len(refs) != 1:
+        raise Rejected(f"part {part.key}: the part it mirrors ({what!r}) is not in the certificate once")
+    ref = refs[0]
+    if ref.mirror is not None or ref.sense == part.sense or ref.expr != part.expr \
+            or ref.variables != part.variables or _domain(ref) != domain:
+        raise Rejected(f"part {part.key}: {what!r} is not a tree-proved part of the same expression and "
+                       "domain with the opposite sense")
+    if part.tree or part.reduced or _box(part.box) != domain.outward():
+        raise Rejected(f"part {part.key}: a mirrored part has no tree and the domain's outward box")
+    sign = part.objective_sign
+    lo_s, hi_s = _ends(part.enclosure) if sign > 0 else tuple(-x for x in reversed(_ends(part.enclosure)))
+    ref_lo, ref_hi = _ends(ref.enclosure)
+    ref_hi_s = ref_hi if ref.objective_sign > 0 else -ref_lo
+    th_s = None if part.threshold is None else _q(part.threshold) * sign
+    ev = _extremum_evaluator(part, expr, params, domain)
+    if part.status == "disproved":
+        return _mirror_counterexample(part, ev, sign, domain, th_s)
+    if ref.status == "disproved":
+        raise Rejected(f"part {part.key}: the part it mirrors is disproved, so its tree proves nothing")
+    if (part.target, part.strict) != (ref.target, ref.strict) or not (hi_s >= ref_hi_s):
+        raise Rejected(f"part {part.key}: its target or enclosure is not its mirror's")
+    undecided = any(node[0] == "u" for node in ref.tree)
+    if not undecided and not (ref.target is not None and hi_s <= _hex(ref.target)):
+        raise Rejected("enclosure upper end above the proved target")
+    wpt = _point(part.witness.point)
+    if not _in_domain(wpt, domain):
+        raise Rejected("witness point lies outside the domain")
+    if math.isfinite(lo_s):
+        with ball.precision(CHECK_BITS):
+            if not (ev.point(wpt) * sign >= lo_s):
+                raise Rejected("witness value does not reach the enclosure's lower end")
+    if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
+        raise Rejected("enclosure does not prove the threshold")
+    return ("proved" if not undecided else "undecided"), 0
+
+
+def _mirror_counterexample(part: ExtremumPart, ev: Evaluator, sign: int, domain: Domain, th_s):
+    """A disproof stands on its own counterexample, evaluated here."""
+    if part.counterexample is None or th_s is None:
+        raise Rejected("a disproof needs a counterexample and a threshold")
+    pt = _point(part.counterexample.point)
+    if not _in_domain(pt, domain):
+        raise Rejected("counterexample lies outside the domain")
+    with ball.precision(CHECK_BITS):
+        if not (ev.point(pt) * sign >= ball.exact(th_s)):
+            raise Rejected("the counterexample does not violate the threshold")
+    return "disproved", 0
 
 
 def _extremum_evaluator(part: ExtremumPart, expr, params: Params, domain: Domain) -> Evaluator:
@@ -791,7 +931,7 @@ def _replay(cert: Certificate, res: CheckResult, progress, workers):
     with ball.precision(CHECK_BITS):
         for part in cert.parts:
             if isinstance(part, ExtremumPart):
-                st, n = check_extremum(part, params, progress, workers)
+                st, n = check_extremum(part, params, progress, workers, cert.parts)
             elif isinstance(part, PointPart):
                 st, n = check_point(part, params)
             else:

@@ -16,6 +16,7 @@ from selu_theory.numbers import NumberError, text_of
 from selu_theory.numbers import parse as parse_number
 from selu_theory.params import DEFAULT_ACTIVATION, Params, activation_parameters
 from verification import claims as C
+from verification import symmetry
 from verification.certificate import Counterexample, ExtremumPart, FixedPointPart, PointPart, Witness
 from verification.engine import (Objective, Runner, drive, enclose_steps, float_down, float_up, hexf,
                                  objective_point)
@@ -92,6 +93,9 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
     pairs = reducible_pairs(parse(part.expr, params.activation).names, params.activation)
     reduced = any(pairs)
     search_domain = part.domain.reduced(pairs) if reduced else part.domain
+    mirror = _half_domain(part, params, pairs)
+    if mirror is not None:
+        search_domain = symmetry.half(search_domain)
     out = yield from enclose_steps(obj, search_domain, part.tol, threshold=th, max_boxes=max_boxes)
     b = out.bound
     s = part.sign
@@ -117,9 +121,46 @@ def extremum_steps(part: C.Extremum, params: Params, bits: int, max_boxes: int =
         target=hexf(b.target) if math.isfinite(b.target) else None, strict=b.strict,
         status=b.status, enclosure=_ends(lo, hi),
         witness=Witness(_pt_json(out.witness), _ends(float_down(wval), float_up(wval))),
-        counterexample=cex, tree=b.tree, variables=part.domain.names)
+        counterexample=cex, tree=b.tree, variables=part.domain.names, mirror=mirror)
     cex = None if cex is None else cex.to_json()
     return PartResult(part.key, b.status, (lo, hi), cert, b.boxes, cex, detail=b.reason, required=C.required(part))
+
+
+def _half_domain(part: C.Extremum, params: Params, pairs):
+    """The part's ``mirror`` record when it is proved on its half domain mu >= 0 (an even
+    expression on a mirror-symmetric domain: ``symmetry``), else None."""
+    if not symmetry.halves(part, params.activation, pairs):
+        return None
+    return ("even", (_fr(0), _fr(part.domain.bounds[0][1])))
+
+
+def mirrored_result(part: C.Extremum, ref: PartResult) -> PartResult:
+    """The part proved as the mirror of ``ref`` (``symmetry.mirrored_parts``: an odd
+    expression, the opposite sense, the same symmetric domain, mirror-opposite
+    thresholds): min f = -max f, the enclosure negated, the witness and counterexample
+    mirrored, ``ref``'s status and target; no tree of its own."""
+    r = ref.record
+    lo, hi = ref.enclosure
+    witness = Witness(_pt_json(symmetry.mirror_point(r.witness.point)),
+                      (None if r.witness.value[1] is None else hexf(-float.fromhex(r.witness.value[1])),
+                       None if r.witness.value[0] is None else hexf(-float.fromhex(r.witness.value[0]))))
+    cex = None
+    if r.counterexample is not None:
+        c = r.counterexample
+        v = c.value
+        cex = Counterexample(_pt_json(symmetry.mirror_point(c.point)),
+                             (None if v[1] is None else hexf(-float.fromhex(v[1])),
+                              None if v[0] is None else hexf(-float.fromhex(v[0]))),
+                             c.value_text[1:] if c.value_text.startswith("-") else "-" + c.value_text)
+    cert = ExtremumPart(
+        key=part.key, expr=part.expr, sense=part.sense, domain=r.domain, reduced=False,
+        box=tuple((hexf(a), hexf(z)) for a, z in part.domain.outward()),
+        threshold=part.threshold, objective_sign=part.sign, target=r.target, strict=r.strict,
+        status=r.status, enclosure=tuple(reversed([None if x is None else hexf(-float.fromhex(x))
+                                                   for x in r.enclosure])),
+        witness=witness, counterexample=cex, tree=(), variables=r.variables, mirror=("odd", ref.key))
+    return PartResult(part.key, ref.status, (-hi, -lo), cert, 0, None if cex is None else cex.to_json(),
+                      detail=ref.detail, required=C.required(part))
 
 
 def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
@@ -279,8 +320,14 @@ def run_claim(claim: C.Claim, runner: Runner, bits: int = ball.DEFAULT_PREC, on_
     t0 = time.perf_counter()
     # All extremum parts run together, so their subtrees share the workers.
     extrema = [p for p in claim.parts if isinstance(p, C.Extremum)]
-    done = dict(zip((p.key for p in extrema),
-                    drive([extremum_steps(p, params, bits, max_boxes) for p in extrema], runner, on_done)))
+    # an odd expression's min part is the mirror of its max part (``symmetry``)
+    mirrors = symmetry.mirrored_parts(extrema, params.activation)
+    own = [p for p in extrema if p.key not in mirrors]
+    done = dict(zip((p.key for p in own),
+                    drive([extremum_steps(p, params, bits, max_boxes) for p in own], runner, on_done)))
+    for p in extrema:
+        if p.key in mirrors:
+            done[p.key] = mirrored_result(p, done[mirrors[p.key]])
     parts = []
     for part in claim.parts:
         if isinstance(part, C.Extremum):
