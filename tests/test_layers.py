@@ -50,6 +50,7 @@ LAYERS = {
     "verification.search": 2,              # engine: float search, box engine, prover
     "verification.engine": 2,
     "verification.prove": 2,
+    "verification.symmetry": 2,            # the mirror (mu, omega) -> (-mu, -omega), prover side
     "verification.certificate": 1,         # the certificate schema: data, read by prover and checker
     "verification.checker": 4,             # independent replay
     "verification.certify": 5,             # prove -> seal -> write -> check -> accept, and its users

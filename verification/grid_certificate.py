@@ -217,18 +217,21 @@ def _replayed_key(part: dict, params: Params) -> str:
     return hashlib.sha256(cert_io.canonical(body)).hexdigest()
 
 
-def _replay_part(part: dict, expr: str, params: Params, workers: int):
-    """The typed part after the checker replayed it as proved (GridRejected otherwise)."""
+def _replay_part(part: dict, expr: str, params: Params, workers: int, siblings=()):
+    """The typed part after the checker replayed it as proved (GridRejected otherwise).
+    ``siblings``: the other parts of the factor (each replayed here too), which a part
+    proved as the mirror of another (``checker.check_mirrored``) refers to."""
     try:
         typed = cert_io.part_from_json(part, f"part for |{expr}|")
+        others = tuple(cert_io.part_from_json(p, f"part for |{expr}|") for p in siblings if p is not part)
     except cert_io.CertificateError as exc:
         raise GridRejected(f"malformed part for {expr}: {exc}") from None
-    key = _replayed_key(part, params)
+    key = _replayed_key(part if "mirror" not in part else {"part": part, "siblings": list(siblings)}, params)
     if key in _REPLAYED:
         return typed
     try:
         with ball.precision(checker.CHECK_BITS):
-            status, _ = checker.check_extremum(typed, params, workers=workers)
+            status, _ = checker.check_extremum(typed, params, workers=workers, siblings=others)
     except checker.Rejected as exc:
         raise GridRejected(f"part {part.get('key')!r} rejected by the checker: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
@@ -262,7 +265,7 @@ def _factor_bound(factor: dict, params: Params, domain: Domain, workers: int) ->
         pdom = _domain(part.get("domain"))
         if not all(plo <= lo and hi <= phi for (plo, phi), (lo, hi) in zip(pdom.bounds, domain.bounds)):
             raise GridRejected(f"the part for {expr} does not cover the grid's domain")
-        typed = _replay_part(part, expr, params, workers)
+        typed = _replay_part(part, expr, params, workers, parts)
         if typed.sense == "max":
             end = _end(typed.enclosure[1], f"the max part of {expr}")
             if end > b:
