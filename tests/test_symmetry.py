@@ -1,6 +1,8 @@
 """The mirror symmetry (mu, omega) -> (-mu, -omega) in proofs: the prover's and the
 checker's parity analyses, half-domain trees and mirrored parts, forged mirror claims."""
+import ast
 import copy
+import pathlib
 from fractions import Fraction
 
 import pytest
@@ -213,9 +215,25 @@ def test_a_mirrored_part_needs_its_partner(mirrored):
 
 
 def test_mirror_on_a_product_reduced_pair_is_rejected(mirrored):
+    """On the (m, v) rectangle the half mu >= 0 would be m >= 0: not a mirror image."""
     _, body = mirrored
     b = _edit(body, "S.max", lambda p: p.update(reduced=[True, False]))
-    assert not _check(b).ok
+    chk = _check(b)
+    assert not chk.ok and "searched as a product" in chk.messages[0]
+
+
+def test_a_half_tree_without_its_mirror_record_is_rejected(mirrored):
+    _, body = mirrored
+    b = _edit(body, "S.max", lambda p: p.pop("mirror"))
+    chk = _check(b)
+    assert not chk.ok and "root box" in chk.messages[0]
+
+
+def test_the_checker_does_not_import_the_prover_side():
+    tree = ast.parse(pathlib.Path(checker.__file__).read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert not any("symmetry" in n or "engine" in n for n in names), names
 
 
 def test_false_twin_of_an_even_extremum_is_not_proved(mirrored):
