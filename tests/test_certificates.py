@@ -40,7 +40,7 @@ def _remove_leaf(b):
 
 def _move_split(b):
     t = _extremum(b)["tree"]
-    i = next(i for i, n in enumerate(t) if n[0] == "s" and i > 40)
+    i = next(i for i, n in enumerate(t) if n[0] == "s" and i > len(t) // 2)
     x = float.fromhex(t[i][2])
     t[i][2] = (x * (1 + 1e-6) if x else 1e-9).hex()
 
