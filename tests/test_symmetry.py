@@ -11,6 +11,7 @@ from oracle_mpmath import MP, MomentOracle, to_mpf
 from selu_theory.expr import parse
 from verification import certificate as cert_io
 from verification import certify, checker, prove, symmetry
+from verification import grid_certificate as gc
 from verification.claim_types import NO_TOL, Claim, Extremum
 from verification.domain import Domain
 from verification.engine import Runner
@@ -256,3 +257,15 @@ def test_mirrored_certificates_do_not_depend_on_workers():
     _, one = _certified(parts, 1)
     _, two = _certified(parts, 2)
     assert one == two
+
+
+def test_a_grid_factor_replays_a_mirrored_part_with_its_partner(mirrored):
+    """paper-grid embeds a claim's max and min parts per factor; the min part of an odd
+    factor is the max part's mirror and is replayed with it, never alone."""
+    _, body = mirrored
+    params = prove.C.get("thm1-contraction").params
+    parts = [_part(body, "J11.max"), _part(body, "J11.min")]
+    assert gc._factor_bound({"expr": "J11", "bound": "0.1", "parts": parts}, params, SMALL, 1) == Fraction(1, 10)
+    twice = [_part(body, "J11.min"), _part(body, "J11.min")]
+    with pytest.raises(gc.GridRejected):
+        gc._factor_bound({"expr": "J11", "bound": "0.1", "parts": twice}, params, SMALL, 1)
