@@ -269,3 +269,24 @@ def test_a_grid_factor_replays_a_mirrored_part_with_its_partner(mirrored):
     twice = [_part(body, "J11.min"), _part(body, "J11.min")]
     with pytest.raises(gc.GridRejected):
         gc._factor_bound({"expr": "J11", "bound": "0.1", "parts": twice}, params, SMALL, 1)
+
+
+def test_false_twin_of_an_odd_pair_is_disproved_on_both_sides(mirrored):
+    """Thresholds +-t just inside the certified |J11| max: the max part is disproved by a
+    point, the mirrored min part by the mirrored point, each evaluated by the checker."""
+    res, _ = mirrored
+    lo, hi = next(p for p in res.parts if p.key == "J11.max").enclosure
+    t = Fraction(lo) - Fraction(1, 10 ** 6)
+    r2, body = _certified((Extremum("J11.max", "J11", "max", SMALL, threshold=str(t), tol=NO_TOL),
+                           Extremum("J11.min", "J11", "min", SMALL, threshold=str(-t), tol=NO_TOL)))
+    assert [p.status for p in r2.parts] == ["disproved", "disproved"]
+    mx, mn = _part(body, "J11.max"), _part(body, "J11.min")
+    assert mn["mirror"] == {"parity": "odd", "of": "J11.max"}
+    assert [Fraction(x) for x in mn["counterexample"]["point"][:2]] == \
+        [-Fraction(x) for x in mx["counterexample"]["point"][:2]]
+    chk = checker.check(body)
+    assert chk.ok and chk.status == "disproved", chk.messages
+    # a mirrored part may not borrow a proof from a disproved partner
+    b = _edit(body, "J11.min", lambda p: p.update(status="proved", counterexample=None))
+    chk = _check(b)
+    assert not chk.ok and "mirrors is disproved" in chk.messages[0], chk.messages
