@@ -303,8 +303,9 @@ def _cell_store(cc, st, ia, ib, state, imax, imin):
 
 
 @njit(parallel=True, **JIT_KERNEL)
-def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin):
-    """S on the cells c_start .. c_end - 1 (see the block comment above)."""
+def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state, imax, imin):
+    """S on the cells c_start .. c_end - 1 (see the block comment above), at the points
+    (i0, j) with jlo[i0] <= j < jhi[i0] (all of them: jlo = 0, jhi = n1)."""
     n1, n2, n3 = b1.shape[0] - 1, b2.shape[0] - 1, b3.shape[0] - 1
     for cc in prange(c_end - c_start):
         c0, c1, c2, c3 = _cell_axes(c_start + cc, n1, n2, n3)
@@ -318,15 +319,16 @@ def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin
                 vq = v_part(x2[i2], tau, K)
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
-                    for j in range(j0, j1):     # the vectorized loop
-                        f[j - j0], rf[j - j0] = point_S(mu, x1[j], tau, vq, K)
-                    _reduce_row(f, rf, j1 - j0, j0, i0, i2, i3, st, ia, ib)
+                    ja, jb = max(j0, jlo[i0]), min(j1, jhi[i0])
+                    for j in range(ja, jb):     # the vectorized loop
+                        f[j - ja], rf[j - ja] = point_S(mu, x1[j], tau, vq, K)
+                    _reduce_row(f, rf, jb - ja, ja, i0, i2, i3, st, ia, ib)
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 
 @njit(parallel=True, **JIT_KERNEL)
-def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin):
-    """mu~^2 on the cells c_start .. c_end - 1."""
+def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state, imax, imin):
+    """mu~^2 on the cells c_start .. c_end - 1, at the points jlo[i0] <= j < jhi[i0]."""
     n1, n2, n3 = b1.shape[0] - 1, b2.shape[0] - 1, b3.shape[0] - 1
     for cc in prange(c_end - c_start):
         c0, c1, c2, c3 = _cell_axes(c_start + cc, n1, n2, n3)
@@ -340,9 +342,10 @@ def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, im
                 vq = v_part_values(x2[i2], tau, K)
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
-                    for j in range(j0, j1):
-                        f[j - j0], rf[j - j0] = point_mu2(mu, x1[j], vq, K)
-                    _reduce_row(f, rf, j1 - j0, j0, i0, i2, i3, st, ia, ib)
+                    ja, jb = max(j0, jlo[i0]), min(j1, jhi[i0])
+                    for j in range(ja, jb):
+                        f[j - ja], rf[j - ja] = point_mu2(mu, x1[j], vq, K)
+                    _reduce_row(f, rf, jb - ja, ja, i0, i2, i3, st, ia, ib)
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 

@@ -45,9 +45,9 @@ from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import checker
 from verification.domain import Domain, DomainError
-from verification.grid_sweep import (MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READINGS, VARS, GridError,
-                                     axis_count, cell_boxes, cell_gradients, compile_expr, decide, make_axis,
-                                     sweep)
+from verification.grid_sweep import (MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READINGS, SYMMETRIES, VARS,
+                                     GridError, axis_count, cell_boxes, cell_gradients, compile_expr, decide,
+                                     make_axis, sweep, symmetries)
 
 KIND = "grid"
 CLAIM = "grid"
@@ -104,6 +104,10 @@ def build(expr: str, sense: str, threshold, domain: Domain, params: Params, read
             "domain": domain.to_json(), "reading": reading,
             "steps": {v: (None if steps.get(v) is None else text_of(Fraction(steps[v]))) for v in VARS},
             "cells": [int(c) for c in sw.cells]}
+    if sw.symmetry is not None:
+        # one point of each orbit was swept (grid_sweep.symmetries); the replay re-checks
+        # the axes before it accepts the reduction (absent: every point was swept)
+        grid["symmetry"] = sw.symmetry
     result = {"points": sw.points, "axes": [a.n for a in sw.axes], "covers": [text_of(a.cover) for a in sw.axes],
               "grid_extreme": float(sw.max_upper if sense == "max" else sw.min_lower).hex(),
               "bad_points": sw.n_bad, "slack": text_of(bound.slack), "bound": text_of(bound.bound),
@@ -199,10 +203,26 @@ def _definition(cert, activation: str = DEFAULT_ACTIVATION):
         except GridError as exc:
             raise GridRejected(f"grid cannot be rebuilt: {exc}") from None
     try:
-        compile_expr(expr, activation)
+        kind = compile_expr(expr, activation)[0]
     except GridError as exc:
         raise GridRejected(f"grid expression: {exc}") from None
-    return expr, sense, threshold, domain, reading, steps, tuple(cells), tuple(axes)
+    symmetry = _symmetry(grid, kind, axes)
+    return expr, sense, threshold, domain, reading, steps, tuple(cells), tuple(axes), symmetry
+
+
+def _symmetry(grid: dict, kind, axes):
+    """The recorded symmetry (None: every point was swept), accepted only when the
+    expression is invariant under it and the rebuilt float axes are exactly mirrored /
+    equal (checked here, on the arrays; never taken from the file)."""
+    if "symmetry" not in grid:
+        return None
+    sym = grid["symmetry"]
+    if sym not in SYMMETRIES:
+        raise GridRejected("malformed grid certificate: unknown symmetry")
+    if sym not in symmetries(axes, kind):
+        raise GridRejected(f"the grid claims the {sym} symmetry, which its axes or expression do not have "
+                           f"(the mu/omega axes are not exactly mirrored/equal, or the expression is not invariant)")
+    return sym
 
 
 # Parts replayed (and proved) in this process, by a sha256 of their canonical JSON and the
@@ -380,12 +400,12 @@ def replay(cert: dict, workers: int = 1):
             raise GridRejected(str(exc)) from None
         if cert.get("error_model") != error_model(activation):
             raise GridRejected("the certificate's error model differs from these kernels'")
-        expr, sense, threshold, domain, reading, steps, cells, axes = _definition(cert, activation)
+        expr, sense, threshold, domain, reading, steps, cells, axes, symmetry = _definition(cert, activation)
         method = _field(cert, "method", dict, "certificate")
         mode = method.get("mode")
         if mode not in ("per-cell", "global"):
             raise GridRejected(f"unknown grid method {mode!r}")
-        sw = sweep(axes, expr, params, cells=cells)
+        sw = sweep(axes, expr, params, cells=cells, symmetry=symmetry)
         if tuple(sw.cells) != cells:
             raise GridRejected("the recorded cells cannot be built on this grid")
         res = _field(cert, "result", dict, "certificate")
