@@ -28,12 +28,14 @@ from verification import worker_pool
 from verification.domain import Domain, down, up
 
 VARS = ("mu", "omega", "nu", "tau")
-READINGS = ("start", "end", "both", "linspace")
+READINGS = ("start", "end", "both", "linspace", "centred")
+PAPER_READINGS = READINGS[:4]   # "all" of a paper grid: the four readings of its text
 READING_TEXT = {
     "start": "lo + k*step, k = 0..floor((hi-lo)/step)  (hi only if hit)",
     "end": "hi - k*step  (lo only if hit)",
     "both": "lo + k*step, plus hi",
     "linspace": "ceil((hi-lo)/step) + 1 equally spaced points, both ends",
+    "centred": "c +- k*step around the centre c = (lo+hi)/2, plus lo and hi",
 }
 
 
@@ -97,6 +99,12 @@ def make_axis(name: str, lo, hi, step, reading: str) -> Axis:
             pts = [lo + i * step for i in range(k + 1)]
             if pts[-1] != hi:
                 pts.append(hi)
+        elif reading == "centred":
+            # mirrored about the centre point by point (exactly, in rationals; and in
+            # floats when the centre is 0, since round-to-nearest commutes with negation):
+            # what lets the sweep use the grid's (mu, omega) symmetry
+            c, k = (lo + hi) / 2, math.floor(span / 2 / step)
+            pts = [lo] + [c + i * step for i in range(-k, k + 1)] + [hi]
         else:
             n = math.ceil(span / step) + 1
             pts = [lo + span * i / (n - 1) for i in range(n)]
@@ -122,6 +130,8 @@ def axis_count(lo, hi, step, reading: str) -> int:
         return 1
     span = hi - lo
     k = math.floor(span / Fraction(step))
+    if reading == "centred":
+        return 2 * math.floor(span / 2 / Fraction(step)) + 3
     return k + 2 if reading in ("both", "linspace") else k + 1
 
 

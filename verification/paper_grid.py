@@ -59,8 +59,8 @@ from verification import certify, grid_certificate, prove
 from verification.domain import Domain, up
 from verification.engine import Runner
 from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
-    MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError, Sweep,
-    axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
+    MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, PAPER_READINGS, READING_TEXT, READINGS, VARS, Axis, Bound,
+    GridError, Sweep, axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
     grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
 from verification.report import rounded_decimal
 
@@ -168,7 +168,10 @@ LEMMA12 = PaperGrid(
     domain_text={"omega": "Omega (tau in [0.95, 1.1])", "wide-tau": "Omega with tau in [0.8, 1.25]"},
     domain_short={"omega": "tau 0.95-1.1", "wide-tau": "tau 0.8-1.25"},
     deriv_exprs={v: f"dS_d{v}" for v in VARS},
-    default_reading="both", default_domains=("omega", "wide-tau"),
+    # the recalled Lemma 12 does not say how its grid is laid out: the default is the
+    # paper's spacing centred on mu = omega = 0, mirrored point by point, so the sweep
+    # evaluates S (even in (mu, omega)) at one point of each mirrored pair only
+    default_reading="centred", default_domains=("omega", "wide-tau"),
 )
 
 LEMMA43 = PaperGrid(
@@ -409,7 +412,7 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
     The sweep a certificate's replay re-runs in this process is the sweep just made
     (``grid_sweep.sweep`` memoises on its exact inputs); ``selu-verify check`` re-sweeps."""
     params = params or Params()
-    readings = list(readings or ([g.default_reading] if g.default_reading != "all" else READINGS))
+    readings = list(readings or ([g.default_reading] if g.default_reading != "all" else PAPER_READINGS))
     domain_keys = list(domain_keys or g.default_domains)
     steps = scaled_steps(g, scale)
     t0 = time.perf_counter()
