@@ -22,8 +22,11 @@ as a flat tuple K = (mid, rad) per parameter in the activation's order (``consta
 the bare float sweep takes a tuple P of floats.  numba specialises on a tuple's length,
 so activations of any arity need no padding.
 
-Every helper is inlined into the sweep loops and written branch-free (one return,
-selects), so LLVM vectorizes the innermost (omega) loop with AVX2/AVX-512.
+The moment map's helpers are inlined into the per-point functions (point_S, point_mu2),
+which the sweeps call once per point; LLVM inlines the mr_* primitives.  The loops are
+not vectorized (numba's inspect_asm of the sweeps: scalar sd instructions, no gathers;
+the table lookups of erfcx/exp are what LLVM's cost model for this CPU refuses to
+vectorize); the code is branch-free (one return, selects) all the same.
 
 The sweeps stream over cells of the grid (index ranges), keeping per cell only the
 largest upper end, the smallest lower end, the arg-max/arg-min of the midpoint, the
@@ -52,6 +55,11 @@ from selu_theory.mr_arith import (INF, JIT_INLINE, JIT_KERNEL, NAN, mr_add, mr_d
 # grid kernels gets the same sweeps rebuilt from the same bytecode with its own kernels
 # as globals (``kernels_for``, at the end of this module).
 ACTIVATION = "selu"
+# The per-point functions (point_S, point_mu2) and the per-(nu, tau) ones (v_part*) are
+# called from the parallel sweeps, not inlined into them: numba's parfor passes on a
+# sweep with the whole moment map inlined took most of its 25-50 s compile; a call per
+# point costs nothing measurable next to ~100-200 ns of work (see mr_arith.JIT_PRIM).
+_TOP = JIT_KERNEL
 
 
 class GridUnavailable(ValueError):
@@ -97,7 +105,7 @@ def constants(params) -> tuple:
 # the moment map: generated base partials, J and S composed here
 
 
-@njit(**JIT_INLINE)
+@njit(**_TOP)
 def v_part(nu, tau, K):
     """(v = nu*tau, its radius, the m-free subexpressions of the moments kernel), flat:
     computed once per (nu, tau)."""
@@ -105,7 +113,7 @@ def v_part(nu, tau, K):
     return moments_hoisted(v, rv, K)
 
 
-@njit(**JIT_INLINE)
+@njit(**_TOP)
 def v_part_values(nu, tau, K):
     """The same for the value kernel (mu~, xi~ only)."""
     v, rv = mr_mulx(nu, tau)
@@ -146,7 +154,7 @@ def spectral_mr(j11, r11, j12, r12, j21, r21, j22, r22):
     return 0.5 * s, 0.5 * rs   # exact halving (rs >= TINY: no underflow)
 
 
-@njit(**JIT_INLINE)
+@njit(**_TOP)
 def point_S(mu, omega, tau, vq, K):
     m, rm = mr_mulx(mu, omega)
     mt, rmt, mu_m, rmu_m, mu_v, rmu_v, xt, rxt, xi_m, rxi_m, xi_v, rxi_v = moments_mr(m, rm, vq, K)
@@ -155,7 +163,7 @@ def point_S(mu, omega, tau, vq, K):
     return spectral_mr(j11, r11, j12, r12, j21, r21, j22, r22)
 
 
-@njit(**JIT_INLINE)
+@njit(**_TOP)
 def point_mu2(mu, omega, vq, K):
     m, rm = mr_mulx(mu, omega)
     mt, rmt, xt, rxt = values_mr(m, rm, vq, K)
@@ -247,7 +255,7 @@ def run_tape(tape, cm, cr, qm, qr, rm_, rr_):
 #   state[:, 3] amin  the smallest midpoint, imin[:, 4] its indices
 #   state[:, 4] rad   the largest radius
 #   state[:, 5] bad   points whose value or radius is not finite (fail the grid)
-# The (mu, omega) loops are innermost, omega (axis 1) the vectorized one; everything of
+# The (mu, omega) loops are innermost, omega (axis 1) the innermost one; everything of
 # v = nu*tau alone is computed once per (nu, tau).
 
 KIND_S, KIND_MU2, KIND_TAPE = 0, 1, 2
@@ -320,7 +328,7 @@ def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state, 
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
                     ja, jb = max(j0, jlo[i0]), min(j1, jhi[i0])
-                    for j in range(ja, jb):     # the vectorized loop
+                    for j in range(ja, jb):     # the innermost loop
                         f[j - ja], rf[j - ja] = point_S(mu, x1[j], tau, vq, K)
                     _reduce_row(f, rf, jb - ja, ja, i0, i2, i3, st, ia, ib)
         _cell_store(cc, st, ia, ib, state, imax, imin)
@@ -454,7 +462,8 @@ def erfcx_value(x, rx):
 KERNEL_NAMES = ("moments_hoisted", "moments_mr", "values_hoisted", "values_mr", "moments_float", "values_float")
 _INLINE = dict(JIT_INLINE)
 _PARALLEL = dict(parallel=True, **JIT_KERNEL)
-SPECIALISED = (("v_part", _INLINE), ("v_part_values", _INLINE), ("point_S", _INLINE), ("point_mu2", _INLINE),
+SPECIALISED = (("v_part", dict(_TOP)), ("v_part_values", dict(_TOP)), ("point_S", dict(_TOP)),
+               ("point_mu2", dict(_TOP)),
                ("all_quantities", _INLINE), ("all_quantities_call", dict(JIT_KERNEL)),
                ("sweep_S", _PARALLEL), ("sweep_mu2", _PARALLEL), ("sweep_tape", _PARALLEL),
                ("sweep_float", _PARALLEL))
