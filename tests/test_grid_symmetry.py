@@ -109,4 +109,3 @@ def test_symmetric_grid_certificate_replays_and_forged_symmetry_is_rejected(cli,
                                         c["grid"]["steps"].__setitem__("mu", "3/100")))
     ok, _, msgs = gc.replay(forged)
     assert not ok and "mirror symmetry" in msgs[0], msgs
-
