@@ -22,11 +22,11 @@ as a flat tuple K = (mid, rad) per parameter in the activation's order (``consta
 the bare float sweep takes a tuple P of floats.  numba specialises on a tuple's length,
 so activations of any arity need no padding.
 
-The moment map's helpers are inlined into the per-point functions (point_S, point_mu2),
-which the sweeps call once per point; LLVM inlines the mr_* primitives.  The loops are
-not vectorized (numba's inspect_asm of the sweeps: scalar sd instructions, no gathers;
-the table lookups of erfcx/exp are what LLVM's cost model for this CPU refuses to
-vectorize); the code is branch-free (one return, selects) all the same.
+Every helper of the moment map is inlined by numba into the sweep loops (one loop body);
+the mr_* primitives are inlined by LLVM (see ``mr_arith.JIT_PRIM``).  On the 2-core AMD
+machine (AVX2) LLVM does not vectorize them (inspect_asm: scalar sd instructions, no
+gathers: the table lookups of erfcx/exp need gathers its cost model refuses on this CPU);
+the helpers are branch-free (one return, selects) so that it can where gathers are cheap.
 
 The sweeps stream over cells of the grid (index ranges), keeping per cell only the
 largest upper end, the smallest lower end, the arg-max/arg-min of the midpoint, the
@@ -55,11 +55,6 @@ from selu_theory.mr_arith import (INF, JIT_INLINE, JIT_KERNEL, NAN, mr_add, mr_d
 # grid kernels gets the same sweeps rebuilt from the same bytecode with its own kernels
 # as globals (``kernels_for``, at the end of this module).
 ACTIVATION = "selu"
-# The per-point functions (point_S, point_mu2) and the per-(nu, tau) ones (v_part*) are
-# called from the parallel sweeps, not inlined into them: numba's parfor passes on a
-# sweep with the whole moment map inlined took most of its 25-50 s compile; a call per
-# point costs nothing measurable next to ~100-200 ns of work (see mr_arith.JIT_PRIM).
-_TOP = JIT_KERNEL
 
 
 class GridUnavailable(ValueError):
@@ -105,7 +100,7 @@ def constants(params) -> tuple:
 # the moment map: generated base partials, J and S composed here
 
 
-@njit(**_TOP)
+@njit(**JIT_INLINE)
 def v_part(nu, tau, K):
     """(v = nu*tau, its radius, the m-free subexpressions of the moments kernel), flat:
     computed once per (nu, tau)."""
@@ -113,7 +108,7 @@ def v_part(nu, tau, K):
     return moments_hoisted(v, rv, K)
 
 
-@njit(**_TOP)
+@njit(**JIT_INLINE)
 def v_part_values(nu, tau, K):
     """The same for the value kernel (mu~, xi~ only)."""
     v, rv = mr_mulx(nu, tau)
@@ -154,7 +149,7 @@ def spectral_mr(j11, r11, j12, r12, j21, r21, j22, r22):
     return 0.5 * s, 0.5 * rs   # exact halving (rs >= TINY: no underflow)
 
 
-@njit(**_TOP)
+@njit(**JIT_INLINE)
 def point_S(mu, omega, tau, vq, K):
     m, rm = mr_mulx(mu, omega)
     mt, rmt, mu_m, rmu_m, mu_v, rmu_v, xt, rxt, xi_m, rxi_m, xi_v, rxi_v = moments_mr(m, rm, vq, K)
@@ -163,7 +158,7 @@ def point_S(mu, omega, tau, vq, K):
     return spectral_mr(j11, r11, j12, r12, j21, r21, j22, r22)
 
 
-@njit(**_TOP)
+@njit(**JIT_INLINE)
 def point_mu2(mu, omega, vq, K):
     m, rm = mr_mulx(mu, omega)
     mt, rmt, xt, rxt = values_mr(m, rm, vq, K)
@@ -462,8 +457,7 @@ def erfcx_value(x, rx):
 KERNEL_NAMES = ("moments_hoisted", "moments_mr", "values_hoisted", "values_mr", "moments_float", "values_float")
 _INLINE = dict(JIT_INLINE)
 _PARALLEL = dict(parallel=True, **JIT_KERNEL)
-SPECIALISED = (("v_part", dict(_TOP)), ("v_part_values", dict(_TOP)), ("point_S", dict(_TOP)),
-               ("point_mu2", dict(_TOP)),
+SPECIALISED = (("v_part", _INLINE), ("v_part_values", _INLINE), ("point_S", _INLINE), ("point_mu2", _INLINE),
                ("all_quantities", _INLINE), ("all_quantities_call", dict(JIT_KERNEL)),
                ("sweep_S", _PARALLEL), ("sweep_mu2", _PARALLEL), ("sweep_tape", _PARALLEL),
                ("sweep_float", _PARALLEL))

@@ -100,12 +100,13 @@ check_rounding()
 # Branch-free helpers (one return, selects) give LLVM straight-line code to schedule.
 JIT_INLINE = dict(cache=True, fastmath=False, error_model="numpy", inline="always")
 JIT_KERNEL = dict(cache=True, fastmath=False, error_model="numpy")
-# The primitives below are NOT inlined by numba (``inline="always"`` works on numba's IR,
-# re-typing every call site: it made compiling one sweep take 25-50 s CPU).  They are
-# tiny, so LLVM inlines them at every call anyway; measured (2026-12-01, 1 thread, 8x
-# grids): compile of sweep_mu2 / sweep_S 25 / 49 s -> 7 / 5 s CPU, run time unchanged
-# (103 -> 92 ns/point for mu~^2, 218 -> 192 for S, within the machine's noise).  The
-# arithmetic, and so the error model, is the same code either way.
+# The primitives below are NOT inlined by numba (``inline="always"`` works on numba's IR
+# and re-types every call site: with ~100 primitive calls per point it made compiling one
+# sweep take 25-50 s CPU).  They are tiny, so LLVM inlines them at every call anyway, and
+# the sweep's loop body is the same straight-line code.  Measured (2026-12-01, 1 thread,
+# grids at 8x spacing, fresh numba cache): compiling sweep_mu2 / sweep_S 25 / 49 ->
+# 7 / 6 s CPU; run time 103 -> 96 ns/point (mu~^2), 218 -> 160 ns/point (S), within the
+# shared machine's noise.  The arithmetic, and so the error model, is the same code.
 JIT_PRIM = JIT_KERNEL
 
 
