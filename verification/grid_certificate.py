@@ -414,7 +414,7 @@ def replay(cert: dict, workers: int = 1):
                        "bad_points": sw.n_bad})   # before the costly gradients: a changed grid fails fast
         need_cells = mode == "per-cell" or any(
             isinstance(d, dict) and d.get("certified_by") == "per-cell" for d in method.get("derivatives") or [])
-        cell_M = cell_gradients(expr, params, cell_boxes(sw), workers) if need_cells else None
+        cell_M = cell_gradients(expr, params, cell_boxes(sw), workers, skip=sw.empty_cells) if need_cells else None
         if mode == "per-cell":
             bound = decide(sw, sense, threshold, "per-cell", cell_M=cell_M)
         else:

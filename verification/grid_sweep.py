@@ -388,6 +388,20 @@ class Sweep:
     def point(self, idx) -> tuple:
         return tuple(float(a.points[int(i)]) for a, i in zip(self.axes, idx))
 
+    def speed_text(self) -> str:
+        """'N M points/s, T threads' of the points evaluated, and the symmetry if one
+        reduced them (for the reports)."""
+        ev = self.evaluated or self.points
+        txt = f"{ev / max(self.seconds, 1e-9) / 1e6:.1f} M points/s, {self.threads} threads"
+        if self.symmetry is not None:
+            txt += f"; {self.symmetry} symmetry: {ev:,} of {self.points:,} points evaluated"
+        return txt
+
+    @property
+    def empty_cells(self) -> np.ndarray:
+        """Cells in which no point was evaluated (under a symmetry): no value, no NaN."""
+        return (self.hi == -np.finfo(np.float64).max) & (self.bad == 0)
+
     @property
     def n_bad(self) -> int:
         return int(self.bad.sum())
@@ -631,8 +645,18 @@ def _gradient_chunk(args):
     return out
 
 
-def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int = 80, progress=None) -> np.ndarray:
-    """Per cell, certified upper bounds of |d f / d x_i| over the cell (Arb jets)."""
+def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int = 80, progress=None,
+                   skip=None) -> np.ndarray:
+    """Per cell, certified upper bounds of |d f / d x_i| over the cell (Arb jets).
+    ``skip``: a mask of cells whose row is 0 without an enclosure -- the cells that keep
+    no point under a symmetry (``Sweep.empty_cells``): their grid maximum is -inf, so no
+    slack added to it matters; their regions are the images of kept cells' regions."""
+    if skip is not None and np.any(skip):
+        keep = np.nonzero(~np.asarray(skip))[0]
+        out = np.zeros((len(boxes), 4))
+        if keep.size:
+            out[keep] = cell_gradients(expr, params, [boxes[i] for i in keep], workers, bits, progress)
+        return out
     chunk = max(1, min(256, len(boxes) // max(1, 4 * workers) or 1))
     items = [(expr, params, bits, boxes[i:i + chunk]) for i in range(0, len(boxes), chunk)]
     rows = []

@@ -60,8 +60,8 @@ from verification.domain import Domain, up
 from verification.engine import Runner
 from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
     MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, PAPER_READINGS, READING_TEXT, READINGS, VARS, Axis, Bound,
-    GridError, Sweep, axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
-    grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
+    GridError, Sweep, axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide,
+    default_cells, grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
 from verification.report import rounded_decimal
 
 OMEGA_WIDE_TAU = C.OMEGA_WIDE_TAU
@@ -468,7 +468,7 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
                 boxes = cell_boxes(sw)
                 log(f"per-cell gradient enclosures on {len(boxes)} cells")
                 with phases("per-cell gradient enclosures"):
-                    cm = cell_gradients(g.expr, params, boxes, workers)
+                    cm = cell_gradients(g.expr, params, boxes, workers, skip=sw.empty_cells)
                 bounds.append(decide(sw, "max", g.threshold, "per-cell", cell_M=cm))
             cex = counterexample(sw, "max", g.threshold, g.expr, params)
             for b in bounds:
@@ -547,7 +547,7 @@ def reading_column(g: PaperGrid, r: ReadingResult) -> dict:
         "where": fmt_point(pt) + (f", nu*tau = {pt[2] * pt[3]:.6g}" if g.id == "lemma43" else ""),
         "float error": f"<= {sw.max_rad:.2e} (worst bound over the grid)",
         "covering radius h_i": ", ".join(fmt(a.cover, 10, 1) for a in sw.axes),
-        "seconds": f"{sw.seconds:.1f} ({sw.points / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, {sw.threads} threads)",
+        "seconds": f"{sw.seconds:.1f} ({sw.speed_text()})",
     }
     for b in r.bounds:
         label = {"paper": "slack (paper: sum M_i*Delta_i)", "certified": "slack (certified M_i, h_i)",
@@ -635,6 +635,7 @@ def to_json(run: PaperRun) -> dict:
             "covers": [float(up(a.cover)) for a in sw.axes],
             "max_mid": mid, "max_upper": sw.max_upper, "max_point": list(pt), "max_error_bound": sw.max_rad,
             "bad_points": sw.n_bad, "seconds": round(sw.seconds, 3), "threads": sw.threads,
+            "symmetry": sw.symmetry, "evaluated": sw.evaluated,
             "paper_M": run.paper_M_status[r.domain_key][0], "status": r.status,
             "certified_mode": r.certified_mode, "certificate": r.certificate_path,
             "replay": None if r.replay is None else {"accepted": r.replay[0], "status": r.replay[1],

@@ -250,7 +250,7 @@ def cmd_grid(args) -> int:
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
         with progress_bar(args, "per-cell gradients", len(boxes)) as tick:
-            cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick)
+            cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick, skip=sw.empty_cells)
         bounds.append(pg.decide(sw, sense, threshold, "per-cell", cell_M=cell_M))
         methods.append({"mode": "per-cell"})
     if deriv is not None:
@@ -301,8 +301,7 @@ def cmd_grid(args) -> int:
     if replay is not None:
         t.add_row("certificate", f"{cert_path}: " + ("replayed, " + replay[1] if replay[0] else
                                                      "replay REJECTED: " + "; ".join(replay[2])))
-    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, "
-                         f"{sw.threads} threads)")
+    t.add_row("seconds", f"{sw.seconds:.2f} ({sw.speed_text()})")
     console.print(t)
     verb = {"below": f"< {args.below}", "above": f"> {args.above}"}.get(mode)
     if status == "proved":
