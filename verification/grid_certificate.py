@@ -237,6 +237,15 @@ def _replayed_key(part: dict, params: Params) -> str:
     return hashlib.sha256(cert_io.canonical(body)).hexdigest()
 
 
+def note_replayed(part: dict, params: Params) -> None:
+    """Record that the checker of this process has replayed ``part`` (its JSON exactly as a
+    grid certificate embeds it) as proved, at CHECK_BITS: a paper grid's derivative claim
+    is accepted through ``certify`` (the checker replays its certificate, every part proved)
+    right before the grid certificates that embed its parts are replayed, which then need
+    not replay them a second time.  Only for a claim the checker accepted as proved."""
+    _REPLAYED.add(_replayed_key(part, params))
+
+
 def _replay_part(part: dict, expr: str, params: Params, workers: int):
     """The typed part after the checker replayed it as proved (GridRejected otherwise)."""
     try:

@@ -287,8 +287,15 @@ def certify_derivatives(g: PaperGrid, domain_keys, params: Params, workers=1, ma
         parts.setdefault((p.expr, p.domain), {})[p.sense] = r
     bad = [f"{r.key}: {r.status}" for r in res.parts if r.status != "proved"]
     detail = "; ".join(bad) if bad else done.reason
-    return DerivativeBounds(done.certificate.claim, done.status, detail, None if done.path is None else str(done.path),
-                            parts, time.perf_counter() - t0, accepted=bool(done.check.ok))
+    db = DerivativeBounds(done.certificate.claim, done.status, detail, None if done.path is None else str(done.path),
+                          parts, time.perf_counter() - t0, accepted=bool(done.check.ok))
+    if db.accepted and db.status == "proved":
+        # the checker has just replayed every part as proved: the grid certificates' replays
+        # in this process need not replay them again (grid_certificate.note_replayed)
+        for d in parts.values():
+            for r in d.values():
+                grid_certificate.note_replayed(r.record.to_json(), params)
+    return db
 
 
 def _forms(g: PaperGrid, v: str):
