@@ -22,8 +22,11 @@ as a flat tuple K = (mid, rad) per parameter in the activation's order (``consta
 the bare float sweep takes a tuple P of floats.  numba specialises on a tuple's length,
 so activations of any arity need no padding.
 
-Every helper is inlined into the sweep loops and written branch-free (one return,
-selects), so LLVM vectorizes the innermost (omega) loop with AVX2/AVX-512.
+Every helper of the moment map is inlined by numba into the sweep loops (one loop body);
+the mr_* primitives are inlined by LLVM (see ``mr_arith.JIT_PRIM``).  On the 2-core AMD
+machine (AVX2) LLVM does not vectorize them (inspect_asm: scalar sd instructions, no
+gathers: the table lookups of erfcx/exp need gathers its cost model refuses on this CPU);
+the helpers are branch-free (one return, selects) so that it can where gathers are cheap.
 
 The sweeps stream over cells of the grid (index ranges), keeping per cell only the
 largest upper end, the smallest lower end, the arg-max/arg-min of the midpoint, the
@@ -247,7 +250,7 @@ def run_tape(tape, cm, cr, qm, qr, rm_, rr_):
 #   state[:, 3] amin  the smallest midpoint, imin[:, 4] its indices
 #   state[:, 4] rad   the largest radius
 #   state[:, 5] bad   points whose value or radius is not finite (fail the grid)
-# The (mu, omega) loops are innermost, omega (axis 1) the vectorized one; everything of
+# The (mu, omega) loops are innermost, omega (axis 1) the innermost one; everything of
 # v = nu*tau alone is computed once per (nu, tau).
 
 KIND_S, KIND_MU2, KIND_TAPE = 0, 1, 2
@@ -303,8 +306,9 @@ def _cell_store(cc, st, ia, ib, state, imax, imin):
 
 
 @njit(parallel=True, **JIT_KERNEL)
-def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin):
-    """S on the cells c_start .. c_end - 1 (see the block comment above)."""
+def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state, imax, imin):
+    """S on the cells c_start .. c_end - 1 (see the block comment above), at the points
+    (i0, j) with jlo[i0] <= j < jhi[i0] (all of them: jlo = 0, jhi = n1)."""
     n1, n2, n3 = b1.shape[0] - 1, b2.shape[0] - 1, b3.shape[0] - 1
     for cc in prange(c_end - c_start):
         c0, c1, c2, c3 = _cell_axes(c_start + cc, n1, n2, n3)
@@ -318,15 +322,16 @@ def sweep_S(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin
                 vq = v_part(x2[i2], tau, K)
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
-                    for j in range(j0, j1):     # the vectorized loop
-                        f[j - j0], rf[j - j0] = point_S(mu, x1[j], tau, vq, K)
-                    _reduce_row(f, rf, j1 - j0, j0, i0, i2, i3, st, ia, ib)
+                    ja, jb = max(j0, jlo[i0]), min(j1, jhi[i0])
+                    for j in range(ja, jb):     # the innermost loop
+                        f[j - ja], rf[j - ja] = point_S(mu, x1[j], tau, vq, K)
+                    _reduce_row(f, rf, jb - ja, ja, i0, i2, i3, st, ia, ib)
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 
 @njit(parallel=True, **JIT_KERNEL)
-def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, imin):
-    """mu~^2 on the cells c_start .. c_end - 1."""
+def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state, imax, imin):
+    """mu~^2 on the cells c_start .. c_end - 1, at the points jlo[i0] <= j < jhi[i0]."""
     n1, n2, n3 = b1.shape[0] - 1, b2.shape[0] - 1, b3.shape[0] - 1
     for cc in prange(c_end - c_start):
         c0, c1, c2, c3 = _cell_axes(c_start + cc, n1, n2, n3)
@@ -340,9 +345,10 @@ def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, state, imax, im
                 vq = v_part_values(x2[i2], tau, K)
                 for i0 in range(b0[c0], b0[c0 + 1]):
                     mu = x0[i0]
-                    for j in range(j0, j1):
-                        f[j - j0], rf[j - j0] = point_mu2(mu, x1[j], vq, K)
-                    _reduce_row(f, rf, j1 - j0, j0, i0, i2, i3, st, ia, ib)
+                    ja, jb = max(j0, jlo[i0]), min(j1, jhi[i0])
+                    for j in range(ja, jb):
+                        f[j - ja], rf[j - ja] = point_mu2(mu, x1[j], vq, K)
+                    _reduce_row(f, rf, jb - ja, ja, i0, i2, i3, st, ia, ib)
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 

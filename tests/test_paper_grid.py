@@ -88,7 +88,7 @@ def test_every_grid_value_is_enclosed(expr, domain):
 def test_paper_grid_axes():
     steps = {v: Fraction(LEMMA) for v, LEMMA in pg.LEMMA12.steps.items()}
     n = {rd: [pg.make_axis(v, lo, hi, steps[v], rd).n for v, (lo, hi) in zip(pg.VARS, C.OMEGA.bounds)]
-         for rd in pg.READINGS}
+         for rd in pg.PAPER_READINGS}
     assert n["start"] == [30, 242, 731, 205] and n["both"] == [31, 243, 732, 206]
     wide = [pg.make_axis(v, lo, hi, steps[v], "start").n for v, (lo, hi) in zip(pg.VARS, pg.OMEGA_WIDE_TAU.bounds)]
     assert math.prod(wide) == 30 * 242 * 731 * 615
@@ -96,7 +96,7 @@ def test_paper_grid_axes():
     both = [pg.make_axis(v, lo, hi, s43[v], "both") for v, (lo, hi) in zip(pg.VARS, OMEGA_MINUS.bounds)]
     assert [a.n for a in both] == [135, 135, 473, 238]
     # every point of the domain is within the covering radius of an axis point
-    for rd in pg.READINGS:
+    for rd in pg.PAPER_READINGS:
         for (lo, hi), v in zip(OMEGA_MINUS.bounds, pg.VARS):
             a = pg.make_axis(v, lo, hi, s43[v], rd)
             assert a.cover <= s43[v] and Fraction(a.points[0]) >= lo and Fraction(a.points[-1]) <= hi
@@ -207,11 +207,11 @@ def test_paper_grid_cli_scaled_down(cli, tmp_path):
     assert "0.00451457" in out and "paper vs reproduced" in out
     assert "status: proved" in out and "paper's own slack (its M_i, sum M_i*Delta_i) at this spacing: undecided" in out
     status_rows = [line for line in out.splitlines() if line.startswith("│ status ")]
-    assert len(status_rows) == 1 and status_rows[0].count("proved") == len(pg.READINGS), status_rows
+    assert len(status_rows) == 1 and status_rows[0].count("proved") == len(pg.PAPER_READINGS), status_rows
     data = json.loads(js.read_text())
     assert data["status"] == "proved" and data["paper_method"] == "undecided"
     res = {r["reading"]: r for r in data["results"]}
-    assert set(res) == set(pg.READINGS)
+    assert set(res) == set(pg.PAPER_READINGS)
     for r in res.values():
         assert r["paper_M"] == "proved" and r["bad_points"] == 0 and r["max_error_bound"] < 1e-15
         modes = {b["mode"]: b for b in r["bounds"]}

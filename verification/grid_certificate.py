@@ -45,9 +45,9 @@ from selu_theory.user_activation import UserActivationError
 from verification import certificate as cert_io
 from verification import checker
 from verification.domain import Domain, DomainError
-from verification.grid_sweep import (MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READINGS, VARS, GridError,
-                                     axis_count, cell_boxes, cell_gradients, compile_expr, decide, make_axis,
-                                     sweep)
+from verification.grid_sweep import (MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READINGS, SYMMETRIES, VARS,
+                                     GridError, axis_count, cell_boxes, cell_gradients, compile_expr, decide,
+                                     make_axis, sweep, symmetries)
 
 KIND = "grid"
 CLAIM = "grid"
@@ -104,6 +104,10 @@ def build(expr: str, sense: str, threshold, domain: Domain, params: Params, read
             "domain": domain.to_json(), "reading": reading,
             "steps": {v: (None if steps.get(v) is None else text_of(Fraction(steps[v]))) for v in VARS},
             "cells": [int(c) for c in sw.cells]}
+    if sw.symmetry is not None:
+        # one point of each orbit was swept (grid_sweep.symmetries); the replay re-checks
+        # the axes before it accepts the reduction (absent: every point was swept)
+        grid["symmetry"] = sw.symmetry
     result = {"points": sw.points, "axes": [a.n for a in sw.axes], "covers": [text_of(a.cover) for a in sw.axes],
               "grid_extreme": float(sw.max_upper if sense == "max" else sw.min_lower).hex(),
               "bad_points": sw.n_bad, "slack": text_of(bound.slack), "bound": text_of(bound.bound),
@@ -199,10 +203,26 @@ def _definition(cert, activation: str = DEFAULT_ACTIVATION):
         except GridError as exc:
             raise GridRejected(f"grid cannot be rebuilt: {exc}") from None
     try:
-        compile_expr(expr, activation)
+        kind = compile_expr(expr, activation)[0]
     except GridError as exc:
         raise GridRejected(f"grid expression: {exc}") from None
-    return expr, sense, threshold, domain, reading, steps, tuple(cells), tuple(axes)
+    symmetry = _symmetry(grid, kind, axes)
+    return expr, sense, threshold, domain, reading, steps, tuple(cells), tuple(axes), symmetry
+
+
+def _symmetry(grid: dict, kind, axes):
+    """The recorded symmetry (None: every point was swept), accepted only when the
+    expression is invariant under it and the rebuilt float axes are exactly mirrored /
+    equal (checked here, on the arrays; never taken from the file)."""
+    if "symmetry" not in grid:
+        return None
+    sym = grid["symmetry"]
+    if sym not in SYMMETRIES:
+        raise GridRejected("malformed grid certificate: unknown symmetry")
+    if sym not in symmetries(axes, kind):
+        raise GridRejected(f"the grid claims the {sym} symmetry, which its axes or expression do not have "
+                           f"(the mu/omega axes are not exactly mirrored/equal, or the expression is not invariant)")
+    return sym
 
 
 # Parts replayed (and proved) in this process, by a sha256 of their canonical JSON and the
@@ -217,16 +237,27 @@ def _replayed_key(part: dict, params: Params) -> str:
     return hashlib.sha256(cert_io.canonical(body)).hexdigest()
 
 
+def note_replayed(part: dict, params: Params) -> None:
+    """Record that the checker of this process has replayed ``part`` (its JSON exactly as a
+    grid certificate embeds it) as proved, at CHECK_BITS: a paper grid's derivative claim
+    is accepted through ``certify`` (the checker replays its certificate, every part proved)
+    right before the grid certificates that embed its parts are replayed, which then need
+    not replay them a second time.  Only for a claim the checker accepted as proved."""
+    _REPLAYED.add(_replayed_key(part, params))
+
+
 def _replay_part(part: dict, expr: str, params: Params, workers: int, siblings=()):
     """The typed part after the checker replayed it as proved (GridRejected otherwise).
     ``siblings``: the other parts of the factor (each replayed here too), which a part
-    proved as the mirror of another (``checker.check_mirrored``) refers to."""
+    proved as the mirror of another (``checker.check_mirrored``) refers to.  Such a part
+    holds only if its partner does, which the caller replays after it: it is not cached
+    here (its own replay is one point)."""
     try:
         typed = cert_io.part_from_json(part, f"part for |{expr}|")
         others = tuple(cert_io.part_from_json(p, f"part for |{expr}|") for p in siblings if p is not part)
     except cert_io.CertificateError as exc:
         raise GridRejected(f"malformed part for {expr}: {exc}") from None
-    key = _replayed_key(part if "mirror" not in part else {"part": part, "siblings": list(siblings)}, params)
+    key = _replayed_key(part, params)
     if key in _REPLAYED:
         return typed
     try:
@@ -238,7 +269,8 @@ def _replay_part(part: dict, expr: str, params: Params, workers: int, siblings=(
         raise GridRejected(f"malformed part for {expr}: {exc}") from None
     if status != "proved":
         raise GridRejected(f"part {part.get('key')!r} replays as {status}")
-    _REPLAYED.add(key)
+    if typed.mirror is None or typed.mirror[0] != "odd":
+        _REPLAYED.add(key)
     return typed
 
 
@@ -383,12 +415,12 @@ def replay(cert: dict, workers: int = 1):
             raise GridRejected(str(exc)) from None
         if cert.get("error_model") != error_model(activation):
             raise GridRejected("the certificate's error model differs from these kernels'")
-        expr, sense, threshold, domain, reading, steps, cells, axes = _definition(cert, activation)
+        expr, sense, threshold, domain, reading, steps, cells, axes, symmetry = _definition(cert, activation)
         method = _field(cert, "method", dict, "certificate")
         mode = method.get("mode")
         if mode not in ("per-cell", "global"):
             raise GridRejected(f"unknown grid method {mode!r}")
-        sw = sweep(axes, expr, params, cells=cells)
+        sw = sweep(axes, expr, params, cells=cells, symmetry=symmetry)
         if tuple(sw.cells) != cells:
             raise GridRejected("the recorded cells cannot be built on this grid")
         res = _field(cert, "result", dict, "certificate")
@@ -397,7 +429,7 @@ def replay(cert: dict, workers: int = 1):
                        "bad_points": sw.n_bad})   # before the costly gradients: a changed grid fails fast
         need_cells = mode == "per-cell" or any(
             isinstance(d, dict) and d.get("certified_by") == "per-cell" for d in method.get("derivatives") or [])
-        cell_M = cell_gradients(expr, params, cell_boxes(sw), workers) if need_cells else None
+        cell_M = cell_gradients(expr, params, cell_boxes(sw), workers, skip=sw.empty_cells) if need_cells else None
         if mode == "per-cell":
             bound = decide(sw, sense, threshold, "per-cell", cell_M=cell_M)
         else:

@@ -28,12 +28,14 @@ from verification import worker_pool
 from verification.domain import Domain, down, up
 
 VARS = ("mu", "omega", "nu", "tau")
-READINGS = ("start", "end", "both", "linspace")
+READINGS = ("start", "end", "both", "linspace", "centred")
+PAPER_READINGS = READINGS[:4]   # "all" of a paper grid: the four readings of its text
 READING_TEXT = {
     "start": "lo + k*step, k = 0..floor((hi-lo)/step)  (hi only if hit)",
     "end": "hi - k*step  (lo only if hit)",
     "both": "lo + k*step, plus hi",
     "linspace": "ceil((hi-lo)/step) + 1 equally spaced points, both ends",
+    "centred": "c +- k*step around the centre c = (lo+hi)/2, plus lo and hi",
 }
 
 
@@ -97,6 +99,12 @@ def make_axis(name: str, lo, hi, step, reading: str) -> Axis:
             pts = [lo + i * step for i in range(k + 1)]
             if pts[-1] != hi:
                 pts.append(hi)
+        elif reading == "centred":
+            # mirrored about the centre point by point (exactly, in rationals; and in
+            # floats when the centre is 0, since round-to-nearest commutes with negation):
+            # what lets the sweep use the grid's (mu, omega) symmetry
+            c, k = (lo + hi) / 2, math.floor(span / 2 / step)
+            pts = [lo] + [c + i * step for i in range(-k, k + 1)] + [hi]
         else:
             n = math.ceil(span / step) + 1
             pts = [lo + span * i / (n - 1) for i in range(n)]
@@ -122,6 +130,8 @@ def axis_count(lo, hi, step, reading: str) -> int:
         return 1
     span = hi - lo
     k = math.floor(span / Fraction(step))
+    if reading == "centred":
+        return 2 * math.floor(span / 2 / Fraction(step)) + 3
     return k + 2 if reading in ("both", "linspace") else k + 1
 
 
@@ -252,6 +262,101 @@ def compile_expr(expr_text: str, activation: str = DEFAULT_ACTIVATION):
 
 
 # --------------------------------------------------------------------------------------
+# symmetry: sweep one point of each orbit
+#
+# S (Lemma 12) and mu~^2 (Lemma 43) are EVEN under sigma: (mu, omega) -> (-mu, -omega).
+# mu~ and xi~ depend on (m, v) = (mu omega, nu tau) only, so mu~^2 is unchanged and the
+# Jacobian's columns become (-J11, -J21), (J12, J22): J D with D = diag(-1, 1) orthogonal,
+# the same singular values, the same S.  mu~^2 is moreover SYMMETRIC under
+# swap: (mu, omega) -> (omega, mu) (m is unchanged).  When the grid is invariant under
+# such a map, the true values at a point and at its image are EQUAL, so the true grid
+# extreme is the extreme over one point of each orbit; each kept point's enclosure
+# encloses the true value of its whole orbit.  The grid is invariant when the axes are:
+#   mirror: the mu and omega axes are each exactly symmetric as float arrays,
+#           x[i] == -x[n-1-i] (compared as values; -0.0 == 0.0 is the same real), and
+#           so are their domain ends (lo == -hi), so the per-cell regions
+#           {x : nearest grid point p} map onto each other too;
+#   swap:   the mu and omega axes are the same float array on the same range.
+# Kept points, per mu index i (rows jlo[i] <= j < jhi[i] of omega indices):
+#   mirror: mu >= 0 (i >= n//2), all omega; on the row mu = 0 (n odd) omega >= 0 only;
+#   swap:   j >= i;
+#   mirror+swap: |omega| <= mu: i >= n//2, n-1-i <= j <= i.
+# ``symmetry_rows`` builds the rows and ``check_cover`` re-verifies, independently of
+# how they were built, that every grid point or one of its images is kept.  The grid
+# certificate records the symmetry; its replay re-checks the axes before it accepts it.
+
+SYMMETRIES = ("mirror", "swap", "mirror+swap")
+# expressions (by grid kind) with their proven invariances
+EVEN = {gk.KIND_S: ("mirror",), gk.KIND_MU2: ("mirror", "swap", "mirror+swap")}
+
+
+def _axis_symmetric(ax: Axis) -> bool:
+    x = ax.points
+    return ax.lo == -ax.hi and bool(np.all(x == -x[::-1]))
+
+
+def symmetries(axes, kind) -> tuple:
+    """The symmetries the grid (its exact float axes and domain) and the expression's kind
+    admit, checked here on the arrays themselves."""
+    allowed = EVEN.get(kind, ())
+    mu, om = axes[0], axes[1]
+    mirror = _axis_symmetric(mu) and _axis_symmetric(om)
+    swap = mu.lo == om.lo and mu.hi == om.hi and mu.n == om.n and bool(np.all(mu.points == om.points))
+    have = {"mirror": mirror, "swap": swap, "mirror+swap": mirror and swap}
+    return tuple(s for s in SYMMETRIES if s in allowed and have[s])
+
+
+def best_symmetry(axes, kind):
+    """The symmetry keeping the fewest points (None: none applies)."""
+    avail = symmetries(axes, kind)
+    for s in ("mirror+swap", "mirror", "swap"):
+        if s in avail:
+            return s
+    return None
+
+
+def symmetry_rows(n0: int, n1: int, symmetry) -> tuple:
+    """(jlo, jhi): per mu index the kept omega index range [jlo, jhi)."""
+    i = np.arange(n0, dtype=np.int64)
+    jlo = np.zeros(n0, np.int64)
+    jhi = np.full(n0, n1, np.int64)
+    if symmetry is None:
+        return jlo, jhi
+    if symmetry not in SYMMETRIES:
+        raise GridError(f"unknown grid symmetry {symmetry!r}")
+    if symmetry in ("swap", "mirror+swap") and n0 != n1:
+        raise GridError(f"the {symmetry} symmetry needs equal mu and omega axes")
+    if symmetry == "mirror":
+        jhi[i < n0 // 2] = 0
+        if n0 % 2:
+            jlo[n0 // 2] = n1 // 2
+    elif symmetry == "swap":
+        jlo = i.copy()
+    else:
+        keep = i >= n0 // 2
+        jlo = np.where(keep, n0 - 1 - i, 0)
+        jhi = np.where(keep, i + 1, 0)
+    return jlo.astype(np.int64), jhi.astype(np.int64)
+
+
+def check_cover(n0: int, n1: int, symmetry, jlo, jhi) -> None:
+    """GridError unless every (mu, omega) index pair is kept or has a kept image under the
+    symmetry (index images: mirror (n0-1-i, n1-1-j), swap (j, i); valid once the axes
+    were checked by ``symmetries``)."""
+    j = np.arange(n1)[None, :]
+    kept = (j >= np.asarray(jlo)[:, None]) & (j < np.asarray(jhi)[:, None])
+    cover = kept.copy()
+    if symmetry in ("mirror", "mirror+swap"):
+        cover |= kept[::-1, ::-1]
+    if symmetry in ("swap", "mirror+swap"):
+        cover |= kept.T
+    if symmetry == "mirror+swap":
+        cover |= kept[::-1, ::-1].T
+    if not cover.all():
+        raise GridError(f"the {symmetry} rows do not cover the grid")
+
+
+# --------------------------------------------------------------------------------------
 # the sweep
 
 
@@ -273,6 +378,8 @@ class Sweep:
     seconds: float
     threads: int
     reused: bool = False  # a copy of the same sweep made earlier in this process (see ``sweep``)
+    symmetry: str = None  # the symmetry whose orbits were swept once each (None: every point)
+    evaluated: int = 0    # points evaluated (< points under a symmetry)
 
     @property
     def points(self) -> int:
@@ -280,6 +387,20 @@ class Sweep:
 
     def point(self, idx) -> tuple:
         return tuple(float(a.points[int(i)]) for a, i in zip(self.axes, idx))
+
+    def speed_text(self) -> str:
+        """'N M points/s, T threads' of the points evaluated, and the symmetry if one
+        reduced them (for the reports)."""
+        ev = self.evaluated or self.points
+        txt = f"{ev / max(self.seconds, 1e-9) / 1e6:.1f} M points/s, {self.threads} threads"
+        if self.symmetry is not None:
+            txt += f"; {self.symmetry} symmetry: {ev:,} of {self.points:,} points evaluated"
+        return txt
+
+    @property
+    def empty_cells(self) -> np.ndarray:
+        """Cells in which no point was evaluated (under a symmetry): no value, no NaN."""
+        return (self.hi == -np.finfo(np.float64).max) & (self.bad == 0)
 
     @property
     def n_bad(self) -> int:
@@ -356,12 +477,19 @@ def _memo_key(ks, kind, tape, cm, cr, nreg, K, xs, bnds) -> str:
 
 def _copy(sw: "Sweep", reused: bool) -> "Sweep":
     return Sweep(sw.axes, sw.cells, sw.bounds, sw.hi.copy(), sw.lo.copy(), sw.amax.copy(), sw.imax.copy(),
-                 sw.amin.copy(), sw.imin.copy(), sw.rad.copy(), sw.bad.copy(), sw.seconds, sw.threads, reused)
+                 sw.amin.copy(), sw.imin.copy(), sw.rad.copy(), sw.bad.copy(), sw.seconds, sw.threads, reused,
+                 sw.symmetry, sw.evaluated)
 
 
 def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None, progress=None,
-          batch_points: int = None, on_compile=None, reuse: bool = True) -> Sweep:
+          batch_points: int = None, on_compile=None, reuse: bool = True, symmetry="auto") -> Sweep:
     """Evaluate the expression at every grid point; stream per-cell maxima and minima.
+
+    ``symmetry``: "auto" (default) sweeps one point of each orbit of the best symmetry the
+    expression and the exact axes admit (see ``symmetries``), None every point, or a name
+    from SYMMETRIES (GridError unless the axes admit it).  The per-cell results are then
+    those of the kept points (a cell may keep none: hi = -inf): every grid point's true
+    value equals that of a kept point, and the cells' regions are mapped onto each other.
 
     The kernel is compiled (or read from numba's cache) on an empty range first, outside
     the timed sweep, so ``seconds`` and the throughput are the sweep's own;
@@ -383,7 +511,16 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
     cells = tuple(len(b) - 1 for b in bnds)
     ncell = int(np.prod(cells))
     xs = tuple(np.ascontiguousarray(ax.points) for ax in axes)
-    key = _memo_key(ks, kind, tape, cm, cr, nreg, K, xs, bnds)
+    if symmetry == "auto":
+        symmetry = best_symmetry(axes, kind)
+    elif symmetry is not None and symmetry not in symmetries(axes, kind):
+        raise GridError(f"the grid of {expr_text} does not admit the {symmetry!r} symmetry "
+                        f"(its mu/omega axes are not exactly mirrored/equal, or the expression is not invariant)")
+    jlo, jhi = symmetry_rows(axes[0].n, axes[1].n, symmetry)
+    check_cover(axes[0].n, axes[1].n, symmetry, jlo, jhi)
+    per_row = np.clip(np.minimum(jhi, axes[1].n) - np.maximum(jlo, 0), 0, None)
+    evaluated = int(per_row.sum()) * axes[2].n * axes[3].n
+    key = _memo_key(ks, kind, tape, cm, cr, nreg, K, xs, bnds + (jlo, jhi))
     if reuse and key in _MEMO:
         _MEMO.move_to_end(key)
         done = _MEMO[key]
@@ -405,7 +542,7 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
         if on_compile:
             on_compile("preparing the grid kernels (compiled once, then cached by numba)")
         t_c = time.perf_counter()
-        tail = (tape, cm, cr, nreg) if kind not in (gk.KIND_S, gk.KIND_MU2) else ()
+        tail = (tape, cm, cr, nreg) if kind not in (gk.KIND_S, gk.KIND_MU2) else (jlo, jhi)
         kernel(*xs, *bnds, 0, 0, K, *tail, state[0:0], imax[0:0], imin[0:0])
         if on_compile:
             on_compile(f"kernels ready in {time.perf_counter() - t_c:.1f} s")
@@ -415,9 +552,9 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
             c1 = min(ncell, c0 + batch)
             st, i_max, i_min = state[c0:c1], imax[c0:c1], imin[c0:c1]
             if kind == gk.KIND_S:
-                ks.sweep_S(*xs, *bnds, c0, c1, K, st, i_max, i_min)
+                ks.sweep_S(*xs, *bnds, c0, c1, K, jlo, jhi, st, i_max, i_min)
             elif kind == gk.KIND_MU2:
-                ks.sweep_mu2(*xs, *bnds, c0, c1, K, st, i_max, i_min)
+                ks.sweep_mu2(*xs, *bnds, c0, c1, K, jlo, jhi, st, i_max, i_min)
             else:
                 ks.sweep_tape(*xs, *bnds, c0, c1, K, tape, cm, cr, nreg, st, i_max, i_min)
             if progress:
@@ -428,7 +565,8 @@ def sweep(axes, expr_text: str, params: Params, cells=None, threads: int = None,
     hi = np.nextafter(state[:, 0], np.inf)   # fl(mid + rad) is within half an ulp
     lo = np.nextafter(state[:, 1], -np.inf)
     out = Sweep(tuple(axes), cells, bnds, hi, lo, state[:, 2].copy(), imax, state[:, 3].copy(), imin,
-                state[:, 4].copy(), state[:, 5].astype(np.int64), secs, nthreads)
+                state[:, 4].copy(), state[:, 5].astype(np.int64), secs, nthreads, False, symmetry,
+                evaluated if kind in (gk.KIND_S, gk.KIND_MU2) else total)
     if ncell <= MEMO_CELLS:   # per-point sweeps (grid_values) are not kept
         _MEMO[key] = _copy(out, False)
     while len(_MEMO) > MEMO_SIZE:
@@ -463,7 +601,7 @@ def sweep_float_max(axes, kind_expr: str, params: Params, cells=None, threads=No
 def grid_values(axes, expr_text: str, params: Params):
     """(mid, rad) arrays of shape (n_mu, n_omega, n_nu, n_tau): every grid value, from the
     same kernels as the sweep (one cell per point).  For tests and small grids only."""
-    sw = sweep(axes, expr_text, params, cells=tuple(ax.n for ax in axes), threads=1)
+    sw = sweep(axes, expr_text, params, cells=tuple(ax.n for ax in axes), threads=1, symmetry=None)
     shape = tuple(ax.n for ax in axes)
     return sw.amax.reshape(shape), sw.rad.reshape(shape)
 
@@ -507,8 +645,18 @@ def _gradient_chunk(args):
     return out
 
 
-def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int = 80, progress=None) -> np.ndarray:
-    """Per cell, certified upper bounds of |d f / d x_i| over the cell (Arb jets)."""
+def cell_gradients(expr: str, params: Params, boxes, workers: int = 1, bits: int = 80, progress=None,
+                   skip=None) -> np.ndarray:
+    """Per cell, certified upper bounds of |d f / d x_i| over the cell (Arb jets).
+    ``skip``: a mask of cells whose row is 0 without an enclosure -- the cells that keep
+    no point under a symmetry (``Sweep.empty_cells``): their grid maximum is -inf, so no
+    slack added to it matters; their regions are the images of kept cells' regions."""
+    if skip is not None and np.any(skip):
+        keep = np.nonzero(~np.asarray(skip))[0]
+        out = np.zeros((len(boxes), 4))
+        if keep.size:
+            out[keep] = cell_gradients(expr, params, [boxes[i] for i in keep], workers, bits, progress)
+        return out
     chunk = max(1, min(256, len(boxes) // max(1, 4 * workers) or 1))
     items = [(expr, params, bits, boxes[i:i + chunk]) for i in range(0, len(boxes), chunk)]
     rows = []

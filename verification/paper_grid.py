@@ -59,9 +59,9 @@ from verification import certify, grid_certificate, prove
 from verification.domain import Domain, up
 from verification.engine import Runner
 from verification.grid_sweep import (  # noqa: F401  (re-exported: the grid mechanics' public names)
-    MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, READING_TEXT, READINGS, VARS, Axis, Bound, GridError, Sweep,
-    axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide, default_cells,
-    grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
+    MAX_AXIS_POINTS, MAX_CELLS, MAX_GRID_POINTS, PAPER_READINGS, READING_TEXT, READINGS, VARS, Axis, Bound,
+    GridError, Sweep, axis_count, cell_boxes, cell_gradients, cell_index_bounds, compile_expr, counterexample, decide,
+    default_cells, grid_values, make_axis, parse_steps, slack, sweep, sweep_float_max)
 from verification.report import rounded_decimal
 
 OMEGA_WIDE_TAU = C.OMEGA_WIDE_TAU
@@ -168,7 +168,10 @@ LEMMA12 = PaperGrid(
     domain_text={"omega": "Omega (tau in [0.95, 1.1])", "wide-tau": "Omega with tau in [0.8, 1.25]"},
     domain_short={"omega": "tau 0.95-1.1", "wide-tau": "tau 0.8-1.25"},
     deriv_exprs={v: f"dS_d{v}" for v in VARS},
-    default_reading="both", default_domains=("omega", "wide-tau"),
+    # the recalled Lemma 12 does not say how its grid is laid out: the default is the
+    # paper's spacing centred on mu = omega = 0, mirrored point by point, so the sweep
+    # evaluates S (even in (mu, omega)) at one point of each mirrored pair only
+    default_reading="centred", default_domains=("omega", "wide-tau"),
 )
 
 LEMMA43 = PaperGrid(
@@ -284,8 +287,15 @@ def certify_derivatives(g: PaperGrid, domain_keys, params: Params, workers=1, ma
         parts.setdefault((p.expr, p.domain), {})[p.sense] = r
     bad = [f"{r.key}: {r.status}" for r in res.parts if r.status != "proved"]
     detail = "; ".join(bad) if bad else done.reason
-    return DerivativeBounds(done.certificate.claim, done.status, detail, None if done.path is None else str(done.path),
-                            parts, time.perf_counter() - t0, accepted=bool(done.check.ok))
+    db = DerivativeBounds(done.certificate.claim, done.status, detail, None if done.path is None else str(done.path),
+                          parts, time.perf_counter() - t0, accepted=bool(done.check.ok))
+    if db.accepted and db.status == "proved":
+        # the checker has just replayed every part as proved: the grid certificates' replays
+        # in this process need not replay them again (grid_certificate.note_replayed)
+        for d in parts.values():
+            for r in d.values():
+                grid_certificate.note_replayed(r.record.to_json(), params)
+    return db
 
 
 def _forms(g: PaperGrid, v: str):
@@ -409,7 +419,7 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
     The sweep a certificate's replay re-runs in this process is the sweep just made
     (``grid_sweep.sweep`` memoises on its exact inputs); ``selu-verify check`` re-sweeps."""
     params = params or Params()
-    readings = list(readings or ([g.default_reading] if g.default_reading != "all" else READINGS))
+    readings = list(readings or ([g.default_reading] if g.default_reading != "all" else PAPER_READINGS))
     domain_keys = list(domain_keys or g.default_domains)
     steps = scaled_steps(g, scale)
     t0 = time.perf_counter()
@@ -465,7 +475,7 @@ def run_paper_grid(g: PaperGrid, params: Params = None, readings=None, domain_ke
                 boxes = cell_boxes(sw)
                 log(f"per-cell gradient enclosures on {len(boxes)} cells")
                 with phases("per-cell gradient enclosures"):
-                    cm = cell_gradients(g.expr, params, boxes, workers)
+                    cm = cell_gradients(g.expr, params, boxes, workers, skip=sw.empty_cells)
                 bounds.append(decide(sw, "max", g.threshold, "per-cell", cell_M=cm))
             cex = counterexample(sw, "max", g.threshold, g.expr, params)
             for b in bounds:
@@ -544,7 +554,7 @@ def reading_column(g: PaperGrid, r: ReadingResult) -> dict:
         "where": fmt_point(pt) + (f", nu*tau = {pt[2] * pt[3]:.6g}" if g.id == "lemma43" else ""),
         "float error": f"<= {sw.max_rad:.2e} (worst bound over the grid)",
         "covering radius h_i": ", ".join(fmt(a.cover, 10, 1) for a in sw.axes),
-        "seconds": f"{sw.seconds:.1f} ({sw.points / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, {sw.threads} threads)",
+        "seconds": f"{sw.seconds:.1f} ({sw.speed_text()})",
     }
     for b in r.bounds:
         label = {"paper": "slack (paper: sum M_i*Delta_i)", "certified": "slack (certified M_i, h_i)",
@@ -632,6 +642,7 @@ def to_json(run: PaperRun) -> dict:
             "covers": [float(up(a.cover)) for a in sw.axes],
             "max_mid": mid, "max_upper": sw.max_upper, "max_point": list(pt), "max_error_bound": sw.max_rad,
             "bad_points": sw.n_bad, "seconds": round(sw.seconds, 3), "threads": sw.threads,
+            "symmetry": sw.symmetry, "evaluated": sw.evaluated,
             "paper_M": run.paper_M_status[r.domain_key][0], "status": r.status,
             "certified_mode": r.certified_mode, "certificate": r.certificate_path,
             "replay": None if r.replay is None else {"accepted": r.replay[0], "status": r.replay[1],

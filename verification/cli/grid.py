@@ -68,8 +68,8 @@ def register(subparsers):
     s.add_argument("lemma", choices=("lemma12", "lemma43"),
                    help="lemma12 (S < 1 on Omega) or lemma43 (mu~^2 < 0.005 on Omega-)")
     s.add_argument("--reading", default=None,
-                   help="grid construction: start, end, both, linspace or all (lemma12 default: both; "
-                        "lemma43 default: all)")
+                   help="grid construction: start, end, both, linspace, centred or all (the first four; "
+                        "lemma12 default: centred; lemma43 default: all)")
     s.add_argument("--domain", dest="domains", default=None,
                    help="lemma12: omega (tau in [0.95, 1.1]), wide-tau (tau in [0.8, 1.25]) or all (default)")
     s.add_argument("--scale", default="1", help="multiply the paper's spacings by this factor (quick runs: 10)")
@@ -91,7 +91,7 @@ def register(subparsers):
     def grid_options(sp):
         sp.add_argument("--steps", required=True, help="'mu=0.01,omega=0.001,nu=0.001,tau=0.001' (grid spacing)")
         sp.add_argument("--reading", default="both",
-                        help="grid construction: start, end, both (default) or linspace")
+                        help="grid construction: start, end, both (default), linspace or centred")
     add_bound_arguments(s, "e.g. 'S', 'mu_tilde**2', 'nu_tilde - nu' (names of derivative order <= 1)",
                         grid_options)
     s.add_argument("--deriv", default=None, metavar="mu=M,omega=M,...",
@@ -140,7 +140,7 @@ def cmd_paper_grid(args) -> int:
     reading = args.reading or g.default_reading
     if reading != "all" and reading not in pg.READINGS:
         raise BadInput(f"--reading must be one of {', '.join(pg.READINGS)} or all")
-    readings = pg.READINGS if reading == "all" else (reading,)
+    readings = pg.PAPER_READINGS if reading == "all" else (reading,)
     if args.domains in (None, "all"):
         domains = tuple(g.domains)
     elif args.domains in g.domains:
@@ -250,7 +250,7 @@ def cmd_grid(args) -> int:
     if not args.no_per_cell:
         boxes = pg.cell_boxes(sw)
         with progress_bar(args, "per-cell gradients", len(boxes)) as tick:
-            cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick)
+            cell_M = pg.cell_gradients(expr.source, params, boxes, workers, progress=tick, skip=sw.empty_cells)
         bounds.append(pg.decide(sw, sense, threshold, "per-cell", cell_M=cell_M))
         methods.append({"mode": "per-cell"})
     if deriv is not None:
@@ -301,8 +301,7 @@ def cmd_grid(args) -> int:
     if replay is not None:
         t.add_row("certificate", f"{cert_path}: " + ("replayed, " + replay[1] if replay[0] else
                                                      "replay REJECTED: " + "; ".join(replay[2])))
-    t.add_row("seconds", f"{sw.seconds:.2f} ({npts / max(sw.seconds, 1e-9) / 1e6:.1f} M points/s, "
-                         f"{sw.threads} threads)")
+    t.add_row("seconds", f"{sw.seconds:.2f} ({sw.speed_text()})")
     console.print(t)
     verb = {"below": f"< {args.below}", "above": f"> {args.above}"}.get(mode)
     if status == "proved":
