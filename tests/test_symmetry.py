@@ -290,3 +290,20 @@ def test_false_twin_of_an_odd_pair_is_disproved_on_both_sides(mirrored):
     b = _edit(body, "J11.min", lambda p: p.update(status="proved", counterexample=None))
     chk = _check(b)
     assert not chk.ok and "mirrors is disproved" in chk.messages[0], chk.messages
+
+
+def test_a_grid_replay_does_not_remember_a_mirrored_part_whose_partner_failed(mirrored):
+    """A mirrored part holds only with its partner: after a replay where the partner was
+    rejected, the same mirrored part must be judged again against the next partner."""
+    _, body = mirrored
+    params = prove.C.get("thm1-contraction").params
+    mx, mn = copy.deepcopy(_part(body, "J11.max")), copy.deepcopy(_part(body, "J11.min"))
+    hi = float.fromhex(mx["enclosure"][1])
+    lo = float.fromhex(mx["enclosure"][0])
+    tight = (lo + (hi - lo) / 2 - 1e-7)          # below the true max: the max tree fails
+    mx_forged = dict(mx, enclosure=[mx["enclosure"][0], tight.hex()])
+    mn_forged = dict(mn, enclosure=[(-tight).hex(), mn["enclosure"][1]])
+    with pytest.raises(gc.GridRejected):
+        gc._factor_bound({"expr": "J11", "bound": "0.1", "parts": [mn_forged, mx_forged]}, params, SMALL, 1)
+    with pytest.raises(gc.GridRejected, match="not its mirror"):
+        gc._factor_bound({"expr": "J11", "bound": "0.1", "parts": [mn_forged, mx]}, params, SMALL, 1)
