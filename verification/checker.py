@@ -253,12 +253,17 @@ def _signed_forms(ev: Evaluator, sign: int, bx):
     return forms if sign > 0 else -forms
 
 
-def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx) -> arb:
+def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None) -> arb:
     """Leaf kind 'face': a side whose partial has a certain sign over the box is moved
     to the end it points to (the maximum of sign*f lies on that face), the face is
     evaluated again, and so on; the least of the value enclosure, the mean-value form and
-    the Taylor form over the faces met bounds the box (NaN if none is finite)."""
-    forms, best = _signed_forms(ev, sign, bx), arb.nan()
+    the Taylor form over the faces met bounds the box (NaN if none is finite).
+    ``forms``: the box's own second-order forms (``second_order``, sense +1), if made."""
+    best = arb.nan()
+    if forms is None:
+        forms = _signed_forms(ev, sign, bx)
+    elif sign < 0:
+        forms = -forms
     for _ in range(FACE_LEVELS):
         face = []
         for (lo, hi), g in zip(bx, forms.grad):
@@ -287,8 +292,10 @@ SECOND_ORDER = ("enclosure2", "mvf2", "taylor")
 # 'jet': the first-order jet; 'second': the second-order forms.  Measured on the 17
 # certificates: the value alone holds on every 'enclosure' leaf and on ~880 of the 2,862
 # 'enclosure2' leaves (12% less replay CPU), on no 'mvf2' or 'taylor' leaf.
+# A 'face' leaf starts from the box's second-order forms, which the other parts'
+# leaves on the box (and its other sense) share.
 METHODS = {"enclosure": ("value", "jet"), "mvf": ("jet",), "enclosure2": ("value", "second"),
-           "mvf2": ("second",), "taylor": ("second",), "face": ("face",)}
+           "mvf2": ("second",), "taylor": ("second",), "face": ("second",)}
 
 
 def _box_value(ev: Evaluator, bx):
@@ -316,8 +323,6 @@ def _evaluation(ev: Evaluator, bx, method: str):
     second-order forms ('second').  The parts replayed on one box share it."""
     if method == "value":
         return _box_value(ev, bx)
-    if method == "face":  # _face_upper evaluates its faces itself
-        return method
     return second_order(ev, bx) if method == "second" else ev.box(bx)
 
 
@@ -327,10 +332,10 @@ def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evalu
     'mvf') or the second-order evaluation ('enclosure2', 'mvf2', 'taylor', and on
     monotone faces 'face');
     ``evaluation``: what ``_evaluation`` made for it (default: the named method's)."""
-    if reason == "face":
-        return _face_upper(ev, sign, domain, bx)
     if evaluation is None:
         evaluation = _evaluation(ev, bx, METHODS[reason][-1])
+    if reason == "face":  # from the box's forms; the faces are evaluated there
+        return _face_upper(ev, sign, domain, bx, evaluation)
     if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
         return evaluation if sign > 0 else -evaluation
     if reason in SECOND_ORDER:
