@@ -68,8 +68,24 @@ def hidx(i: int, j: int) -> int:
     return j * (j + 1) // 2 + i
 
 
+@functools.cache
+def _zeros(n: int) -> tuple:
+    """The one tuple of n exact zeros: a jet whose gradient is this object is a
+    constant (``Jet2.constant``), which the operations below treat as a number."""
+    return (arb(0),) * n
+
+
+def _is_const(x) -> bool:
+    return x.grad is _zeros(len(x.grad))
+
+
 class Jet2:
-    """val, grad (n balls, n = len(grad)) and the Hessian's upper triangle (``pairs(n)``)."""
+    """val, grad (n balls, n = len(grad)) and the Hessian's upper triangle (``pairs(n)``).
+
+    A constant (``constant``: its derivatives the shared exact zeros) enters products,
+    quotients and sums as a number: the entries are the same balls as the general rules
+    give when its value is finite (x * c + a * 0 = x * c exactly), at a fraction of the
+    operations -- on a box with point sides, omega and tau themselves are constants."""
 
     __slots__ = ("val", "grad", "hess")
 
@@ -82,7 +98,7 @@ class Jet2:
 
     @staticmethod
     def constant(value: arb, n: int = N) -> "Jet2":
-        return Jet2(value, (arb(0),) * n, (arb(0),) * len(pairs(n)))
+        return Jet2(value, _zeros(n), _zeros(len(pairs(n))))
 
     def _lift(self, other):
         if isinstance(other, Jet2):
@@ -91,13 +107,20 @@ class Jet2:
 
     def __add__(self, other):
         o = self._lift(other)
-        return Jet2(self.val + o.val, tuple(a + b for a, b in zip(self.grad, o.grad)),
-                    tuple(a + b for a, b in zip(self.hess, o.hess)))
+        if _is_const(o):
+            return Jet2(self.val + o.val, self.grad, self.hess) if not _is_const(self) else \
+                Jet2.constant(self.val + o.val, len(self.grad))
+        if _is_const(self):
+            return Jet2(self.val + o.val, o.grad, o.hess)
+        return Jet2(self.val + o.val, tuple([a + b for a, b in zip(self.grad, o.grad)]),
+                    tuple([a + b for a, b in zip(self.hess, o.hess)]))
 
     __radd__ = __add__
 
     def __neg__(self):
-        return Jet2(-self.val, tuple(-a for a in self.grad), tuple(-a for a in self.hess))
+        if _is_const(self):
+            return Jet2.constant(-self.val, len(self.grad))
+        return Jet2(-self.val, tuple([-a for a in self.grad]), tuple([-a for a in self.hess]))
 
     def __pos__(self):
         return self
@@ -109,16 +132,23 @@ class Jet2:
         return self._lift(other) - self
 
     def scale(self, c: arb) -> "Jet2":
-        return Jet2(self.val * c, tuple(a * c for a in self.grad), tuple(a * c for a in self.hess))
+        if _is_const(self):
+            return Jet2.constant(self.val * c, len(self.grad))
+        return Jet2(self.val * c, tuple([a * c for a in self.grad]), tuple([a * c for a in self.hess]))
 
     def __mul__(self, other):
         if not isinstance(other, Jet2):
             return self.scale(other if isinstance(other, arb) else ball.exact(other))
         a, b = self, other
-        return Jet2(a.val * b.val,
-                    tuple(x * b.val + a.val * y for x, y in zip(a.grad, b.grad)),
-                    tuple(h * b.val + a.val * k + a.grad[i] * b.grad[j] + a.grad[j] * b.grad[i]
-                          for (i, j), h, k in zip(pairs(len(a.grad)), a.hess, b.hess)))
+        if _is_const(b) and b.val.is_finite():
+            return a.scale(b.val)
+        if _is_const(a) and a.val.is_finite():
+            return Jet2(a.val * b.val, tuple([a.val * y for y in b.grad]), tuple([a.val * k for k in b.hess]))
+        av, bv, ag, bg = a.val, b.val, a.grad, b.grad
+        return Jet2(av * bv,
+                    tuple([x * bv + av * y for x, y in zip(ag, bg)]),
+                    tuple([h * bv + av * k + ag[i] * bg[j] + ag[j] * bg[i]
+                           for (i, j), h, k in zip(pairs(len(ag)), a.hess, b.hess)]))
 
     __rmul__ = __mul__
 
@@ -127,10 +157,13 @@ class Jet2:
         a = self
         inv = 1 / b.val
         q = a.val * inv
-        qg = tuple((x - q * y) * inv for x, y in zip(a.grad, b.grad))
+        if _is_const(b) and q.is_finite():
+            return Jet2(q, tuple([x * inv for x in a.grad]), tuple([h * inv for h in a.hess])) \
+                if not _is_const(a) else Jet2.constant(q, len(a.grad))
+        qg = tuple([(x - q * y) * inv for x, y in zip(a.grad, b.grad)])
         # a = q b, so a'' = q'' b + q' b' + b' q' + q b''
-        qh = tuple((h - q * k - b.grad[i] * qg[j] - b.grad[j] * qg[i]) * inv
-                   for (i, j), h, k in zip(pairs(len(a.grad)), a.hess, b.hess))
+        qh = tuple([(h - q * k - b.grad[i] * qg[j] - b.grad[j] * qg[i]) * inv
+                    for (i, j), h, k in zip(pairs(len(a.grad)), a.hess, b.hess)])
         return Jet2(q, qg, qh)
 
     def __rtruediv__(self, other):
@@ -139,8 +172,11 @@ class Jet2:
 
 def _unary(u: Jet2, f0, f1, f2) -> Jet2:
     """phi(u) from phi, phi', phi'' at u.val."""
-    return Jet2(f0, tuple(f1 * a for a in u.grad),
-                tuple(f1 * h + f2 * u.grad[i] * u.grad[j] for (i, j), h in zip(pairs(len(u.grad)), u.hess)))
+    if _is_const(u):
+        return Jet2.constant(f0, len(u.grad))
+    g = u.grad
+    return Jet2(f0, tuple([f1 * a for a in g]),
+                tuple([f1 * h + f2 * g[i] * g[j] for (i, j), h in zip(pairs(len(g)), u.hess)]))
 
 
 class Jet2Ops:
