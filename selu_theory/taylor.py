@@ -34,6 +34,7 @@ def pairs(n: int) -> tuple:
 
 
 PAIRS = pairs(N)
+ZERO = arb(0)
 # The naive order-4 kernels overestimate by ~50-1300 times the width of V (the xi
 # family's worst: their terms cancel), and that overestimate is the Hessian's, so V is
 # cut in pieces of width <= PIECE_WIDTH[order] (at most MAX_PIECES), by the order of
@@ -308,19 +309,90 @@ def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: s
     return enc
 
 
+def _chain_program(m: Jet2, v: Jet2):
+    """Which terms of the chain rule through (m, v) are not exact zeros, per gradient
+    and Hessian entry: d m / d x_i = 0 for the v-side variables and d v / d x_i = 0 for
+    the m-side ones, so most of the general rule's products are zeros.  A gradient
+    entry: (m_i, v_i), None for a zero; a Hessian entry (i, j): (m_i m_j or None, the
+    non-zero cross products m_i v_j, v_i m_j, v_i v_j or None, m_ij or None, v_ij or
+    None)."""
+    grad = _grad_program(m, v)
+    mg, vg = [a for a, _ in grad], [b for _, b in grad]
+    hess = []
+    for (i, j), hm, hv in zip(pairs(len(mg)), m.hess, v.hess):
+        mm = (mg[i], mg[j]) if mg[i] is not None and mg[j] is not None else None
+        cross = tuple((a, b) for a, b in ((mg[i], vg[j]), (vg[i], mg[j])) if a is not None and b is not None)
+        vv = (vg[i], vg[j]) if vg[i] is not None and vg[j] is not None else None
+        hess.append((mm, cross, vv, _nonzero(hm), _nonzero(hv)))
+    return grad, tuple(hess)
+
+
+def _nonzero(x: arb):
+    return None if x.is_zero() else x
+
+
+def _grad_program(m, v) -> tuple:
+    """The gradient part of ``_chain_program`` (first- or second-order jets of m, v)."""
+    return tuple((_nonzero(a), _nonzero(b)) for a, b in zip(m.grad, v.grad))
+
+
+def _chain_grad(fm: arb, fv: arb, m, v, gprog) -> tuple:
+    """f_m grad m + f_v grad v, its exact-zero products left out (``_chain_program``;
+    the general rule if a partial is not finite)."""
+    if not (fm.is_finite() and fv.is_finite()):
+        return tuple(fm * a + fv * b for a, b in zip(m.grad, v.grad))
+    grad = []
+    for a, b in gprog:
+        if a is None:
+            grad.append(ZERO if b is None else fv * b)
+        else:
+            grad.append(fm * a if b is None else fm * a + fv * b)
+    return tuple(grad)
+
+
 def _base_jets2(family, m: Jet2, v: Jet2, pars, order: int, activation) -> dict:
-    """Second-order jets of the family's base partials of order <= ``order`` over the box."""
+    """Second-order jets of the family's base partials of order <= ``order`` over the box:
+    the chain rule through m = mu*omega, v = nu*tau,
+        grad f = f_m grad m + f_v grad v,
+        H f = f_mm m_i m_j + f_mv (m_i v_j + v_i m_j) + f_vv v_i v_j + f_m m_ij + f_v v_ij,
+    with its exact-zero terms left out (``_chain_program``): the sum of the others, in the
+    same order, is the same ball when the partials are finite."""
     enc = box_partials(family, m.val, v.val, pars, order + 2, activation=activation)
     up = partials.raise_order
+    gprog, hprog = _chain_program(m, v)
     out = {}
     for n in partials.names_up_to(partials.bases(family, activation), order):
-        fm, fv = enc[up(n, "m")], enc[up(n, "v")]
-        fmm, fmv, fvv = enc[up(up(n, "m"), "m")], enc[up(up(n, "m"), "v")], enc[up(up(n, "v"), "v")]
-        grad = tuple(fm * a + fv * b for a, b in zip(m.grad, v.grad))
-        hess = tuple(fmm * m.grad[i] * m.grad[j] + fmv * (m.grad[i] * v.grad[j] + v.grad[i] * m.grad[j])
-                     + fvv * v.grad[i] * v.grad[j] + fm * hm + fv * hv
-                     for (i, j), hm, hv in zip(pairs(len(m.grad)), m.hess, v.hess))
-        out[n] = Jet2(enc[n], grad, hess)
+        nm, nv = up(n, "m"), up(n, "v")
+        fm, fv = enc[nm], enc[nv]
+        fmm, fmv, fvv = enc[up(nm, "m")], enc[up(nm, "v")], enc[up(nv, "v")]
+        grad = _chain_grad(fm, fv, m, v, gprog)
+        if not all(x.is_finite() for x in (fm, fv, fmm, fmv, fvv)):  # the general rule, NaN and all
+            hess = tuple(fmm * m.grad[i] * m.grad[j] + fmv * (m.grad[i] * v.grad[j] + v.grad[i] * m.grad[j])
+                         + fvv * v.grad[i] * v.grad[j] + fm * hm + fv * hv
+                         for (i, j), hm, hv in zip(pairs(len(m.grad)), m.hess, v.hess))
+            out[n] = Jet2(enc[n], grad, hess)
+            continue
+        hess = []
+        for mm, cross, vv, hm, hv in hprog:
+            terms = []
+            if mm is not None:
+                terms.append(fmm * mm[0] * mm[1])
+            if cross:
+                c = cross[0][0] * cross[0][1]
+                if len(cross) == 2:
+                    c = c + cross[1][0] * cross[1][1]
+                terms.append(fmv * c)
+            if vv is not None:
+                terms.append(fvv * vv[0] * vv[1])
+            if hm is not None:
+                terms.append(fm * hm)
+            if hv is not None:
+                terms.append(fv * hv)
+            h = terms[0] if terms else ZERO
+            for t in terms[1:]:
+                h = h + t
+            hess.append(h)
+        out[n] = Jet2(enc[n], grad, tuple(hess))
     return out
 
 
@@ -409,11 +481,11 @@ def point_jet(ev, pt, free=None) -> Jet:
               for i, x in enumerate(pt)]
         m, v = xs[0] * xs[1], xs[2] * xs[3]
         base = {}
+        gprog = _grad_program(m, v)
         for f, o in ev.needs.items():
             enc = base_enclosures.at_point(f, m.val, v.val, pars, o + 1, activation=activation)
-            base[f] = {n: Jet(enc[n], tuple(enc[partials.raise_order(n, "m")] * a +
-                                            enc[partials.raise_order(n, "v")] * b
-                                            for a, b in zip(m.grad, v.grad)))
+            base[f] = {n: Jet(enc[n], _chain_grad(enc[partials.raise_order(n, "m")],
+                                                  enc[partials.raise_order(n, "v")], m, v, gprog))
                        for n in partials.names_up_to(partials.bases(f, activation), o)}
         env = moment_map.quantities(*xs[:N], base, ops, ev.expr.names, activation=activation)
         env.update(_extra(ev, xs))
@@ -451,9 +523,6 @@ def _meet(a: arb, b: arb) -> arb:
     if not a.is_finite():
         return b
     return a.intersection(b) if (b.is_finite() and a.overlaps(b)) else a
-
-
-ZERO = arb(0)
 
 
 def _spread(xs, free, n: int) -> tuple:
