@@ -253,12 +253,14 @@ def _signed_forms(ev: Evaluator, sign: int, bx):
     return forms if sign > 0 else -forms
 
 
-def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None) -> arb:
+def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None, enough=None) -> arb:
     """Leaf kind 'face': a side whose partial has a certain sign over the box is moved
     to the end it points to (the maximum of sign*f lies on that face), the face is
     evaluated again, and so on; the least of the value enclosure, the mean-value form and
     the Taylor form over the faces met bounds the box (NaN if none is finite).
-    ``forms``: the box's own second-order forms (``second_order``, sense +1), if made."""
+    ``forms``: the box's own second-order forms (``second_order``, sense +1), if made;
+    ``enough(u)``: u proves the leaf, so the first such bound is returned (the faces
+    below it are not evaluated)."""
     best = arb.nan()
     if forms is None:
         forms = _signed_forms(ev, sign, bx)
@@ -278,9 +280,13 @@ def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None) -> arb
         forms = _signed_forms(ev, sign, bx)
         if not forms.val.is_finite():
             break
-        for u in (forms.val, _mean_value_upper(ev, sign, domain, bx, forms.grad), _taylor_upper(forms, bx)):
+        for bound in (lambda: forms.val, lambda: _mean_value_upper(ev, sign, domain, bx, forms.grad),
+                      lambda: _taylor_upper(forms, bx)):
+            u = bound()
             if u.is_finite() and (not best.is_finite() or u.upper() < best.upper()):
                 best = u
+                if enough is not None and enough(u):
+                    return u
     return best
 
 
@@ -326,16 +332,17 @@ def _evaluation(ev: Evaluator, bx, method: str):
     return second_order(ev, bx) if method == "second" else ev.box(bx)
 
 
-def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None) -> arb:
+def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None, enough=None) -> arb:
     """Upper bound of sign*f on the box: from a value enclosure alone (``evaluation``
     a ball), else by the method the leaf names: the first-order jet ('enclosure',
     'mvf') or the second-order evaluation ('enclosure2', 'mvf2', 'taylor', and on
     monotone faces 'face');
-    ``evaluation``: what ``_evaluation`` made for it (default: the named method's)."""
+    ``evaluation``: what ``_evaluation`` made for it (default: the named method's);
+    ``enough``: for 'face', stop at the first bound that proves the leaf."""
     if evaluation is None:
         evaluation = _evaluation(ev, bx, METHODS[reason][-1])
     if reason == "face":  # from the box's forms; the faces are evaluated there
-        return _face_upper(ev, sign, domain, bx, evaluation)
+        return _face_upper(ev, sign, domain, bx, evaluation, enough)
     if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
         return evaluation if sign > 0 else -evaluation
     if reason in SECOND_ORDER:
@@ -390,15 +397,17 @@ def _leaf_failure(job, bx, reason, shared):
     expr, params, sign, domain, target, strict, hi_s = job
     ev = cached_evaluator(expr, params, CHECK_BITS, domain.names)  # once per process, not per leaf
     u = None
+
+    def holds(u):
+        return ((u < target) if strict else (u <= target)) and u <= hi_s
     for method in METHODS[reason]:
         key = (expr, params, domain.names, method)
         if key not in shared:
             shared[key] = _evaluation(ev, bx, method)
         if shared[key] is None:
             continue
-        u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
-        ok = (u < target) if strict else (u <= target)
-        if ok and u <= hi_s:
+        u = _leaf_upper(ev, sign, domain, bx, reason, shared[key], holds)
+        if holds(u):
             return None
     return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})"
 
