@@ -127,19 +127,19 @@ def check_breakdown(paths) -> list:
     spent, count = collections.Counter(), collections.Counter()
     real = checker._evaluation
 
-    def timed(ev, bx, method):
+    def timed(ev, bx, method, *rest):
         t = time.process_time()
         try:
-            return real(ev, bx, method)
+            return real(ev, bx, method, *rest)
         finally:
             spent[method] += time.process_time() - t
             count[method] += 1
     real_face = checker._signed_forms
 
-    def timed_face(ev, sign, bx):
+    def timed_face(*args):
         t = time.process_time()
         try:
-            return real_face(ev, sign, bx)
+            return real_face(*args)
         finally:
             spent["face"] += time.process_time() - t
             count["face"] += 1

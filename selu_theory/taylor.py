@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+from fractions import Fraction
 
 from flint import arb, ctx
 
@@ -414,9 +415,17 @@ def _constants(ev, wrap) -> dict:
     return env
 
 
-def moving(bx) -> tuple:
-    """The indices of the box's sides of positive width (any side that is not a point)."""
-    return tuple(i for i, (lo, hi) in enumerate(bx) if lo != hi)
+def moving(bx, domain=None) -> tuple:
+    """The indices of the box's sides the jets must differentiate in: the sides of
+    positive width and, given the ``domain`` (anything with ``clamp``: the nearest point
+    of the exact domain), every point side the mean-value forms' corner is clamped off
+    -- a float side just outside a non-dyadic domain end (mu = float(-0.1) < -1/10):
+    the form from that corner needs f's partial there, not 0."""
+    free = {i for i, (lo, hi) in enumerate(bx) if lo != hi}
+    if domain is not None:
+        corner = domain.clamp(tuple(lo for lo, _ in bx))
+        free |= {i for i, (lo, hi) in enumerate(bx) if lo == hi and Fraction(lo) != corner[i]}
+    return tuple(sorted(free))
 
 
 def _slots(n: int, free) -> dict:
@@ -504,7 +513,8 @@ class BoxForms:
     (a point: omega = tau = 1 on an (m, v) rectangle, a face) the box does not move, so
     its gradient and Hessian entries are exact zeros (``second_order``) -- they are
     multiplied by a zero deviation in every form, and a consumer reads a side's partial
-    only where the side has positive width."""
+    only where the side has positive width or its mean-value corner lies off the side
+    (then ``moving`` with the domain includes the side)."""
 
     __slots__ = ("val", "grad", "hess", "mid", "f_mid", "g_mid")
 
@@ -545,13 +555,14 @@ def _spread_hess(hs, free, n: int) -> tuple:
 # the second-order evaluations are on boxes with a point side (an (m, v) rectangle at
 # omega = tau = 1, faces), where the full jets computed 7 of 10 Hessian entries for
 # nothing.  The entries kept are the same balls (``box_jet2``).
-def second_order(ev, bx, free=None) -> BoxForms:
+def second_order(ev, bx, free=None, domain=None) -> BoxForms:
     """``BoxForms`` of ``ev``'s expression over the box ((lo, hi),) * n: jets over the
-    variables ``free`` (default: the box's moving sides, ``moving``), zeros for the
-    others (see ``BoxForms``).  ``free`` = every variable gives the full jets, whose
-    entries on ``moving`` are the same balls."""
+    variables ``free`` (default: ``moving(bx, domain)``), zeros for the others (see
+    ``BoxForms``).  ``free`` = every variable gives the full jets, whose entries on the
+    moving sides are the same balls.  A caller that clamps a mean-value form's corner
+    to the exact domain passes the ``domain``."""
     n = len(bx)
-    free = moving(bx) if free is None else tuple(free)
+    free = moving(bx, domain) if free is None else tuple(free)
     j2 = box_jet2(ev, bx, free)
     mid = tuple(lo + (hi - lo) / 2 for lo, hi in bx)
     at = point_jet(ev, mid, free)

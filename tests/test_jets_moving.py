@@ -133,3 +133,17 @@ def test_constants_give_the_general_rules_balls(order):
             assert all(_same(u, w) for u, w in zip(a.grad, b.grad)), k
             if order == 2:
                 assert all(_same(u, w) for u, w in zip(a.hess, b.hess)), k
+
+
+def test_a_point_side_clamped_off_its_corner_keeps_its_partial():
+    """mu = float(-0.1) lies just outside the exact domain end -1/10: the mean-value
+    forms' corner is clamped to -1/10, off the side, so the form needs d/dmu there;
+    with the domain the jets differentiate in mu and give the full jets' ball."""
+    from verification.domain import Domain
+    dom = Domain.of(mu=("-0.1", "0.1"), omega=("-0.1", "0.1"), nu=("0.8", "1.5"), tau=("0.95", "1.1"))
+    bx = ((-0.1, -0.1), (-0.1, -0.05), (1.0, 1.0), (0.95, 1.0))
+    assert taylor.moving(bx) == (1, 3) and taylor.moving(bx, dom) == (0, 1, 3)
+    ev = _ev("S")
+    got, full = taylor.second_order(ev, bx, domain=dom), taylor.second_order(ev, bx, range(4))
+    assert not got.grad[0].is_zero() and _same(got.grad[0], full.grad[0])
+    assert got.grad[2].is_zero()  # nu = 1 is inside the domain: a constant

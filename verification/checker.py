@@ -248,8 +248,8 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
 FACE_LEVELS = 4  # as the engine's: a deeper chain than the prover's only lowers the bound
 
 
-def _signed_forms(ev: Evaluator, sign: int, bx):
-    forms = second_order(ev, bx)
+def _signed_forms(ev: Evaluator, sign: int, bx, domain: Domain):
+    forms = second_order(ev, bx, domain=domain)  # domain: the mean-value form's clamped corner
     return forms if sign > 0 else -forms
 
 
@@ -263,7 +263,7 @@ def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None, enough
     below it are not evaluated)."""
     best = arb.nan()
     if forms is None:
-        forms = _signed_forms(ev, sign, bx)
+        forms = _signed_forms(ev, sign, bx, domain)
     elif sign < 0:
         forms = -forms
     for _ in range(FACE_LEVELS):
@@ -277,7 +277,7 @@ def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None, enough
         if tuple(face) == tuple(bx):
             break
         bx = tuple(face)
-        forms = _signed_forms(ev, sign, bx)
+        forms = _signed_forms(ev, sign, bx, domain)
         if not forms.val.is_finite():
             break
         for bound in (lambda: forms.val, lambda: _mean_value_upper(ev, sign, domain, bx, forms.grad),
@@ -323,13 +323,14 @@ def _box_value(ev: Evaluator, bx):
         return ev.expr.evaluate(env, BallOps)
 
 
-def _evaluation(ev: Evaluator, bx, method: str):
+def _evaluation(ev: Evaluator, bx, method: str, domain: Domain):
     """What a replay method needs of f on the box, whatever the sense: its value
     ('value'), the first-order jet ('jet': value and gradient enclosures) or the
-    second-order forms ('second').  The parts replayed on one box share it."""
+    second-order forms ('second'; jets over the sides ``taylor.moving`` names for the
+    box in ``domain``).  The parts replayed on one box share it."""
     if method == "value":
         return _box_value(ev, bx)
-    return second_order(ev, bx) if method == "second" else ev.box(bx)
+    return second_order(ev, bx, domain=domain) if method == "second" else ev.box(bx)
 
 
 def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None, enough=None) -> arb:
@@ -340,7 +341,7 @@ def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evalu
     ``evaluation``: what ``_evaluation`` made for it (default: the named method's);
     ``enough``: for 'face', stop at the first bound that proves the leaf."""
     if evaluation is None:
-        evaluation = _evaluation(ev, bx, METHODS[reason][-1])
+        evaluation = _evaluation(ev, bx, METHODS[reason][-1], domain)
     if reason == "face":  # from the box's forms; the faces are evaluated there
         return _face_upper(ev, sign, domain, bx, evaluation, enough)
     if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
@@ -401,9 +402,9 @@ def _leaf_failure(job, bx, reason, shared):
     def holds(u):
         return ((u < target) if strict else (u <= target)) and u <= hi_s
     for method in METHODS[reason]:
-        key = (expr, params, domain.names, method)
+        key = (expr, params, domain.names, domain.bounds, method)
         if key not in shared:
-            shared[key] = _evaluation(ev, bx, method)
+            shared[key] = _evaluation(ev, bx, method, domain)
         if shared[key] is None:
             continue
         u = _leaf_upper(ev, sign, domain, bx, reason, shared[key], holds)
