@@ -3,6 +3,7 @@ target, "before" and "after" where the switch exists in this code, with ratios.
 
     .venv/bin/python benchmarks/bench_speed.py [--workers 2] [--claims ID ...]
                                                [--quick] [--breakdown] [--no-grid]
+                                               [--certificates DIR]
 
 "before" is the first-order engine (value and gradient enclosures, mean-value form:
 ``engine.use_taylor(False)``); "after" (= now) adds the second-order evaluation where
@@ -15,9 +16,11 @@ its workers' CPU time (the pools are shut before it is read), which a shared mac
 distorts less -- on the 2-core machine shared by several agents, read the cpu column.
 
 --quick: the seven small claims (thm1-*, thm2, thm3a, thm3b; seconds), "after" only,
-and the paper grids at bench_grid's quick spacing (--no-grid: none).  --breakdown: where ``check``'s time goes (phases, and the leaf
-replay by evaluation method), measured in this process on one worker.  The paper-grid
-and cold-start rows come from ``benchmarks/bench_grid.py: paper_grid_rows()`` when it
+and the paper grids at bench_grid's quick spacing (--no-grid: none).  --breakdown: where
+``check``'s time goes (phases, and the leaf replay by evaluation method), measured in
+this process on one worker.  --certificates DIR: nothing proved, only ``check`` (and
+--breakdown) of DIR/*.json -- the same files replayed by two versions of the code.  The
+paper-grid and cold-start rows come from ``benchmarks/bench_grid.py: paper_grid_rows()`` when it
 exists (else "not measured").
 """
 from __future__ import annotations
@@ -124,31 +127,59 @@ def check_breakdown(paths) -> list:
     spent, count = collections.Counter(), collections.Counter()
     real = checker._evaluation
 
-    def timed(ev, bx, method):
+    def timed(ev, bx, method, *rest):
         t = time.process_time()
         try:
-            return real(ev, bx, method)
+            return real(ev, bx, method, *rest)
         finally:
             spent[method] += time.process_time() - t
             count[method] += 1
-    checker._evaluation = timed
+    real_face = checker._signed_forms
+
+    def timed_face(*args):
+        t = time.process_time()
+        try:
+            return real_face(*args)
+        finally:
+            spent["face"] += time.process_time() - t
+            count["face"] += 1
+    checker._evaluation, checker._signed_forms = timed, timed_face
     try:
         c = time.process_time()
         for job in plan:
             checker._check_leaves(job)
         total = time.process_time() - c
     finally:
-        checker._evaluation = real
+        checker._evaluation, checker._signed_forms = real, real_face
     leaves = sum(len(lv) for _, _, lv in work)
     rows.append((f"leaf replay ({leaves} leaves)", total, ""))
     for method, what in (("value", "value enclosures ('enclosure', 'enclosure2')"),
                          ("jet", "first-order jets ('mvf')"),
-                         ("second", "second-order forms ('enclosure2', 'mvf2', 'taylor')")):
+                         ("second", "second-order forms ('enclosure2', 'mvf2', 'taylor', 'face')"),
+                         ("face", "second-order forms of monotone faces ('face')")):
         if count[method]:
             rows.append((f"  {what}", spent[method],
                          f"{count[method]} boxes, {1000 * spent[method] / count[method]:.2f} ms each"))
     rows.append(("  bounds from them, comparisons", total - sum(spent.values()), ""))
     return rows
+
+
+def print_breakdown(rows) -> None:
+    print()
+    print("where check's time goes (this process, one worker, cpu seconds):")
+    for what, secs, detail in rows:
+        print(f"  {what:60s} {secs:7.2f} s  {detail}")
+
+
+def check_only(paths, workers: int, breakdown: bool) -> None:
+    """``--certificates``: the check rows on certificates already written."""
+    if not paths:
+        sys.exit("no certificates (*.json) in that folder")
+    t, c, line = check_command(paths, workers)
+    print(f"check of {len(paths)} certificates, {workers} workers: {t:.1f} s wall, {c:.1f} s cpu "
+          f"(target <= {TARGET_CHECK:.0f} s wall): {line}")
+    if breakdown:
+        print_breakdown(check_breakdown(paths))
 
 
 def grid_seconds() -> tuple:
@@ -198,7 +229,13 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small claims, 'after' only, coarse grids")
     ap.add_argument("--breakdown", action="store_true", help="where check's time goes (one worker)")
     ap.add_argument("--no-grid", action="store_true", help="skip the paper-grid rows (minutes)")
+    ap.add_argument("--certificates", metavar="DIR",
+                    help="only the check rows (and --breakdown), on the certificates DIR/*.json already written "
+                         "(e.g. by selu-verify all --out X: X/certificates): before/after on the same files")
     args = ap.parse_args()
+    if args.certificates:
+        check_only(sorted(glob.glob(str(pathlib.Path(args.certificates) / "*.json"))), args.workers, args.breakdown)
+        return
     ids = args.claims or (QUICK if args.quick else None)
     claims = [C.get(c) for c in ids] if ids else list(C.CLAIMS)
     runs = {}
@@ -257,10 +294,7 @@ def main():
     for label, now, target in grid_rows("--no-grid" if args.no_grid else "", args.quick, args.workers):
         print(f"  {label:34s} {target:>10s}   now: {now}")
     if breakdown:
-        print()
-        print("where check's time goes (this process, one worker, cpu seconds):")
-        for what, secs, detail in breakdown:
-            print(f"  {what:54s} {secs:7.2f} s  {detail}")
+        print_breakdown(breakdown)
 
 
 if __name__ == "__main__":

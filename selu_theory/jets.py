@@ -7,6 +7,7 @@ monotonicity tests of the box engine.
 """
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 
 from flint import arb
@@ -14,7 +15,22 @@ from flint import arb
 from selu_theory import ball
 
 
+@functools.cache
+def _zeros(n: int) -> tuple:
+    """The one tuple of n exact zeros: a jet whose gradient is this object is a
+    constant (``Jet.constant``), which the operations below treat as a number."""
+    return (arb(0),) * n
+
+
+def _is_const(x) -> bool:
+    return x.grad is _zeros(len(x.grad))
+
+
 class Jet:
+    """A value and a gradient.  A constant (``constant``: the shared exact zeros) enters
+    sums and products as a number: the entries are the same balls as the general rules
+    give when its value is finite (x * c + a * 0 = x * c exactly), in fewer operations."""
+
     __slots__ = ("val", "grad")
 
     def __init__(self, val, grad):
@@ -27,28 +43,36 @@ class Jet:
 
     @staticmethod
     def constant(value: arb, n: int) -> "Jet":
-        return Jet(value, (arb(0),) * n)
+        return Jet(value, _zeros(n))
 
     def _lift(self, other):
         if isinstance(other, Jet):
             return other
-        return Jet(ball.exact(other) if not isinstance(other, arb) else other, (arb(0),) * len(self.grad))
+        return Jet.constant(ball.exact(other) if not isinstance(other, arb) else other, len(self.grad))
 
     def __add__(self, other):
         o = self._lift(other)
-        return Jet(self.val + o.val, tuple(a + b for a, b in zip(self.grad, o.grad)))
+        if _is_const(o):
+            return Jet(self.val + o.val, self.grad)
+        if _is_const(self):
+            return Jet(self.val + o.val, o.grad)
+        return Jet(self.val + o.val, tuple([a + b for a, b in zip(self.grad, o.grad)]))
 
     __radd__ = __add__
 
     def __sub__(self, other):
         o = self._lift(other)
-        return Jet(self.val - o.val, tuple(a - b for a, b in zip(self.grad, o.grad)))
+        if _is_const(o):
+            return Jet(self.val - o.val, self.grad)
+        return Jet(self.val - o.val, tuple([a - b for a, b in zip(self.grad, o.grad)]))
 
     def __rsub__(self, other):
         return self._lift(other) - self
 
     def __neg__(self):
-        return Jet(-self.val, tuple(-a for a in self.grad))
+        if _is_const(self):
+            return Jet.constant(-self.val, len(self.grad))
+        return Jet(-self.val, tuple([-a for a in self.grad]))
 
     def __pos__(self):
         return self
@@ -56,9 +80,14 @@ class Jet:
     def __mul__(self, other):
         if not isinstance(other, Jet):
             c = other if isinstance(other, arb) else ball.exact(other)
-            return Jet(self.val * c, tuple(a * c for a in self.grad))
-        return Jet(self.val * other.val,
-                   tuple(a * other.val + self.val * b for a, b in zip(self.grad, other.grad)))
+            return Jet(self.val * c, self.grad if _is_const(self) else tuple([a * c for a in self.grad]))
+        a, b = self, other
+        if _is_const(b) and b.val.is_finite():
+            return a * b.val
+        if _is_const(a) and a.val.is_finite():
+            return Jet(a.val * b.val, tuple([a.val * y for y in b.grad]))
+        av, bv = a.val, b.val
+        return Jet(av * bv, tuple([x * bv + av * y for x, y in zip(a.grad, b.grad)]))
 
     __rmul__ = __mul__
 
@@ -66,10 +95,19 @@ class Jet:
         o = self._lift(other)
         inv = 1 / o.val
         q = self.val * inv
-        return Jet(q, tuple((a - q * b) * inv for a, b in zip(self.grad, o.grad)))
+        if _is_const(o) and q.is_finite():
+            return Jet(q, self.grad if _is_const(self) else tuple([a * inv for a in self.grad]))
+        return Jet(q, tuple([(a - q * b) * inv for a, b in zip(self.grad, o.grad)]))
 
     def __rtruediv__(self, other):
         return self._lift(other) / self
+
+
+def _unary(x: Jet, val, d) -> Jet:
+    """phi(x) from phi and phi' at x.val (a constant stays one)."""
+    if _is_const(x):
+        return Jet.constant(val, len(x.grad))
+    return Jet(val, tuple([d * a for a in x.grad]))
 
 
 class JetOps:
@@ -83,7 +121,9 @@ class JetOps:
 
     @staticmethod
     def sqr(x: Jet) -> Jet:
-        return Jet(ball.sqr(x.val), tuple(2 * x.val * a for a in x.grad))
+        if _is_const(x):
+            return Jet.constant(ball.sqr(x.val), len(x.grad))
+        return Jet(ball.sqr(x.val), tuple([2 * x.val * a for a in x.grad]))
 
     def ipow(self, x, n: int):
         if n < 0:
@@ -91,23 +131,28 @@ class JetOps:
         if n == 0:
             return self.const(1)
         val = ball.ipow(x.val, n)
-        d = n * ball.ipow(x.val, n - 1)
-        return Jet(val, tuple(d * a for a in x.grad))
+        if _is_const(x):
+            return Jet.constant(val, len(x.grad))
+        return _unary(x, val, n * ball.ipow(x.val, n - 1))
 
     @staticmethod
     def sqrt(x: Jet) -> Jet:
         r = ball.sqrt(x.val)
-        return Jet(r, tuple(a / (2 * r) for a in x.grad))
+        if _is_const(x):
+            return Jet.constant(r, len(x.grad))
+        return Jet(r, tuple([a / (2 * r) for a in x.grad]))
 
     @staticmethod
     def sqrt_nonneg(x: Jet) -> Jet:
         r = ball.sqrt_nonneg(x.val)
-        return Jet(r, tuple(a / (2 * r) for a in x.grad))
+        if _is_const(x):
+            return Jet.constant(r, len(x.grad))
+        return Jet(r, tuple([a / (2 * r) for a in x.grad]))
 
     @staticmethod
     def exp(x: Jet) -> Jet:
         e = ball.exp(x.val)
-        return Jet(e, tuple(e * a for a in x.grad))
+        return _unary(x, e, e)
 
 
 class BallOps:

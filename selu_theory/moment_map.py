@@ -29,9 +29,11 @@ def depends_only_on_mv(names) -> bool:
     return all(reducible_pairs(names))
 
 
-def _chain(g_m, g_v, mu, omega, nu, tau):
-    """(d/dmu, d/domega, d/dnu, d/dtau) of g(m, v) from its partials g_m, g_v."""
-    return (omega * g_m, mu * g_m, tau * g_v, nu * g_v)
+def _chain_one(k: int, g_m, g_v, mu, omega, nu, tau):
+    """The k-th of (d/dmu, d/domega, d/dnu, d/dtau) of g(m, v) from its partials g_m,
+    g_v: only the partials an expression names are computed (in jets each product is
+    most of a partial's cost)."""
+    return (omega, mu)[k] * g_m if k < 2 else (tau, nu)[k - 2] * g_v
 
 
 def quantities(mu, omega, nu, tau, base, ops, names, activation: str = quantity_table.DEFAULT_ACTIVATION) -> dict:
@@ -72,24 +74,25 @@ def quantities(mu, omega, nu, tau, base, ops, names, activation: str = quantity_
         for qn, (g_m, g_v) in (("mu", (b["mu_m"], b["mu_v"])), ("xi", (b["xi_m"], b["xi_v"])),
                                ("nu", (nu_m, nu_v))):
             env[f"d{qn}_dm"], env[f"d{qn}_dv"] = g_m, g_v
-            for x, val in zip(VARS, _chain(g_m, g_v, mu, omega, nu, tau)):
-                env[f"d{qn}_d{x}"] = val
+            for k, x in enumerate(VARS):
+                if f"d{qn}_d{x}" in names:
+                    env[f"d{qn}_d{x}"] = _chain_one(k, g_m, g_v, mu, omega, nu, tau)
     if "dS" in want:
         # Second partials of nu~ = xi~ - mu~^2 in (m, v).
         nu_mm = b["xi_mm"] - 2 * ops.sqr(b["mu_m"]) - 2 * mt * b["mu_mm"]
         nu_mv = b["xi_mv"] - 2 * b["mu_m"] * b["mu_v"] - 2 * mt * b["mu_mv"]
         nu_vv = b["xi_vv"] - 2 * ops.sqr(b["mu_v"]) - 2 * mt * b["mu_vv"]
-        da_ = _chain(b["mu_mm"], b["mu_mv"], mu, omega, nu, tau)   # d(mu_m)
-        db_ = _chain(b["mu_mv"], b["mu_vv"], mu, omega, nu, tau)   # d(mu_v)
-        dc_ = _chain(nu_mm, nu_mv, mu, omega, nu, tau)             # d(nu_m)
-        dd_ = _chain(nu_mv, nu_vv, mu, omega, nu, tau)             # d(nu_v)
         for k, x in enumerate(VARS):
             if f"dS_d{x}" not in names:
                 continue
-            dj11 = omega * da_[k] + (b["mu_m"] if x == "omega" else 0)
-            dj12 = tau * db_[k] + (b["mu_v"] if x == "tau" else 0)
-            dj21 = omega * dc_[k] + (nu_m if x == "omega" else 0)
-            dj22 = tau * dd_[k] + (nu_v if x == "tau" else 0)
+            da = _chain_one(k, b["mu_mm"], b["mu_mv"], mu, omega, nu, tau)   # d(mu_m)
+            db = _chain_one(k, b["mu_mv"], b["mu_vv"], mu, omega, nu, tau)   # d(mu_v)
+            dc = _chain_one(k, nu_mm, nu_mv, mu, omega, nu, tau)             # d(nu_m)
+            dd = _chain_one(k, nu_mv, nu_vv, mu, omega, nu, tau)             # d(nu_v)
+            dj11 = omega * da + (b["mu_m"] if x == "omega" else 0)
+            dj12 = tau * db + (b["mu_v"] if x == "tau" else 0)
+            dj21 = omega * dc + (nu_m if x == "omega" else 0)
+            dj22 = tau * dd + (nu_v if x == "tau" else 0)
             dp = (a * (dj11 + dj22) + bb * (dj21 - dj12)) * 2
             dq = (c * (dj11 - dj22) + d * (dj21 + dj12)) * 2
             env[f"dS_d{x}"] = (dp / rp + dq / rq) * 0.25

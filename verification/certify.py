@@ -25,7 +25,7 @@ from selu_theory.params import DEFAULT_ACTIVATION, Params
 from verification import certificate as cert_io
 from verification import checker
 from verification import claims as C
-from verification import grid_certificate, prove
+from verification import prove
 from verification.certificate import Certificate
 from verification.checker import CUSTOM_ID_SEPARATOR, GRID_ID, USER_BOUND_ID, CheckResult
 
@@ -59,9 +59,21 @@ def accept(prover_status: str, chk: CheckResult) -> tuple:
     return prover_status, ""
 
 
+# The kind of a grid certificate (``grid_certificate.KIND``; a test checks they agree):
+# its replay imports numba and the grid kernels (about 0.9 s of CPU), so the module is
+# imported only when a grid certificate is replayed (tests/test_layers.py LAZY_IMPORTS).
+GRID_KIND = "grid"
+
+
+def is_grid(obj) -> bool:
+    """The certificate's JSON object is a grid certificate's (replayed by ``check_grid``)."""
+    return isinstance(obj, dict) and obj.get("kind") == GRID_KIND
+
+
 def check_grid(cert: dict, workers: int = 1) -> CheckResult:
     """Replay a grid certificate (its sweep, error model and derivative bounds) and say
     what it proves, in the checker's terms, so that ``accept`` judges it like any other."""
+    from verification import grid_certificate  # lazily: numba and the grid kernels (GRID_KIND)
     ok, status, messages = grid_certificate.replay(cert, workers)
     return CheckResult(bool(ok), GRID_ID, status, list(messages),
                        proves=str(cert.get("statement", "")) if ok else "")

@@ -249,17 +249,24 @@ def _mean_value_upper(ev: Evaluator, sign: int, domain: Domain, bx, grad) -> arb
 FACE_LEVELS = 4  # as the engine's: a deeper chain than the prover's only lowers the bound
 
 
-def _signed_forms(ev: Evaluator, sign: int, bx):
-    forms = second_order(ev, bx)
+def _signed_forms(ev: Evaluator, sign: int, bx, domain: Domain):
+    forms = second_order(ev, bx, domain=domain)  # domain: the mean-value form's clamped corner
     return forms if sign > 0 else -forms
 
 
-def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx) -> arb:
+def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx, forms=None, enough=None) -> arb:
     """Leaf kind 'face': a side whose partial has a certain sign over the box is moved
     to the end it points to (the maximum of sign*f lies on that face), the face is
     evaluated again, and so on; the least of the value enclosure, the mean-value form and
-    the Taylor form over the faces met bounds the box (NaN if none is finite)."""
-    forms, best = _signed_forms(ev, sign, bx), arb.nan()
+    the Taylor form over the faces met bounds the box (NaN if none is finite).
+    ``forms``: the box's own second-order forms (``second_order``, sense +1), if made;
+    ``enough(u)``: u proves the leaf, so the first such bound is returned (the faces
+    below it are not evaluated)."""
+    best = arb.nan()
+    if forms is None:
+        forms = _signed_forms(ev, sign, bx, domain)
+    elif sign < 0:
+        forms = -forms
     for _ in range(FACE_LEVELS):
         face = []
         for (lo, hi), g in zip(bx, forms.grad):
@@ -271,12 +278,16 @@ def _face_upper(ev: Evaluator, sign: int, domain: Domain, bx) -> arb:
         if tuple(face) == tuple(bx):
             break
         bx = tuple(face)
-        forms = _signed_forms(ev, sign, bx)
+        forms = _signed_forms(ev, sign, bx, domain)
         if not forms.val.is_finite():
             break
-        for u in (forms.val, _mean_value_upper(ev, sign, domain, bx, forms.grad), _taylor_upper(forms, bx)):
+        for bound in (lambda: forms.val, lambda: _mean_value_upper(ev, sign, domain, bx, forms.grad),
+                      lambda: _taylor_upper(forms, bx)):
+            u = bound()
             if u.is_finite() and (not best.is_finite() or u.upper() < best.upper()):
                 best = u
+                if enough is not None and enough(u):
+                    return u
     return best
 
 
@@ -288,8 +299,10 @@ SECOND_ORDER = ("enclosure2", "mvf2", "taylor")
 # 'jet': the first-order jet; 'second': the second-order forms.  Measured on the 17
 # certificates: the value alone holds on every 'enclosure' leaf and on ~880 of the 2,862
 # 'enclosure2' leaves (12% less replay CPU), on no 'mvf2' or 'taylor' leaf.
+# A 'face' leaf starts from the box's second-order forms, which the other parts'
+# leaves on the box (and its other sense) share.
 METHODS = {"enclosure": ("value", "jet"), "mvf": ("jet",), "enclosure2": ("value", "second"),
-           "mvf2": ("second",), "taylor": ("second",), "face": ("face",)}
+           "mvf2": ("second",), "taylor": ("second",), "face": ("second",)}
 
 
 def _box_value(ev: Evaluator, bx):
@@ -311,27 +324,27 @@ def _box_value(ev: Evaluator, bx):
         return ev.expr.evaluate(env, BallOps)
 
 
-def _evaluation(ev: Evaluator, bx, method: str):
+def _evaluation(ev: Evaluator, bx, method: str, domain: Domain):
     """What a replay method needs of f on the box, whatever the sense: its value
     ('value'), the first-order jet ('jet': value and gradient enclosures) or the
-    second-order forms ('second').  The parts replayed on one box share it."""
+    second-order forms ('second'; jets over the sides ``taylor.moving`` names for the
+    box in ``domain``).  The parts replayed on one box share it."""
     if method == "value":
         return _box_value(ev, bx)
-    if method == "face":  # _face_upper evaluates its faces itself
-        return method
-    return second_order(ev, bx) if method == "second" else ev.box(bx)
+    return second_order(ev, bx, domain=domain) if method == "second" else ev.box(bx)
 
 
-def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None) -> arb:
+def _leaf_upper(ev: Evaluator, sign: int, domain: Domain, bx, reason: str, evaluation=None, enough=None) -> arb:
     """Upper bound of sign*f on the box: from a value enclosure alone (``evaluation``
     a ball), else by the method the leaf names: the first-order jet ('enclosure',
     'mvf') or the second-order evaluation ('enclosure2', 'mvf2', 'taylor', and on
     monotone faces 'face');
-    ``evaluation``: what ``_evaluation`` made for it (default: the named method's)."""
-    if reason == "face":
-        return _face_upper(ev, sign, domain, bx)
+    ``evaluation``: what ``_evaluation`` made for it (default: the named method's);
+    ``enough``: for 'face', stop at the first bound that proves the leaf."""
     if evaluation is None:
-        evaluation = _evaluation(ev, bx, METHODS[reason][-1])
+        evaluation = _evaluation(ev, bx, METHODS[reason][-1], domain)
+    if reason == "face":  # from the box's forms; the faces are evaluated there
+        return _face_upper(ev, sign, domain, bx, evaluation, enough)
     if isinstance(evaluation, arb):  # a value enclosure alone ('enclosure')
         return evaluation if sign > 0 else -evaluation
     if reason in SECOND_ORDER:
@@ -386,15 +399,17 @@ def _leaf_failure(job, bx, reason, shared):
     expr, params, sign, domain, target, strict, hi_s = job
     ev = cached_evaluator(expr, params, CHECK_BITS, domain.names)  # once per process, not per leaf
     u = None
+
+    def holds(u):
+        return ((u < target) if strict else (u <= target)) and u <= hi_s
     for method in METHODS[reason]:
-        key = (expr, params, domain.names, method)
+        key = (expr, params, domain.names, domain.bounds, method)
         if key not in shared:
-            shared[key] = _evaluation(ev, bx, method)
+            shared[key] = _evaluation(ev, bx, method, domain)
         if shared[key] is None:
             continue
-        u = _leaf_upper(ev, sign, domain, bx, reason, shared[key])
-        ok = (u < target) if strict else (u <= target)
-        if ok and u <= hi_s:
+        u = _leaf_upper(ev, sign, domain, bx, reason, shared[key], holds)
+        if holds(u):
             return None
     return f"leaf {bx} not below its bound ({u.str(10)} vs {hi_s!r})"
 

@@ -257,7 +257,7 @@ def face_bound(obj: Objective, domain: Domain, bx, forms):
         if face == tuple(bx):
             break
         bx = face
-        forms = taylor.second_order(ev, bx)
+        forms = taylor.second_order(ev, bx, domain=domain)
         forms = forms if obj.sign > 0 else -forms
         if not forms.val.is_finite():
             break
@@ -351,7 +351,7 @@ def decide_box(obj: Objective, domain: Domain, b, target: float, strict: bool, w
     second = TAYLOR and taylor_usable(obj)
     enc = [[hexf(lo), hexf(hi)] for lo, hi in b]
     if second:  # the second-order evaluation: its value and gradient, and Taylor forms
-        forms = taylor.second_order(obj.evaluator(), b)
+        forms = taylor.second_order(obj.evaluator(), b, domain=domain)  # domain: mvf_bound's clamped corner
         forms = forms if obj.sign > 0 else -forms
         val, grad = forms.val, forms.grad
     else:

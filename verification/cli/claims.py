@@ -13,7 +13,7 @@ from rich.text import Text
 
 from selu_theory import quantities
 from verification import certificate as cert_io
-from verification import checker, grid_certificate, report, scaled_claims
+from verification import checker, report, scaled_claims
 from verification import claims as C
 from verification.certificate import CertificateError
 from verification.cli.common import (
@@ -29,7 +29,7 @@ from verification.cli.common import (
     progress_bar,
     workers_for,
 )
-from verification.certify import certify_claim_later, check_grid, leaf_count
+from verification.certify import certify_claim_later, check_grid, is_grid, leaf_count
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
 
@@ -251,7 +251,7 @@ def cmd_check(args) -> int:
     for f in args.files:
         try:
             obj = cert_io.read_json(cert_io.read_bytes(f), str(f))
-            cert = None if obj.get("kind") == grid_certificate.KIND else cert_io.from_object(obj, str(f))
+            cert = None if is_grid(obj) else cert_io.from_object(obj, str(f))
         except CertificateError as exc:
             print(f"selu-verify: error: {exc}", file=sys.stderr)
             worst = EXIT_BAD_INPUT
