@@ -9,8 +9,9 @@ these enclosures into a bound with their own code.
 
 Base functions of (m, v) = (mu*omega, nu*tau) enter through their partials of order
 up to k+2 over the box (centred forms down from the generated naive kernels, as in
-``base_enclosures.over_box``); where k+2 = 4 the order-4 kernels are used naively on
-the box.
+``base_enclosures.over_box``); where k+2 = 4 the order-4 partials come from the order-4
+kernels on pieces of V: naive, or (a family with order-5 kernels) the centred form
+from order 5 on each piece (``_centred4``).
 """
 from __future__ import annotations
 
@@ -189,7 +190,7 @@ class Jet2Ops:
 def available(needs: dict, activation: str) -> bool:
     """Box enclosures of every needed family's partials to order k+2 exist: order <= 2
     from the centred forms over the order-3 kernels, 3 over the order-4 kernels, 4 from
-    the order-4 kernels themselves."""
+    the order-4 kernels themselves (centred forms over order 5 where it exists)."""
     names = load_kernels(activation, "ball_kernels").NAMES
     return all(o + 2 <= 2 or f"{f}_order4" in names for f, o in needs.items())
 
@@ -289,10 +290,9 @@ def _naive(family, M, V, pars, group, pieces, activation):
 def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: str) -> dict:
     """Enclosures over M x V of the family's partials of order <= ``order`` (<= 4).
 
-    Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the naive order-4 kernels
-    on the whole box, and centred forms below them: in a Hessian their overestimate is
-    multiplied by the square of the box, so the pieces of V that ``over_box`` spends on
-    them do not pay here (measured: twice the cost, the same boxes)."""
+    Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the order-4 partials on
+    V in ``pieces`` (naive, or centred forms from order 5: ``_centred4``), and centred
+    forms about the box's midpoint below them."""
     # the naive enclosures of orders <= 2 bound the centred forms on wide boxes
     low = _naive(family, M, V, pars, "order0_2", 1, activation)
     if order <= 2:
