@@ -232,6 +232,7 @@ def _grid_pieces(V: arb, pieces: int):
 # enclosure was never the tighter one (0 of 15,270 partials), so it is evaluated only
 # where the centred form is not finite (``_centred4``).
 CENTRED = True
+NAIVE_TOO = math.inf
 
 
 @functools.cache
@@ -254,8 +255,8 @@ def _centred4(activation, family, centred):
         dM, dP = M - cm, P - cp
         at, up = f4(cm, cp, *pars), f5(M, P, *pars)
         out = [a + up[i] * dM + up[j] * dP for a, i, j in zip(at, im, iv)]
-        if not all(x.is_finite() for x in out):
-            out = [x if x.is_finite() else y for x, y in zip(out, f4(M, P, *pars))]
+        if not all(x.is_finite() for x in out) or dM.rad() + dP.rad() > NAIVE_TOO:
+            out = [_meet(x, y) for x, y in zip(out, f4(M, P, *pars))]
         return out
     return "order4c", names4, f
 
