@@ -131,8 +131,9 @@ def test_without_order5_the_naive_order4_kernels_are_used():
     """Families without an order-5 group (SELU's sub-functions, where it did not pay:
     fewer boxes for Lemmas 44-45, more CPU; other activations) keep the naive order-4
     kernels; the switch ``CENTRED`` off does the same for SELU's moments."""
-    group, _, f = taylor._centred4("elu", "moments", True)
-    assert group == "order4" and f is load_kernels("elu", "ball_kernels").moments_order4
-    assert taylor._centred4("selu", "sub", True)[0] == "order4"
-    assert taylor._centred4("selu", "moments", False)[0] == "order4"
-    assert taylor._centred4("selu", "moments", True)[0] == "order4c"
+    elu, selu = load_kernels("elu", "ball_kernels"), load_kernels("selu", "ball_kernels")
+    group, _, f = taylor._centred4(elu, "moments", True)
+    assert group == "order4" and f is elu.moments_order4
+    assert taylor._centred4(selu, "sub", True)[0] == "order4"
+    assert taylor._centred4(selu, "moments", False)[0] == "order4"
+    assert taylor._centred4(selu, "moments", True)[0] == "order4c"
