@@ -9,8 +9,9 @@ these enclosures into a bound with their own code.
 
 Base functions of (m, v) = (mu*omega, nu*tau) enter through their partials of order
 up to k+2 over the box (centred forms down from the generated naive kernels, as in
-``base_enclosures.over_box``); where k+2 = 4 the order-4 kernels are used naively on
-the box.
+``base_enclosures.over_box``); where k+2 = 4 the order-4 partials come from the order-4
+kernels on pieces of V: naive, or (a family with order-5 kernels) the centred form
+from order 5 on each piece (``_centred4``).
 """
 from __future__ import annotations
 
@@ -227,7 +228,7 @@ class Jet2Ops:
 def available(needs: dict, activation: str) -> bool:
     """Box enclosures of every needed family's partials to order k+2 exist: order <= 2
     from the centred forms over the order-3 kernels, 3 over the order-4 kernels, 4 from
-    the order-4 kernels themselves."""
+    the order-4 kernels themselves (centred forms over order 5 where it exists)."""
     names = load_kernels(activation, "ball_kernels").NAMES
     return all(o + 2 <= 2 or f"{f}_order4" in names for f, o in needs.items())
 
@@ -260,10 +261,53 @@ def _grid_pieces(V: arb, pieces: int):
     return out
 
 
+# The order-4 partials over a piece P of V, where the family has order-5 kernels: the
+# centred form  f4(c) + f5(M x P) . ((M, P) - c)  about c = (mid M, mid P), the naive
+# order-5 enclosure's overestimate multiplied by the piece's half-width.  Measured on
+# 96 leaf boxes of Lemmas 10-11, against the range sampled on a 5x5 grid, pieces of
+# 1/128: median overestimate 2 (mu) and 5-27 (xi) times, against 12-29 and 37-377 for
+# the naive order-4 kernels (worst 4 and 87 against 131 and 1160); the naive order-4
+# enclosure was never the tighter one there (0 of 15,270 partials), but it is on wide
+# pieces (191 of 240 partials on 24 pieces, M half-widths 0.005-1, V widths 0.01-0.5): it is
+# evaluated, and met with the centred form, only where that is not finite or the
+# piece's half-widths add up to more than NAIVE_TOO (no change of boxes and no
+# measurable CPU on Lemmas 10-11 and 42; met on every piece: 10% more CPU, no change).
+CENTRED = True
+NAIVE_TOO = 1 / 128
+
+
+@functools.cache  # keyed by the module itself: a user's kernels may be loaded again
+def _centred4(module, family, centred):
+    """(group, names, f(M, P, *pars)) for the order-4 partials over M x P from the ball
+    kernels ``module``: the centred form from the order-5 kernels ("order4c"), or the
+    naive order-4 kernels ("order4": no order 5, or ``centred`` off); where the centred
+    form is not finite, or the piece is wide, met with the naive enclosure."""
+    names4, f4 = module.NAMES[f"{family}_order4"], getattr(module, f"{family}_order4")
+    g5 = f"{family}_order5"
+    if not centred or g5 not in module.NAMES:
+        return "order4", names4, f4
+    names5, f5 = module.NAMES[g5], getattr(module, g5)
+    im = [names5.index(partials.raise_order(n, "m")) for n in names4]
+    iv = [names5.index(partials.raise_order(n, "v")) for n in names4]
+
+    def f(M, P, *pars):
+        cm, cp = M.mid(), P.mid()
+        dM, dP = M - cm, P - cp
+        at, up = f4(cm, cp, *pars), f5(M, P, *pars)
+        out = [a + up[i] * dM + up[j] * dP for a, i, j in zip(at, im, iv)]
+        if not all(x.is_finite() for x in out) or dM.rad() + dP.rad() > NAIVE_TOO:
+            out = [_meet(x, y) for x, y in zip(out, f4(M, P, *pars))]
+        return out
+    return "order4c", names4, f
+
+
 def _naive(family, M, V, pars, group, pieces, activation):
-    module = load_kernels(activation, "ball_kernels")
+    if group == "order4":
+        group, names, f = _centred4(load_kernels(activation, "ball_kernels"), family, CENTRED)
+    else:
+        module = load_kernels(activation, "ball_kernels")
+        names, f = module.NAMES[f"{family}_{group}"], getattr(module, f"{family}_{group}")
     fname = f"{family}_{group}"
-    names, f = module.NAMES[fname], getattr(module, fname)
     if pieces == 1 or V.is_exact():
         return dict(zip(names, f(M, V, *pars)))
     vals, base = None, None
@@ -287,10 +331,9 @@ def _naive(family, M, V, pars, group, pieces, activation):
 def box_partials(family: str, M: arb, V: arb, pars, order: int, *, activation: str) -> dict:
     """Enclosures over M x V of the family's partials of order <= ``order`` (<= 4).
 
-    Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the naive order-4 kernels
-    on the whole box, and centred forms below them: in a Hessian their overestimate is
-    multiplied by the square of the box, so the pieces of V that ``over_box`` spends on
-    them do not pay here (measured: twice the cost, the same boxes)."""
+    Order <= 2: ``base_enclosures.over_box``.  Orders 3 and 4: the order-4 partials on
+    V in ``pieces`` (naive, or centred forms from order 5: ``_centred4``), and centred
+    forms about the box's midpoint below them."""
     # the naive enclosures of orders <= 2 bound the centred forms on wide boxes
     low = _naive(family, M, V, pars, "order0_2", 1, activation)
     if order <= 2:

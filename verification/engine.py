@@ -168,7 +168,8 @@ def use_taylor(on: bool) -> None:
 
 # The highest derivative order of the moment map an expression may need for the
 # second-order evaluation to be used.  Second derivatives of S (order 2) take their
-# Hessian from the order-4 kernels on V in pieces (``taylor.pieces``): measured on the
+# Hessian from the order-4 partials on V in pieces (``taylor.pieces``; since SELU's
+# order-5 kernels, centred forms: Lemmas 10-11 10,188 -> 5,108 boxes): measured on the
 # eight Omega parts of Lemmas 10-11 to 1e-10, 4510 boxes against ~9,000 with the
 # first-order jet (the mean-value form's gradient of dS needs the same order-4 kernels,
 # only times the box once instead of twice).

@@ -60,7 +60,9 @@ SPEC = Activation(
     ),
     integrands=_integrands(),
     families=(
-        Family("moments", (("mu", MU_TILDE), ("xi", XI_TILDE)), 4,
+        # order 5 (ball kernels only): centred forms of the order-4 partials over boxes
+        # (taylor._centred4)
+        Family("moments", (("mu", MU_TILDE), ("xi", XI_TILDE)), 5,
                "E[selu(z)] and E[selu(z)^2]"),
         Family("sub", (("F", selu_subfunctions.F_SUB), ("E1", selu_subfunctions.E1_SUB)), 4,
                "the main sub-function F and Lemma 47's f of the appendix"),

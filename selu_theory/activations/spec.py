@@ -45,7 +45,8 @@ class Parameter:
 class Family:
     """Base functions of (m, v) and the parameters, generated together; ``max_order`` is
     the highest partial derivative the runtime needs (point order + 2: jets over boxes
-    from centred forms)."""
+    from centred forms; SELU's moments 5: the order-4 partials over boxes by centred
+    forms, from order-5 kernels that only the ball kernels get)."""
     name: str
     functions: tuple  # ((base name, sympy expression), ...)
     max_order: int

@@ -21,13 +21,19 @@ GROUPS = {
     "order0_2": [0, 1, 2],
     "order3": [3],
     "order4": [4],
+    "order5": [5],
 }
+# Groups only the Arb ball kernels get: order 5 serves box enclosures of the order-4
+# partials by centred forms (``taylor.box_partials``), never a float search.
+BALL_ONLY = frozenset({"order5"})
 
 
-def family_groups(spec, family):
-    """(function name, orders) of every kernel of a family, up to its highest order."""
+def family_groups(spec, family, ball: bool = True):
+    """(function name, orders) of every kernel of a family, up to its highest order
+    (``ball``: for the ball kernels, which alone get the groups of ``BALL_ONLY``)."""
     top = spec.family(family).max_order
-    return [(f"{family}_{g}", orders) for g, orders in GROUPS.items() if max(orders) <= top]
+    return [(f"{family}_{g}", orders) for g, orders in GROUPS.items()
+            if max(orders) <= top and (ball or g not in BALL_ONLY)]
 
 
 def group_names(spec, orders, family="moments"):

@@ -26,7 +26,7 @@ from sympy.printing.str import StrPrinter
 
 from selu_theory import symbolic
 from selu_theory.codegen import grid
-from selu_theory.codegen.common import family_groups, group_names, input_hash, metadata, params_names
+from selu_theory.codegen.common import BALL_ONLY, family_groups, group_names, input_hash, metadata, params_names
 
 REGENERATE = "python -m tools.generate_kernels"
 KINDS = ("ball_kernels.py", "float_kernels.py", "numba_kernels.py", "grid_mr_kernels.py")
@@ -108,15 +108,15 @@ class FloatPrinter(_BasePrinter):
 BASIC_CSE = frozenset({"selu"})
 
 
-def _cse(spec, exprs):
-    opt = "basic" if spec.id in BASIC_CSE else None
+def _cse(spec, exprs, basic: bool = True):
+    opt = "basic" if basic and spec.id in BASIC_CSE else None
     return sp.cse(exprs, symbols=sp.numbered_symbols("t"), optimizations=opt)
 
 
 @functools.cache
-def _family_cse(spec, family: str, names: tuple):
+def _family_cse(spec, family: str, names: tuple, basic: bool = True):
     """Common subexpressions of a group's partials, shared by the three printers."""
-    return _cse(spec, [symbolic.derivative_expr(spec, family, n) for n in names])
+    return _cse(spec, [symbolic.derivative_expr(spec, family, n) for n in names], basic)
 
 
 @functools.cache
@@ -214,10 +214,13 @@ def render(spec, filename: str, origin: str | None = None, regenerate: str = REG
         parts.append("\n" + _metadata_lines(spec))
     names_map = {}
     for family in spec.family_names:
-        for fname, orders in family_groups(spec, family):
+        for fname, orders in family_groups(spec, family, ball=filename == "ball_kernels.py"):
             names = tuple(group_names(spec, orders, family))
             names_map[fname] = names
-            src = _function_source(spec, fname, names, _family_cse(spec, family, names), printer, decorator)
+            # the ball-only groups are new: plain cse even for SELU (order 5 with the
+            # "basic" optimizations took 32 s of CPU, plain 2 s)
+            cse = _family_cse(spec, family, names, fname[len(family) + 1:] not in BALL_ONLY)
+            src = _function_source(spec, fname, names, cse, printer, decorator)
             if filename == "ball_kernels.py":
                 src = _ball_pi(src)
             parts.append("\n\n" + src + "\n")

@@ -9,7 +9,7 @@ from numba import njit
 
 from selu_theory.mr_arith import JIT_INLINE, mr_add, mr_div, mr_erfc_gauss, mr_erfcx, mr_mul, mr_scale, mr_sqr, mr_sqrt_checked, mr_sub
 
-GENERATOR_INPUT_HASH = '3c1828e45b838da577774b5957db8dd95fd7bcc3a36232290b5c38826bf208e2'
+GENERATOR_INPUT_HASH = '8548f2f993e667ba964e3d95d123c532ee8f255505ae43d423f5c7711d45489a'
 
 
 @njit(**JIT_INLINE)
