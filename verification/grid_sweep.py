@@ -459,8 +459,8 @@ def default_cells(axes) -> tuple:
 
 
 # Grids with fewer points to evaluate run the serial twins of the S / mu~^2 sweeps (same
-# results; compiled ~3 s faster on a first run): about a second of work or less.
-SERIAL_POINTS = 5_000_000
+# results; compiled ~3 s faster on a first run): a fifth of a second of work or less.
+SERIAL_POINTS = 1_000_000
 
 # The sweeps made in this process, by the exact inputs of the kernel call (see ``sweep``).
 _MEMO: "OrderedDict[str, Sweep]" = OrderedDict()
