@@ -352,6 +352,22 @@ def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 
+def _twin(f, name: str):
+    """A copy of jitted ``f``'s Python function under its own qualified name (numba's disk
+    cache is keyed by file and qualified name: a twin must not share the original's)."""
+    g = types.FunctionType(f.py_func.__code__, globals(), name, f.py_func.__defaults__, f.py_func.__closure__)
+    g.__qualname__, g.__doc__ = name, f.py_func.__doc__
+    return g
+
+
+# Serial twins of the two sweeps: the same code, prange running as range, so the same
+# per-cell results.  A small grid (``grid_sweep.SERIAL_POINTS``) uses them: compiling a
+# parallel sweep costs ~3 s more CPU (numba's parfor passes: 6.4 vs 3.6 s for sweep_S,
+# measured 2026-12-01), more than such a grid's whole sweep.
+sweep_S_serial = njit(**JIT_KERNEL)(_twin(sweep_S, "sweep_S_serial"))
+sweep_mu2_serial = njit(**JIT_KERNEL)(_twin(sweep_mu2, "sweep_mu2_serial"))
+
+
 # the generic path is not inlined into one loop (it interprets a program per point)
 all_quantities_call = njit(**JIT_KERNEL)(all_quantities.py_func)
 run_tape_call = njit(**JIT_KERNEL)(run_tape.py_func)
@@ -460,7 +476,8 @@ _PARALLEL = dict(parallel=True, **JIT_KERNEL)
 SPECIALISED = (("v_part", _INLINE), ("v_part_values", _INLINE), ("point_S", _INLINE), ("point_mu2", _INLINE),
                ("all_quantities", _INLINE), ("all_quantities_call", dict(JIT_KERNEL)),
                ("sweep_S", _PARALLEL), ("sweep_mu2", _PARALLEL), ("sweep_tape", _PARALLEL),
-               ("sweep_float", _PARALLEL))
+               ("sweep_float", _PARALLEL), ("sweep_S_serial", dict(JIT_KERNEL)),
+               ("sweep_mu2_serial", dict(JIT_KERNEL)))
 
 
 @dataclass(frozen=True)
@@ -473,6 +490,8 @@ class GridSweeps:
     sweep_mu2: object
     sweep_tape: object
     sweep_float: object   # None when the activation has no float (numba) kernels
+    sweep_S_serial: object = None     # the serial twins (small grids)
+    sweep_mu2_serial: object = None
 
 
 def _kernel_modules(activation: str):
@@ -509,7 +528,8 @@ def _rebuild(name: str, options: dict, namespace: dict, tag: str):
 @functools.lru_cache(maxsize=None)
 def _sweeps(activation: str, kernels_hash: str) -> GridSweeps:
     if activation == ACTIVATION:
-        return GridSweeps(ACTIVATION, kernels_hash, sweep_S, sweep_mu2, sweep_tape, sweep_float)
+        return GridSweeps(ACTIVATION, kernels_hash, sweep_S, sweep_mu2, sweep_tape, sweep_float, sweep_S_serial,
+                          sweep_mu2_serial)
     mr, fl = _kernel_modules(activation)
     namespace = dict(globals())
     namespace.update(moments_hoisted=mr.moments_order0_1_hoisted, moments_mr=mr.moments_order0_1_mr,
@@ -521,7 +541,8 @@ def _sweeps(activation: str, kernels_hash: str) -> GridSweeps:
         # compiled lazily, at the first call: every name is in the namespace by then
         namespace[name] = _rebuild(name, options, namespace, tag)
     return GridSweeps(activation, kernels_hash, namespace["sweep_S"], namespace["sweep_mu2"],
-                      namespace["sweep_tape"], namespace["sweep_float"] if fl is not None else None)
+                      namespace["sweep_tape"], namespace["sweep_float"] if fl is not None else None,
+                      namespace["sweep_S_serial"], namespace["sweep_mu2_serial"])
 
 
 def kernels_for(activation: str) -> GridSweeps:

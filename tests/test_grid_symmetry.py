@@ -55,6 +55,19 @@ def test_reduced_sweep_finds_the_full_sweeps_extremes(expr, domain, steps, want)
     assert 2 * half.evaluated <= full.points + full.points // axes[0].n
 
 
+def test_parallel_and_serial_sweeps_agree(monkeypatch):
+    # small grids run the serial twins of the sweeps; both give the same per-cell results
+    axes = axes_of(C.OMEGA, {"mu": "0.05", "omega": "0.02", "nu": "0.1", "tau": "0.05"}, "linspace")
+    for expr in ("S", "mu_tilde**2"):
+        ser = pg.sweep(axes, expr, P, cells=(3, 2, 2, 2), threads=2, reuse=False)
+        monkeypatch.setattr(gs, "SERIAL_POINTS", 0)
+        par = pg.sweep(axes, expr, P, cells=(3, 2, 2, 2), threads=2, reuse=False)
+        monkeypatch.undo()
+        assert ser.threads == 1 and par.threads == 2 and ser.symmetry == par.symmetry is not None
+        for a in ("hi", "lo", "amax", "imax", "amin", "imin", "rad", "bad"):
+            assert np.array_equal(getattr(ser, a), getattr(par, a)), a
+
+
 def test_rows_cover_the_grid_and_a_gap_is_caught():
     for n0, n1, sym in ((7, 5, "mirror"), (6, 4, "mirror"), (5, 5, "swap"), (5, 5, "mirror+swap"),
                         (6, 6, "mirror+swap"), (3, 3, None)):

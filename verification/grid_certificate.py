@@ -6,7 +6,9 @@ cells, parameters), the error model of the kernels, the derivative bounds the me
 step relied on, and the numbers found (points, covering radii, grid extreme, slack, bound).
 
 ``replay`` trusts none of the numbers: it rebuilds the axes from the exact definition,
-re-runs the sweep with the same kernels (``selu_theory.grid_kernels``), recomputes the
+checks a recorded symmetry (``grid.symmetry``: one point of each orbit of the (mu, omega)
+mirror/swap was swept, see ``grid_sweep.symmetries``) against the rebuilt float axes and
+the expression, re-runs the sweep with the same kernels (``selu_theory.grid_kernels``), recomputes the
 per-cell gradient enclosures in Arb when the method needs them, re-checks every global
 derivative bound (against those enclosures, exactly; or through extremum parts replayed by
 ``verification.checker.check_extremum``, whose expressions must be a known factorisation of

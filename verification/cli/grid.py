@@ -320,7 +320,7 @@ def cmd_grid(args) -> int:
             "axes": [a.n for a in axes], "steps": [str(a.step) for a in axes], "points": npts,
             "extreme_point": list(pt), "extreme_mid": mid, "max_upper": sw.max_upper, "min_lower": sw.min_lower,
             "max_error_bound": sw.max_rad, "bad_points": sw.n_bad, "seconds": round(sw.seconds, 3),
-            "status": status, "counterexample": cex, "certificate": None if cert_path is None else str(cert_path),
+            "symmetry": sw.symmetry, "evaluated": sw.evaluated, "status": status, "counterexample": cex, "certificate": None if cert_path is None else str(cert_path),
             "replay": None if replay is None else {"accepted": replay[0], "status": replay[1], "messages": replay[2]},
             "bounds": [{"mode": b.mode, "slack": float(b.slack), "bound": float(b.bound), "status": b.status,
                         "reason": b.reason, "M": [float(m) for m in b.M]} for b in bounds]}
