@@ -93,7 +93,7 @@ def test_dir_shows_the_public_surface_only():
 
 def test_every_command_has_an_api_twin():
     (sub,) = [a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction"]
-    twins = {"all": "prove", "claim": "prove", "list": "claims", "check": None, "paper-grid": None,
+    twins = {"all": "prove", "claim": "prove", "list": "claims", "check": "check", "paper-grid": None,
              "bound": "bound", "grid": "grid", "params": "params", "theorems": "theorems", "domain": "domain",
              "atlas": "atlas", "names": "names", "compare": "compare"}
     for command in sub.choices:

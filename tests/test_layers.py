@@ -62,6 +62,7 @@ LAYERS = {
     "verification.network": 5,             # selu-verify network: initialiser + dropout layer maps, certified
     "verification.network_rates": 5,       # network --rates: per-rate certified fixed points, Jacobians
     "verification.dropout_claims": 5,      # alpha dropout with the rate as a domain variable, certified
+    "verification.replay_files": 5,        # certificate files (and folders) replayed: check and api.check
     "verification.paper_grid": 6,          # the paper's grids: sweeps, certificates, tables
     "verification.report": 6,              # reports and docs tables
     "verification.catalogue": 6,

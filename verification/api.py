@@ -47,6 +47,7 @@ from verification import domain_search as _DS
 from verification import grid_certificate as _grid_certificate
 from verification import grid_sweep as _gs
 from verification import prove as _prove
+from verification import replay_files as _replay_files
 from verification import report as _report
 from verification import scaled_claims as _SC
 from verification import compare as _compare
@@ -1030,3 +1031,66 @@ def dropout(rate=("0", "0.2"), scale="1", *, restoration: bool = True, contracti
 
 
 __all__ += ["dropout", "DropoutResult"]
+
+
+# ----------------------------------------------------------------------------- check
+
+
+@dataclass(repr=False)
+class Checked(_Result):
+    """The independent checker's verdict on certificate files (``selu-verify check``).
+
+    ``files``: one ``replay_files.Replayed`` per file (a folder stands for its *.json
+    files): ``path``, ``result`` (the checker's ``CheckResult``: ``ok``, ``status``,
+    ``proves``, ``messages``) or ``error`` for a file that could not be read.  ``ok``:
+    every file read and accepted."""
+
+    files: list
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for r in self.files if r.result is not None and r.result.ok)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.files) and self.accepted == len(self.files)
+
+    def _summary(self) -> str:
+        n = len(self.files)
+        bad = sum(1 for r in self.files if r.result is None)
+        return (f"{self.accepted}/{n} certificate{'s' if n != 1 else ''} accepted"
+                + (f", {bad} unreadable" if bad else ""))
+
+    def _head(self):
+        return ("file", "verdict", "what it proves / why not")
+
+    def _rows(self) -> list:
+        rows = []
+        for r in self.files:
+            if r.result is None:
+                rows.append((r.path, "unreadable", r.error))
+            elif r.result.ok:
+                rows.append((r.path, f"accepted: {r.result.status}", r.result.proves))
+            else:
+                rows.append((r.path, "REJECTED", "; ".join(r.result.messages)))
+        return rows
+
+    def to_dict(self) -> dict:
+        return {"accepted": self.accepted, "files": [
+            {"path": r.path, "error": r.error or None,
+             "ok": None if r.result is None else r.result.ok,
+             "status": None if r.result is None else r.result.status,
+             "proves": None if r.result is None else r.result.proves,
+             "messages": [] if r.result is None else list(r.result.messages)} for r in self.files]}
+
+
+def check(*paths, workers: int = 1) -> Checked:
+    """Replay certificate files with the independent checker (``selu-verify check``):
+    ``check("results/certificates")`` (a folder: its *.json files) or named files.
+    Nothing raises for a bad file: it is listed as unreadable with the reason."""
+    if len(paths) == 1 and isinstance(paths[0], (list, tuple)):
+        paths = tuple(paths[0])
+    return Checked(_replay_files.replay([str(p) for p in paths], workers))
+
+
+__all__ += ["check", "Checked"]

@@ -12,10 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from selu_theory import quantities
-from verification import certificate as cert_io
-from verification import checker, report, scaled_claims
+from verification import replay_files, report, scaled_claims
 from verification import claims as C
-from verification.certificate import CertificateError
 from verification.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAIL,
@@ -29,7 +27,7 @@ from verification.cli.common import (
     progress_bar,
     workers_for,
 )
-from verification.certify import certify_claim_later, check_grid, is_grid, leaf_count
+from verification.certify import certify_claim_later
 from verification.engine import Runner, top_boxes
 from verification.report import claim_rows
 
@@ -246,28 +244,22 @@ def cmd_names(args) -> int:
 def cmd_check(args) -> int:
     console = console_for(args)
     worst = EXIT_OK
-    loaded = []  # (file, typed certificate or None for a grid, its JSON object)
     tally = {"accepted": 0, "rejected": 0, "unreadable": 0}
-    for f in args.files:
-        try:
-            obj = cert_io.read_json(cert_io.read_bytes(f), str(f))
-            cert = None if is_grid(obj) else cert_io.from_object(obj, str(f))
-        except CertificateError as exc:
-            print(f"selu-verify: error: {exc}", file=sys.stderr)
-            worst = EXIT_BAD_INPUT
+
+    def batch(total):
+        return progress_bar(args, "checking certificates", total)
+
+    def grid_line(f):
+        return progress_bar(args, f"replaying grid {f}", 0)
+
+    replayed = replay_files.replay(args.files, workers_for(args), progress=batch, on_grid=grid_line)
+    for item in replayed:
+        f, res = item.path, item.result
+        if res is None:
+            print(f"selu-verify: error: {item.error}", file=sys.stderr)
+            worst = max(worst, EXIT_BAD_INPUT)
             tally["unreadable"] += 1
             continue
-        loaded.append((f, cert, obj))
-    # every certificate's leaves replayed in one batch over the workers
-    certs = [cert for _, cert, _ in loaded if cert is not None]
-    with progress_bar(args, f"checking {len(certs)} certificates", sum(map(leaf_count, certs))) as tick:
-        checked = iter(checker.check_many(certs, progress=lambda i: tick, workers=workers_for(args)))
-    for f, cert, obj in loaded:
-        if cert is None:  # a grid certificate: its own replay (sweep, error model, derivative bounds)
-            with progress_bar(args, f"replaying grid {f}", 0):
-                res = check_grid(obj, workers_for(args))
-        else:
-            res = next(checked)
         if res.ok:
             tally["accepted"] += 1
             _line(console, f"ACCEPTED {f}: {res.label} {res.status}"
@@ -280,7 +272,7 @@ def cmd_check(args) -> int:
             tally["rejected"] += 1
             _line(console, f"REJECTED {f}: {'; '.join(res.messages)}")
             worst = max(worst, EXIT_FAIL)
-    n = len(args.files)
+    n = len(replayed)
     total = (f"{tally['accepted']}/{n} certificate{'s' if n != 1 else ''} accepted"
              + (f", {tally['rejected']} rejected" if tally["rejected"] else "")
              + (f", {tally['unreadable']} unreadable" if tally["unreadable"] else ""))
@@ -296,7 +288,7 @@ EXAMPLES = {
     "list": ["selu-verify list", "selu-verify list -v"],
     "names": ["selu-verify names", "selu-verify bound 'nu_tilde - nu' --max --domain nu=0.8:1.5"],
     "check": ["selu-verify check results/certificates/thm1-contraction.json",
-              "selu-verify check results/certificates/*.json --quiet"],
+              "selu-verify check results/certificates --quiet   # every certificate in it"],
 }
 
 
@@ -334,7 +326,7 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_names)
     s = sub.add_parser("check", help="replay certificates with the independent checker",
                        epilog=examples("check"), formatter_class=raw)
-    s.add_argument("files", nargs="+", metavar="FILE", help="certificate JSON files")
+    s.add_argument("files", nargs="+", metavar="FILE", help="certificate JSON files, or folders of them")
     s.add_argument("--quiet", action="store_true", help="print only the total line")
     _verbose_option(s, "also print the checker's messages for accepted certificates")
     add_workers_option(s)
