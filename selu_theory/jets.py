@@ -16,14 +16,15 @@ from selu_theory import ball
 
 
 @functools.cache
-def _zeros(n: int) -> tuple:
+def zeros(n: int) -> tuple:
     """The one tuple of n exact zeros: a jet whose gradient is this object is a
-    constant (``Jet.constant``), which the operations below treat as a number."""
+    constant (``Jet.constant``, ``taylor.Jet2.constant``), which the operations of both
+    kinds of jet treat as a number."""
     return (arb(0),) * n
 
 
-def _is_const(x) -> bool:
-    return x.grad is _zeros(len(x.grad))
+def is_constant(x) -> bool:
+    return x.grad is zeros(len(x.grad))
 
 
 class Jet:
@@ -43,7 +44,7 @@ class Jet:
 
     @staticmethod
     def constant(value: arb, n: int) -> "Jet":
-        return Jet(value, _zeros(n))
+        return Jet(value, zeros(n))
 
     def _lift(self, other):
         if isinstance(other, Jet):
@@ -52,9 +53,9 @@ class Jet:
 
     def __add__(self, other):
         o = self._lift(other)
-        if _is_const(o):
+        if is_constant(o):
             return Jet(self.val + o.val, self.grad)
-        if _is_const(self):
+        if is_constant(self):
             return Jet(self.val + o.val, o.grad)
         return Jet(self.val + o.val, tuple([a + b for a, b in zip(self.grad, o.grad)]))
 
@@ -62,7 +63,7 @@ class Jet:
 
     def __sub__(self, other):
         o = self._lift(other)
-        if _is_const(o):
+        if is_constant(o):
             return Jet(self.val - o.val, self.grad)
         return Jet(self.val - o.val, tuple([a - b for a, b in zip(self.grad, o.grad)]))
 
@@ -70,7 +71,7 @@ class Jet:
         return self._lift(other) - self
 
     def __neg__(self):
-        if _is_const(self):
+        if is_constant(self):
             return Jet.constant(-self.val, len(self.grad))
         return Jet(-self.val, tuple([-a for a in self.grad]))
 
@@ -80,11 +81,11 @@ class Jet:
     def __mul__(self, other):
         if not isinstance(other, Jet):
             c = other if isinstance(other, arb) else ball.exact(other)
-            return Jet(self.val * c, self.grad if _is_const(self) else tuple([a * c for a in self.grad]))
+            return Jet(self.val * c, self.grad if is_constant(self) else tuple([a * c for a in self.grad]))
         a, b = self, other
-        if _is_const(b) and b.val.is_finite():
+        if is_constant(b) and b.val.is_finite():
             return a * b.val
-        if _is_const(a) and a.val.is_finite():
+        if is_constant(a) and a.val.is_finite():
             return Jet(a.val * b.val, tuple([a.val * y for y in b.grad]))
         av, bv = a.val, b.val
         return Jet(av * bv, tuple([x * bv + av * y for x, y in zip(a.grad, b.grad)]))
@@ -95,8 +96,8 @@ class Jet:
         o = self._lift(other)
         inv = 1 / o.val
         q = self.val * inv
-        if _is_const(o) and q.is_finite():
-            return Jet(q, self.grad if _is_const(self) else tuple([a * inv for a in self.grad]))
+        if is_constant(o) and q.is_finite():
+            return Jet(q, self.grad if is_constant(self) else tuple([a * inv for a in self.grad]))
         return Jet(q, tuple([(a - q * b) * inv for a, b in zip(self.grad, o.grad)]))
 
     def __rtruediv__(self, other):
@@ -105,7 +106,7 @@ class Jet:
 
 def _unary(x: Jet, val, d) -> Jet:
     """phi(x) from phi and phi' at x.val (a constant stays one)."""
-    if _is_const(x):
+    if is_constant(x):
         return Jet.constant(val, len(x.grad))
     return Jet(val, tuple([d * a for a in x.grad]))
 
@@ -121,7 +122,7 @@ class JetOps:
 
     @staticmethod
     def sqr(x: Jet) -> Jet:
-        if _is_const(x):
+        if is_constant(x):
             return Jet.constant(ball.sqr(x.val), len(x.grad))
         return Jet(ball.sqr(x.val), tuple([2 * x.val * a for a in x.grad]))
 
@@ -131,21 +132,21 @@ class JetOps:
         if n == 0:
             return self.const(1)
         val = ball.ipow(x.val, n)
-        if _is_const(x):
+        if is_constant(x):
             return Jet.constant(val, len(x.grad))
         return _unary(x, val, n * ball.ipow(x.val, n - 1))
 
     @staticmethod
     def sqrt(x: Jet) -> Jet:
         r = ball.sqrt(x.val)
-        if _is_const(x):
+        if is_constant(x):
             return Jet.constant(r, len(x.grad))
         return Jet(r, tuple([a / (2 * r) for a in x.grad]))
 
     @staticmethod
     def sqrt_nonneg(x: Jet) -> Jet:
         r = ball.sqrt_nonneg(x.val)
-        if _is_const(x):
+        if is_constant(x):
             return Jet.constant(r, len(x.grad))
         return Jet(r, tuple([a / (2 * r) for a in x.grad]))
 

@@ -22,7 +22,7 @@ from fractions import Fraction
 from flint import arb, ctx
 
 from selu_theory import ball, base_enclosures, box_memo, moment_map, partials
-from selu_theory.jets import Jet, JetOps
+from selu_theory.jets import Jet, JetOps, is_constant, zeros
 from selu_theory.kernel_loader import load_kernels
 
 N = 4  # the base variables (mu, omega, nu, tau); a box with extra variables has more
@@ -71,17 +71,6 @@ def hidx(i: int, j: int) -> int:
     return j * (j + 1) // 2 + i
 
 
-@functools.cache
-def _zeros(n: int) -> tuple:
-    """The one tuple of n exact zeros: a jet whose gradient is this object is a
-    constant (``Jet2.constant``), which the operations below treat as a number."""
-    return (arb(0),) * n
-
-
-def _is_const(x) -> bool:
-    return x.grad is _zeros(len(x.grad))
-
-
 class Jet2:
     """val, grad (n balls, n = len(grad)) and the Hessian's upper triangle (``pairs(n)``).
 
@@ -101,7 +90,7 @@ class Jet2:
 
     @staticmethod
     def constant(value: arb, n: int = N) -> "Jet2":
-        return Jet2(value, _zeros(n), _zeros(len(pairs(n))))
+        return Jet2(value, zeros(n), zeros(len(pairs(n))))
 
     def _lift(self, other):
         if isinstance(other, Jet2):
@@ -110,10 +99,10 @@ class Jet2:
 
     def __add__(self, other):
         o = self._lift(other)
-        if _is_const(o):
-            return Jet2(self.val + o.val, self.grad, self.hess) if not _is_const(self) else \
+        if is_constant(o):
+            return Jet2(self.val + o.val, self.grad, self.hess) if not is_constant(self) else \
                 Jet2.constant(self.val + o.val, len(self.grad))
-        if _is_const(self):
+        if is_constant(self):
             return Jet2(self.val + o.val, o.grad, o.hess)
         return Jet2(self.val + o.val, tuple([a + b for a, b in zip(self.grad, o.grad)]),
                     tuple([a + b for a, b in zip(self.hess, o.hess)]))
@@ -121,7 +110,7 @@ class Jet2:
     __radd__ = __add__
 
     def __neg__(self):
-        if _is_const(self):
+        if is_constant(self):
             return Jet2.constant(-self.val, len(self.grad))
         return Jet2(-self.val, tuple([-a for a in self.grad]), tuple([-a for a in self.hess]))
 
@@ -135,7 +124,7 @@ class Jet2:
         return self._lift(other) - self
 
     def scale(self, c: arb) -> "Jet2":
-        if _is_const(self):
+        if is_constant(self):
             return Jet2.constant(self.val * c, len(self.grad))
         return Jet2(self.val * c, tuple([a * c for a in self.grad]), tuple([a * c for a in self.hess]))
 
@@ -143,9 +132,9 @@ class Jet2:
         if not isinstance(other, Jet2):
             return self.scale(other if isinstance(other, arb) else ball.exact(other))
         a, b = self, other
-        if _is_const(b) and b.val.is_finite():
+        if is_constant(b) and b.val.is_finite():
             return a.scale(b.val)
-        if _is_const(a) and a.val.is_finite():
+        if is_constant(a) and a.val.is_finite():
             return Jet2(a.val * b.val, tuple([a.val * y for y in b.grad]), tuple([a.val * k for k in b.hess]))
         av, bv, ag, bg = a.val, b.val, a.grad, b.grad
         return Jet2(av * bv,
@@ -160,9 +149,9 @@ class Jet2:
         a = self
         inv = 1 / b.val
         q = a.val * inv
-        if _is_const(b) and q.is_finite():
+        if is_constant(b) and q.is_finite():
             return Jet2(q, tuple([x * inv for x in a.grad]), tuple([h * inv for h in a.hess])) \
-                if not _is_const(a) else Jet2.constant(q, len(a.grad))
+                if not is_constant(a) else Jet2.constant(q, len(a.grad))
         qg = tuple([(x - q * y) * inv for x, y in zip(a.grad, b.grad)])
         # a = q b, so a'' = q'' b + q' b' + b' q' + q b''
         qh = tuple([(h - q * k - b.grad[i] * qg[j] - b.grad[j] * qg[i]) * inv
@@ -175,7 +164,7 @@ class Jet2:
 
 def _unary(u: Jet2, f0, f1, f2) -> Jet2:
     """phi(u) from phi, phi', phi'' at u.val."""
-    if _is_const(u):
+    if is_constant(u):
         return Jet2.constant(f0, len(u.grad))
     g = u.grad
     return Jet2(f0, tuple([f1 * a for a in g]),

@@ -616,15 +616,7 @@ def _check_tree(part: ExtremumPart, params: Params, progress=None, workers: int 
         raise Rejected("certificate says proved but has undecided leaves")
     if not undecided and not (hi_s <= target):
         raise Rejected("enclosure upper end above the proved target")
-    wpt = _point(part.witness.point)
-    if not _in_domain(wpt, domain):
-        raise Rejected("witness point lies outside the domain")
-    if math.isfinite(lo_s):
-        with ball.precision(CHECK_BITS):
-            if not (ev.point(wpt) * sign >= lo_s):
-                raise Rejected("witness value does not reach the enclosure's lower end")
-    if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
-        raise Rejected("enclosure does not prove the threshold")
+    _witness_and_threshold(part, ev, sign, domain, lo_s, hi_s, th_s)
     return ("proved" if not undecided else "undecided"), len(leaves)
 
 
@@ -730,6 +722,13 @@ def check_mirrored(part: ExtremumPart, params: Params, progress=None, workers: i
     undecided = any(node[0] == "u" for node in ref.tree)
     if not undecided and not (ref.target is not None and hi_s <= _hex(ref.target)):
         raise Rejected("enclosure upper end above the proved target")
+    _witness_and_threshold(part, ev, sign, domain, lo_s, hi_s, th_s)
+    return ("proved" if not undecided else "undecided"), 0
+
+
+def _witness_and_threshold(part: ExtremumPart, ev: Evaluator, sign: int, domain: Domain, lo_s, hi_s, th_s):
+    """The enclosure's lower end is reached at the witness (in the domain, evaluated
+    here), and a proved part's upper end is below its threshold (sign-adjusted ends)."""
     wpt = _point(part.witness.point)
     if not _in_domain(wpt, domain):
         raise Rejected("witness point lies outside the domain")
@@ -739,7 +738,6 @@ def check_mirrored(part: ExtremumPart, params: Params, progress=None, workers: i
                 raise Rejected("witness value does not reach the enclosure's lower end")
     if part.status == "proved" and th_s is not None and not (math.isfinite(hi_s) and Fraction(hi_s) < th_s):
         raise Rejected("enclosure does not prove the threshold")
-    return ("proved" if not undecided else "undecided"), 0
 
 
 def _mirror_counterexample(part: ExtremumPart, ev: Evaluator, sign: int, domain: Domain, th_s):
