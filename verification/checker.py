@@ -586,18 +586,7 @@ def _check_tree(part: ExtremumPart, params: Params, progress=None, workers: int 
     ev = _extremum_evaluator(part, expr, params, domain)
 
     if part.status == "disproved":
-        if part.counterexample is None:
-            raise Rejected("a disproof needs a counterexample")
-        pt = _point(part.counterexample.point)
-        if not _in_domain(pt, domain):
-            raise Rejected("counterexample lies outside the domain")
-        if th_s is None:
-            raise Rejected("a disproof needs a threshold")
-        with ball.precision(CHECK_BITS):
-            v = ev.point(pt) * sign
-            if not (v >= ball.exact(th_s)):
-                raise Rejected("the counterexample does not violate the threshold")
-        return "disproved", 0
+        return _check_counterexample(part, ev, sign, domain, th_s)
 
     leaves, undecided = [], 0
     for node, bx in _walk(part.tree, root):
@@ -714,7 +703,7 @@ def check_mirrored(part: ExtremumPart, params: Params, progress=None, workers: i
     th_s = None if part.threshold is None else _q(part.threshold) * sign
     ev = _extremum_evaluator(part, expr, params, domain)
     if part.status == "disproved":
-        return _mirror_counterexample(part, ev, sign, domain, th_s)
+        return _check_counterexample(part, ev, sign, domain, th_s)
     if ref.status == "disproved":
         raise Rejected(f"part {part.key}: the part it mirrors is disproved, so its tree proves nothing")
     if (part.target, part.strict) != (ref.target, ref.strict) or not (hi_s >= ref_hi_s):
@@ -740,13 +729,16 @@ def _witness_and_threshold(part: ExtremumPart, ev: Evaluator, sign: int, domain:
         raise Rejected("enclosure does not prove the threshold")
 
 
-def _mirror_counterexample(part: ExtremumPart, ev: Evaluator, sign: int, domain: Domain, th_s):
-    """A disproof stands on its own counterexample, evaluated here."""
-    if part.counterexample is None or th_s is None:
-        raise Rejected("a disproof needs a counterexample and a threshold")
+def _check_counterexample(part: ExtremumPart, ev: Evaluator, sign: int, domain: Domain, th_s):
+    """A disproof stands on its own counterexample: in the domain, evaluated here, and
+    at or past the threshold (sign-adjusted ``th_s``)."""
+    if part.counterexample is None:
+        raise Rejected("a disproof needs a counterexample")
     pt = _point(part.counterexample.point)
     if not _in_domain(pt, domain):
         raise Rejected("counterexample lies outside the domain")
+    if th_s is None:
+        raise Rejected("a disproof needs a threshold")
     with ball.precision(CHECK_BITS):
         if not (ev.point(pt) * sign >= ball.exact(th_s)):
             raise Rejected("the counterexample does not violate the threshold")
