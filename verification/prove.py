@@ -141,26 +141,26 @@ def mirrored_result(part: C.Extremum, ref: PartResult) -> PartResult:
     mirrored, ``ref``'s status and target; no tree of its own."""
     r = ref.record
     lo, hi = ref.enclosure
-    witness = Witness(_pt_json(symmetry.mirror_point(r.witness.point)),
-                      (None if r.witness.value[1] is None else hexf(-float.fromhex(r.witness.value[1])),
-                       None if r.witness.value[0] is None else hexf(-float.fromhex(r.witness.value[0]))))
+    witness = Witness(_pt_json(symmetry.mirror_point(r.witness.point)), _negated_ends(r.witness.value))
     cex = None
     if r.counterexample is not None:
         c = r.counterexample
-        v = c.value
-        cex = Counterexample(_pt_json(symmetry.mirror_point(c.point)),
-                             (None if v[1] is None else hexf(-float.fromhex(v[1])),
-                              None if v[0] is None else hexf(-float.fromhex(v[0]))),
+        cex = Counterexample(_pt_json(symmetry.mirror_point(c.point)), _negated_ends(c.value),
                              c.value_text[1:] if c.value_text.startswith("-") else "-" + c.value_text)
     cert = ExtremumPart(
         key=part.key, expr=part.expr, sense=part.sense, domain=r.domain, reduced=False,
         box=tuple((hexf(a), hexf(z)) for a, z in part.domain.outward()),
         threshold=part.threshold, objective_sign=part.sign, target=r.target, strict=r.strict,
-        status=r.status, enclosure=tuple(reversed([None if x is None else hexf(-float.fromhex(x))
-                                                   for x in r.enclosure])),
+        status=r.status, enclosure=_negated_ends(r.enclosure),
         witness=witness, counterexample=cex, tree=(), variables=r.variables, mirror=("odd", ref.key))
     return PartResult(part.key, ref.status, (-hi, -lo), cert, 0, None if cex is None else cex.to_json(),
                       detail=ref.detail, required=C.required(part))
+
+
+def _negated_ends(ends) -> tuple:
+    """(lo, hi) of hex floats (either may be None: unbounded) -> (-hi, -lo): exact."""
+    lo, hi = ends
+    return tuple(None if x is None else hexf(-float.fromhex(x)) for x in (hi, lo))
 
 
 def run_point(part: C.PointCheck, params: Params, bits: int) -> PartResult:
