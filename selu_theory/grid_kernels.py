@@ -352,12 +352,19 @@ def sweep_mu2(x0, x1, x2, x3, b0, b1, b2, b3, c_start, c_end, K, jlo, jhi, state
         _cell_store(cc, st, ia, ib, state, imax, imin)
 
 
-def _twin(f, name: str):
-    """A copy of jitted ``f``'s Python function under its own qualified name (numba's disk
-    cache is keyed by file and qualified name: a twin must not share the original's)."""
-    g = types.FunctionType(f.py_func.__code__, globals(), name, f.py_func.__defaults__, f.py_func.__closure__)
-    g.__qualname__, g.__doc__ = name, f.py_func.__doc__
+def _function_copy(f, namespace: dict, qualname: str, name: str = None):
+    """Python function ``f``'s code with ``namespace`` as its globals, under its own
+    qualified name (numba's disk cache is keyed by file and qualified name: a copy must
+    not share the original's)."""
+    g = types.FunctionType(f.__code__, namespace, name or f.__name__, f.__defaults__, f.__closure__)
+    g.__qualname__ = qualname
+    g.__doc__, g.__module__ = f.__doc__, f.__module__
     return g
+
+
+def _twin(f, name: str):
+    """A copy of jitted ``f``'s Python function named ``name``, in this module."""
+    return _function_copy(f.py_func, globals(), name, name)
 
 
 # Serial twins of the two sweeps: the same code, prange running as range, so the same
@@ -518,11 +525,8 @@ def _kernel_modules(activation: str):
 
 def _rebuild(name: str, options: dict, namespace: dict, tag: str):
     """``name``'s Python function with ``namespace`` as its globals, jitted with ``options``."""
-    f = globals()[name].py_func
-    g = types.FunctionType(f.__code__, namespace, f.__name__, f.__defaults__, f.__closure__)
-    g.__qualname__ = f"{name}__{tag}"   # all_quantities_call shares its code: own name
-    g.__doc__, g.__module__ = f.__doc__, f.__module__
-    return njit(**options)(g)
+    # all_quantities_call shares its code with all_quantities: its own qualified name
+    return njit(**options)(_function_copy(globals()[name].py_func, namespace, f"{name}__{tag}"))
 
 
 @functools.lru_cache(maxsize=None)
