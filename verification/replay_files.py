@@ -9,6 +9,7 @@ file does not hide the verdicts on the others."""
 from __future__ import annotations
 
 import pathlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from verification import certificate as cert_io
@@ -56,21 +57,17 @@ def replay(paths, workers: int = 1, progress=None, on_grid=None) -> list:
             continue
         entries.append((f, cert, obj, ""))
     certs = [c for _, c, _, _ in entries if c is not None]
-    if progress is None:
-        checked = iter(checker.check_many(certs, workers=workers))
-    else:
-        with progress(sum(map(leaf_count, certs))) as tick:
-            checked = iter(checker.check_many(certs, progress=lambda i: tick, workers=workers))
+    progress = progress or (lambda total: nullcontext())
+    on_grid = on_grid or (lambda path: nullcontext())
+    with progress(sum(map(leaf_count, certs))) as tick:   # tick None: no progress
+        checked = iter(checker.check_many(certs, progress=lambda i: tick, workers=workers))
     out = []
     for f, cert, obj, error in entries:
         if error:
             out.append(Replayed(f, None, error))
         elif cert is None:
-            if on_grid is None:
+            with on_grid(f):
                 out.append(Replayed(f, check_grid(obj, workers)))
-            else:
-                with on_grid(f):
-                    out.append(Replayed(f, check_grid(obj, workers)))
         else:
             out.append(Replayed(f, next(checked)))
     return out
